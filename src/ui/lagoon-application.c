@@ -8,6 +8,7 @@
 #include "lagoon-application.h"
 #include "lagoon-demo.h"
 #include "lagoon-resources.h"
+#include "lagoon-shortcuts-window.h"
 #include "lagoon-ui-private.h"
 #include "lagoon-window.h"
 
@@ -20,6 +21,9 @@ struct _LagoonApplication
   /* What the demo last said, shown in every window (NULL: nothing to say). */
   GtkMessageType  demo_message_type;
   char           *demo_message;
+
+  /* Created on first use and never destroyed: see lagoon-shortcuts-window.c. */
+  GtkWindow      *shortcuts_window;
 };
 
 G_DEFINE_FINAL_TYPE (LagoonApplication, lagoon_application, GTK_TYPE_APPLICATION)
@@ -266,6 +270,7 @@ lagoon_application_startup (GApplication *application)
   g_autoptr(GtkCssProvider) css = NULL;
   static const char *quit_accels[] = { "<Primary>q", NULL };
   static const char *search_accels[] = { "<Primary>f", NULL };
+  static const char *shortcuts_accels[] = { "<Primary>question", NULL };
   GAction *unavailable;
 
   G_APPLICATION_CLASS (lagoon_application_parent_class)->startup (application);
@@ -277,6 +282,8 @@ lagoon_application_startup (GApplication *application)
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", search_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay",
+                                         shortcuts_accels);
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
 
@@ -339,6 +346,8 @@ lagoon_application_finalize (GObject *object)
   LagoonApplication *self = LAGOON_APPLICATION (object);
 
   g_clear_pointer (&self->demo_message, g_free);
+  /* Drops our reference only: the hidden toplevel stays alive (see above). */
+  g_clear_object (&self->shortcuts_window);
 
   G_OBJECT_CLASS (lagoon_application_parent_class)->finalize (object);
 }
@@ -366,6 +375,22 @@ lagoon_application_init (LagoonApplication *self)
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("A desktop client for Xen pools (XCP-ng, XenServer)."));
+}
+
+/**
+ * lagoon_application_get_shortcuts_window:
+ *
+ * Returns: (transfer none): the Keyboard Shortcuts window, shared by every window.
+ */
+GtkWindow *
+lagoon_application_get_shortcuts_window (LagoonApplication *self)
+{
+  g_return_val_if_fail (LAGOON_IS_APPLICATION (self), NULL);
+
+  if (self->shortcuts_window == NULL)
+    self->shortcuts_window = g_object_ref (GTK_WINDOW (lagoon_shortcuts_window_new ()));
+
+  return self->shortcuts_window;
 }
 
 LagoonApplication *

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (LagoonApplication, lagoon_application, LAGOON, APPLICATION, GtkApplication)
 
-LagoonApplication *lagoon_application_new (GApplicationFlags flags);
+LagoonApplication *lagoon_application_new                  (GApplicationFlags  flags);
+GtkWindow         *lagoon_application_get_shortcuts_window (LagoonApplication *self);
 
 G_END_DECLS

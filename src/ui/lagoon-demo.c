@@ -134,6 +134,10 @@ lagoon_demo_parse_listen_line (const char  *line,
   port = g_uri_get_port (parsed);
   if (host == NULL || host[0] == '\0' || port <= 0 || port > 65535)
     return FALSE;
+  /* A host name or an IPv4/IPv6 address, nothing else. */
+  for (const char *p = host; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != ':')
+      return FALSE;
 
   if (uri != NULL)
     *uri = g_strdup_printf ("http://%s%s%s:%d",
@@ -224,7 +228,7 @@ read_line_cb (GObject      *object,
       return;
     }
 
-  g_debug ("xapi-sim: %s", line);
+  g_debug ("simulator output: %s", line);
 
   if (self->start_task != NULL)
     {

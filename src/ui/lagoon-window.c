@@ -116,8 +116,26 @@ search_action (GSimpleAction *action,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+static void
+show_help_overlay_action (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  LagoonWindow *self = LAGOON_WINDOW (user_data);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  GtkWindow *shortcuts;
+
+  if (!LAGOON_IS_APPLICATION (application))
+    return;
+
+  shortcuts = lagoon_application_get_shortcuts_window (LAGOON_APPLICATION (application));
+  gtk_window_set_transient_for (shortcuts, GTK_WINDOW (self));
+  gtk_window_present (shortcuts);
+}
+
 static const GActionEntry win_entries[] = {
   { .name = "search", .activate = search_action },
+  { .name = "show-help-overlay", .activate = show_help_overlay_action },
 };
 
 /* ---- saved geometry ---------------------------------------------------------------------- */
@@ -233,6 +251,20 @@ static void
 lagoon_window_dispose (GObject *object)
 {
   LagoonWindow *self = LAGOON_WINDOW (object);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  /* The shared shortcuts window outlives us: do not leave it open over nothing. */
+  if (LAGOON_IS_APPLICATION (application))
+    {
+      GtkWindow *shortcuts =
+        lagoon_application_get_shortcuts_window (LAGOON_APPLICATION (application));
+
+      if (gtk_window_get_transient_for (shortcuts) == GTK_WINDOW (self))
+        {
+          gtk_widget_hide (GTK_WIDGET (shortcuts));
+          gtk_window_set_transient_for (shortcuts, NULL);
+        }
+    }
 
   /* The first dispose runs while the template children still exist. */
   if (self->settings != NULL)
