@@ -1,0 +1,912 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "lagoon-record"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lagoon-record-private.h"
+
+/* ---- string pool ----------------------------------------------------------- */
+
+typedef struct
+{
+  guint32 refcount;
+  char    str[];
+} PoolEntry;
+
+#define POOL_ENTRY(s) ((PoolEntry *) (gpointer) ((char *) (s) - G_STRUCT_OFFSET (PoolEntry, str)))
+
+static const char pool_empty[] = "";
+
+struct _LagoonStringPool
+{
+  GHashTable *set; /* char* (PoolEntry.str) */
+  gsize       bytes;
+};
+
+LagoonStringPool *
+lagoon_string_pool_new (void)
+{
+  LagoonStringPool *pool = g_new0 (LagoonStringPool, 1);
+
+  pool->set = g_hash_table_new (g_str_hash, g_str_equal);
+  return pool;
+}
+
+void
+lagoon_string_pool_free (LagoonStringPool *pool)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (pool == NULL)
+    return;
+  g_hash_table_iter_init (&iter, pool->set);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_free (POOL_ENTRY (key));
+  g_hash_table_unref (pool->set);
+  g_free (pool);
+}
+
+const char *
+lagoon_string_pool_intern (LagoonStringPool *pool,
+                           const char       *s)
+{
+  char *found;
+  PoolEntry *e;
+  gsize len;
+
+  if (s == NULL || *s == '\0')
+    return pool_empty;
+
+  found = g_hash_table_lookup (pool->set, s);
+  if (found != NULL)
+    {
+      POOL_ENTRY (found)->refcount++;
+      return found;
+    }
+
+  len = strlen (s);
+  e = g_malloc (sizeof (PoolEntry) + len + 1);
+  e->refcount = 1;
+  memcpy (e->str, s, len + 1);
+  g_hash_table_add (pool->set, e->str);
+  pool->bytes += sizeof (PoolEntry) + len + 1;
+  return e->str;
+}
+
+const char *
+lagoon_string_pool_ref (const char *interned)
+{
+  if (interned != NULL && *interned != '\0')
+    POOL_ENTRY (interned)->refcount++;
+  return interned;
+}
+
+void
+lagoon_string_pool_release (LagoonStringPool *pool,
+                            const char       *interned)
+{
+  PoolEntry *e;
+
+  if (interned == NULL || *interned == '\0')
+    return;
+  e = POOL_ENTRY (interned);
+  g_assert (e->refcount > 0);
+  if (--e->refcount > 0)
+    return;
+  g_hash_table_remove (pool->set, interned);
+  pool->bytes -= sizeof (PoolEntry) + strlen (e->str) + 1;
+  g_free (e);
+}
+
+guint
+lagoon_string_pool_size (LagoonStringPool *pool)
+{
+  return g_hash_table_size (pool->set);
+}
+
+gsize
+lagoon_string_pool_bytes (LagoonStringPool *pool)
+{
+  return pool->bytes;
+}
+
+/* ---- slot kinds ------------------------------------------------------------- */
+
+static gboolean
+is_stringish (const LagoonType *type)
+{
+  return type != NULL &&
+         (type->kind == LAGOON_TYPE_STRING || type->kind == LAGOON_TYPE_REF ||
+          type->kind == LAGOON_TYPE_ENUM || type->kind == LAGOON_TYPE_VOID);
+}
+
+LagoonSlotKind
+lagoon_slot_kind_for_type (const LagoonType *type)
+{
+  switch (type->kind)
+    {
+    case LAGOON_TYPE_VOID:
+    case LAGOON_TYPE_STRING:
+    case LAGOON_TYPE_ENUM:
+      return LAGOON_SLOT_STRING;
+    case LAGOON_TYPE_REF:
+      return LAGOON_SLOT_REF;
+    case LAGOON_TYPE_INT:
+      return LAGOON_SLOT_INT;
+    case LAGOON_TYPE_FLOAT:
+      return LAGOON_SLOT_FLOAT;
+    case LAGOON_TYPE_BOOL:
+      return LAGOON_SLOT_BOOL;
+    case LAGOON_TYPE_DATETIME:
+      return LAGOON_SLOT_DATETIME;
+    case LAGOON_TYPE_SET:
+      return is_stringish (type->value) ? LAGOON_SLOT_STRV : LAGOON_SLOT_VARIANT;
+    case LAGOON_TYPE_MAP:
+      return is_stringish (type->value) ? LAGOON_SLOT_SMAP : LAGOON_SLOT_VARIANT;
+    case LAGOON_TYPE_RECORD:
+    case LAGOON_TYPE_OPTION:
+    case LAGOON_TYPE_EVENT_BATCH:
+    default:
+      return LAGOON_SLOT_VARIANT;
+    }
+}
+
+static guint8 **all_slot_kinds;
+
+const guint8 *
+lagoon_class_slot_kinds (const LagoonSchemaClass *klass)
+{
+  if (g_once_init_enter (&all_slot_kinds))
+    {
+      guint8 **table = g_new0 (guint8 *, LAGOON_N_CLASSES);
+
+      for (guint c = 0; c < lagoon_schema_n_classes; c++)
+        {
+          const LagoonSchemaClass *k = &lagoon_schema_classes[c];
+          guint8 *kinds = g_new (guint8, MAX (k->n_fields, 1));
+
+          for (guint f = 0; f < k->n_fields; f++)
+            kinds[f] = lagoon_slot_kind_for_type (k->fields[f].type);
+          table[k->id] = kinds;
+        }
+      g_once_init_leave (&all_slot_kinds, table);
+    }
+  return all_slot_kinds[klass->id];
+}
+
+/* ---- slots ------------------------------------------------------------------ */
+
+static GVariant *
+unbox (GVariant *value)
+{
+  g_variant_ref (value);
+  while (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+    {
+      GVariant *inner = g_variant_get_variant (value);
+      g_variant_unref (value);
+      value = inner;
+    }
+  return value;
+}
+
+static gboolean
+parse_int (const char *s,
+           gint64     *out)
+{
+  char *end = NULL;
+  gint64 v;
+
+  errno = 0;
+  v = g_ascii_strtoll (s, &end, 10);
+  if (end == s || *end != '\0' || errno != 0)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+parse_double (const char *s,
+              double     *out)
+{
+  char *end = NULL;
+  double v;
+
+  errno = 0;
+  v = g_ascii_strtod (s, &end);
+  if (end == s || *end != '\0' || errno == ERANGE)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static LagoonStrv *
+strv_new (guint n_strings)
+{
+  LagoonStrv *v = g_malloc (sizeof (LagoonStrv) + (n_strings + 1) * sizeof (char *));
+
+  v->s[n_strings] = NULL;
+  return v;
+}
+
+static void
+strv_free (LagoonStringPool *pool,
+           LagoonStrv       *v,
+           guint             n_strings)
+{
+  if (v == NULL)
+    return;
+  for (guint i = 0; i < n_strings; i++)
+    lagoon_string_pool_release (pool, v->s[i]);
+  g_free (v);
+}
+
+static gboolean
+strv_from_variant (LagoonStringPool *pool,
+                   GVariant         *value,
+                   LagoonSlot       *out)
+{
+  gsize n;
+  LagoonStrv *v;
+
+  if (!g_variant_is_container (value) || g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+    return FALSE;
+  if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT))
+    {
+      /* An empty struct is how some encoders write an empty array. */
+      if (g_variant_n_children (value) != 0)
+        return FALSE;
+      out->strv = NULL;
+      return TRUE;
+    }
+
+  n = g_variant_n_children (value);
+  if (n == 0)
+    {
+      out->strv = NULL;
+      return TRUE;
+    }
+
+  v = strv_new (n);
+  v->n = n;
+  for (gsize i = 0; i < n; i++)
+    {
+      GVariant *child = g_variant_get_child_value (value, i);
+      GVariant *item = unbox (child);
+
+      g_variant_unref (child);
+      if (!g_variant_is_of_type (item, G_VARIANT_TYPE_STRING))
+        {
+          g_variant_unref (item);
+          strv_free (pool, v, i);
+          return FALSE;
+        }
+      v->s[i] = lagoon_string_pool_intern (pool, g_variant_get_string (item, NULL));
+      g_variant_unref (item);
+    }
+  out->strv = v;
+  return TRUE;
+}
+
+static gboolean
+smap_from_variant (LagoonStringPool *pool,
+                   GVariant         *value,
+                   LagoonSlot       *out)
+{
+  gsize n;
+  LagoonStrv *v;
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE ("a{s*}")))
+    {
+      /* An empty array is how some encoders write an empty struct. */
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_ARRAY) && g_variant_n_children (value) == 0)
+        {
+          out->strv = NULL;
+          return TRUE;
+        }
+      return FALSE;
+    }
+
+  n = g_variant_n_children (value);
+  if (n == 0)
+    {
+      out->strv = NULL;
+      return TRUE;
+    }
+
+  v = strv_new (2 * n);
+  v->n = n;
+  for (gsize i = 0; i < n; i++)
+    {
+      GVariant *entry = g_variant_get_child_value (value, i);
+      GVariant *key = g_variant_get_child_value (entry, 0);
+      GVariant *child = g_variant_get_child_value (entry, 1);
+      GVariant *item = unbox (child);
+
+      g_variant_unref (child);
+      g_variant_unref (entry);
+      if (!g_variant_is_of_type (item, G_VARIANT_TYPE_STRING))
+        {
+          g_variant_unref (item);
+          g_variant_unref (key);
+          strv_free (pool, v, 2 * i);
+          return FALSE;
+        }
+      v->s[2 * i] = lagoon_string_pool_intern (pool, g_variant_get_string (key, NULL));
+      v->s[2 * i + 1] = lagoon_string_pool_intern (pool, g_variant_get_string (item, NULL));
+      g_variant_unref (item);
+      g_variant_unref (key);
+    }
+  out->strv = v;
+  return TRUE;
+}
+
+static gboolean
+slot_from_unboxed (LagoonStringPool        *pool,
+                   const LagoonSchemaField *field,
+                   LagoonSlotKind           kind,
+                   GVariant                *value,
+                   LagoonSlot              *out)
+{
+  const LagoonType *type = field->type;
+  gboolean is_string = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING);
+  const char *s = is_string ? g_variant_get_string (value, NULL) : NULL;
+
+  switch (kind)
+    {
+    case LAGOON_SLOT_STRING:
+      if (s != NULL)
+        {
+          if (type->kind == LAGOON_TYPE_ENUM && lagoon_schema_enum_index (type->enum_type, s) < 0)
+            g_debug ("%s: '%s' is not a known %s value; kept as is", field->name, s,
+                     type->enum_type->name);
+          out->s = lagoon_string_pool_intern (pool, s);
+          return TRUE;
+        }
+      return FALSE;
+
+    case LAGOON_SLOT_REF:
+      if (s != NULL)
+        {
+          out->s = (*s == '\0' || strcmp (s, LAGOON_NULL_REF) == 0)
+                     ? NULL : lagoon_string_pool_intern (pool, s);
+          return TRUE;
+        }
+      return FALSE;
+
+    case LAGOON_SLOT_INT:
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+        out->i = g_variant_get_int64 (value);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+        out->i = g_variant_get_int32 (value);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+        out->i = g_variant_get_uint32 (value);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE) &&
+               g_variant_get_double (value) == (double) (gint64) g_variant_get_double (value))
+        out->i = (gint64) g_variant_get_double (value);
+      else if (s == NULL || !parse_int (s, &out->i))
+        return FALSE;
+      return TRUE;
+
+    case LAGOON_SLOT_FLOAT:
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
+        out->d = g_variant_get_double (value);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+        out->d = (double) g_variant_get_int64 (value);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+        out->d = g_variant_get_int32 (value);
+      else if (s == NULL || !parse_double (s, &out->d))
+        return FALSE;
+      return TRUE;
+
+    case LAGOON_SLOT_BOOL:
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+        out->b = g_variant_get_boolean (value);
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
+        out->b = g_variant_get_int32 (value) != 0;
+      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+        out->b = g_variant_get_int64 (value) != 0;
+      else if (s != NULL && (g_ascii_strcasecmp (s, "true") == 0 || strcmp (s, "1") == 0))
+        out->b = TRUE;
+      else if (s != NULL && (g_ascii_strcasecmp (s, "false") == 0 || strcmp (s, "0") == 0))
+        out->b = FALSE;
+      else
+        return FALSE;
+      return TRUE;
+
+    case LAGOON_SLOT_DATETIME:
+      if (s != NULL)
+        {
+          if (*s == '\0' || strcmp (s, LAGOON_NULL_DATETIME) == 0)
+            out->i = 0;
+          else if (!lagoon_datetime_parse (s, &out->i))
+            return FALSE;
+          return TRUE;
+        }
+      if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+        {
+          out->i = g_variant_get_int64 (value);
+          return TRUE;
+        }
+      return FALSE;
+
+    case LAGOON_SLOT_STRV:
+      return strv_from_variant (pool, value, out);
+
+    case LAGOON_SLOT_SMAP:
+      return smap_from_variant (pool, value, out);
+
+    case LAGOON_SLOT_VARIANT:
+    default:
+      {
+        g_autoptr(GError) error = NULL;
+        GVariant *v = lagoon_value_coerce (type, value, &error);
+
+        if (v == NULL)
+          return FALSE;
+        out->v = v;
+        return TRUE;
+      }
+    }
+}
+
+gboolean
+lagoon_slot_from_variant (LagoonStringPool        *pool,
+                          const LagoonSchemaField *field,
+                          LagoonSlotKind           kind,
+                          GVariant                *value,
+                          LagoonSlot              *out)
+{
+  g_autoptr(GVariant) unboxed = unbox (value);
+  LagoonSlot slot = { 0 };
+
+  if (slot_from_unboxed (pool, field, kind, unboxed, &slot))
+    {
+      *out = slot;
+      return TRUE;
+    }
+
+  /* Odd shapes (numbers in string sets and maps, for instance): let the schema codec
+   * canonicalise the value, then read the canonical form. */
+  if (kind != LAGOON_SLOT_VARIANT)
+    {
+      g_autoptr(GVariant) canonical = lagoon_value_coerce (field->type, unboxed, NULL);
+
+      if (canonical != NULL && !g_variant_equal (canonical, unboxed) &&
+          slot_from_unboxed (pool, field, kind, canonical, &slot))
+        {
+          *out = slot;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static guint
+strv_len_for_kind (LagoonSlotKind kind,
+                   LagoonStrv    *v)
+{
+  if (v == NULL)
+    return 0;
+  return kind == LAGOON_SLOT_SMAP ? 2 * v->n : v->n;
+}
+
+LagoonSlot
+lagoon_slot_copy (LagoonSlotKind kind,
+                  LagoonSlot     slot)
+{
+  LagoonSlot copy = slot;
+
+  switch (kind)
+    {
+    case LAGOON_SLOT_STRING:
+    case LAGOON_SLOT_REF:
+      lagoon_string_pool_ref (slot.s);
+      break;
+    case LAGOON_SLOT_STRV:
+    case LAGOON_SLOT_SMAP:
+      if (slot.strv != NULL)
+        {
+          guint n = strv_len_for_kind (kind, slot.strv);
+          copy.strv = strv_new (n);
+          copy.strv->n = slot.strv->n;
+          for (guint i = 0; i < n; i++)
+            copy.strv->s[i] = lagoon_string_pool_ref (slot.strv->s[i]);
+        }
+      break;
+    case LAGOON_SLOT_VARIANT:
+      if (slot.v != NULL)
+        g_variant_ref (slot.v);
+      break;
+    default:
+      break;
+    }
+  return copy;
+}
+
+void
+lagoon_slot_clear (LagoonStringPool *pool,
+                   LagoonSlotKind    kind,
+                   LagoonSlot       *slot)
+{
+  switch (kind)
+    {
+    case LAGOON_SLOT_STRING:
+    case LAGOON_SLOT_REF:
+      lagoon_string_pool_release (pool, slot->s);
+      slot->s = NULL;
+      break;
+    case LAGOON_SLOT_STRV:
+    case LAGOON_SLOT_SMAP:
+      strv_free (pool, slot->strv, strv_len_for_kind (kind, slot->strv));
+      slot->strv = NULL;
+      break;
+    case LAGOON_SLOT_VARIANT:
+      g_clear_pointer (&slot->v, g_variant_unref);
+      break;
+    default:
+      slot->i = 0;
+      break;
+    }
+}
+
+gboolean
+lagoon_slot_equal (LagoonSlotKind kind,
+                   LagoonSlot     a,
+                   LagoonSlot     b)
+{
+  switch (kind)
+    {
+    case LAGOON_SLOT_STRING:
+    case LAGOON_SLOT_REF:
+      return a.s == b.s; /* interned */
+    case LAGOON_SLOT_INT:
+    case LAGOON_SLOT_DATETIME:
+      return a.i == b.i;
+    case LAGOON_SLOT_FLOAT:
+      return memcmp (&a.d, &b.d, sizeof (double)) == 0;
+    case LAGOON_SLOT_BOOL:
+      return (!a.b) == (!b.b);
+    case LAGOON_SLOT_STRV:
+    case LAGOON_SLOT_SMAP:
+      {
+        guint n = strv_len_for_kind (kind, a.strv);
+
+        if (n != strv_len_for_kind (kind, b.strv))
+          return FALSE;
+        for (guint i = 0; i < n; i++)
+          if (a.strv->s[i] != b.strv->s[i])
+            return FALSE;
+        return TRUE;
+      }
+    case LAGOON_SLOT_VARIANT:
+    default:
+      if (a.v == NULL || b.v == NULL)
+        return a.v == b.v;
+      return g_variant_equal (a.v, b.v);
+    }
+}
+
+GVariant *
+lagoon_slot_to_variant (const LagoonSchemaField *field,
+                        LagoonSlotKind           kind,
+                        LagoonSlot               slot)
+{
+  GVariant *v;
+
+  switch (kind)
+    {
+    case LAGOON_SLOT_STRING:
+      v = g_variant_new_string (slot.s != NULL ? slot.s : "");
+      break;
+    case LAGOON_SLOT_REF:
+      v = g_variant_new_string (slot.s != NULL ? slot.s : LAGOON_NULL_REF);
+      break;
+    case LAGOON_SLOT_INT:
+      v = g_variant_new_int64 (slot.i);
+      break;
+    case LAGOON_SLOT_FLOAT:
+      v = g_variant_new_double (slot.d);
+      break;
+    case LAGOON_SLOT_BOOL:
+      v = g_variant_new_boolean (slot.b);
+      break;
+    case LAGOON_SLOT_DATETIME:
+      v = g_variant_new_take_string (lagoon_datetime_format (slot.i));
+      break;
+    case LAGOON_SLOT_STRV:
+      {
+        GVariantBuilder b;
+
+        g_variant_builder_init (&b, G_VARIANT_TYPE ("av"));
+        for (guint i = 0; slot.strv != NULL && i < slot.strv->n; i++)
+          g_variant_builder_add (&b, "v", g_variant_new_string (slot.strv->s[i]));
+        v = g_variant_builder_end (&b);
+      }
+      break;
+    case LAGOON_SLOT_SMAP:
+      {
+        GVariantBuilder b;
+
+        g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+        for (guint i = 0; slot.strv != NULL && i < slot.strv->n; i++)
+          g_variant_builder_add (&b, "{sv}", slot.strv->s[2 * i],
+                                 g_variant_new_string (slot.strv->s[2 * i + 1]));
+        v = g_variant_builder_end (&b);
+      }
+      break;
+    case LAGOON_SLOT_VARIANT:
+    default:
+      if (slot.v != NULL)
+        return g_variant_ref (slot.v);
+      return lagoon_type_zero_value (field->type);
+    }
+  return g_variant_ref_sink (v);
+}
+
+/* ---- class layouts ------------------------------------------------------------ */
+
+LagoonClassLayout *
+lagoon_class_layout_new (LagoonStringPool        *pool,
+                         const LagoonSchemaClass *klass)
+{
+  LagoonClassLayout *layout = g_new0 (LagoonClassLayout, 1);
+
+  layout->klass = klass;
+  layout->kinds = lagoon_class_slot_kinds (klass);
+  layout->defaults = g_new0 (LagoonSlot, MAX (klass->n_fields, 1));
+  layout->uuid_field = lagoon_schema_find_field (klass, "uuid");
+  layout->name_field = lagoon_schema_find_field (klass, "name_label");
+  if (layout->uuid_field >= 0 && layout->kinds[layout->uuid_field] != LAGOON_SLOT_STRING)
+    layout->uuid_field = -1;
+  if (layout->name_field >= 0 && layout->kinds[layout->name_field] != LAGOON_SLOT_STRING)
+    layout->name_field = -1;
+
+  for (guint f = 0; f < klass->n_fields; f++)
+    {
+      g_autoptr(GVariant) def = lagoon_schema_field_default (&klass->fields[f]);
+
+      if (!lagoon_slot_from_variant (pool, &klass->fields[f], layout->kinds[f], def,
+                                     &layout->defaults[f]))
+        {
+          g_autoptr(GVariant) zero = lagoon_type_zero_value (klass->fields[f].type);
+
+          if (!lagoon_slot_from_variant (pool, &klass->fields[f], layout->kinds[f], zero,
+                                         &layout->defaults[f]))
+            g_debug ("%s.%s: no usable default", klass->name, klass->fields[f].name);
+        }
+    }
+  return layout;
+}
+
+void
+lagoon_class_layout_free (LagoonStringPool  *pool,
+                          LagoonClassLayout *layout)
+{
+  if (layout == NULL)
+    return;
+  for (guint f = 0; f < layout->klass->n_fields; f++)
+    lagoon_slot_clear (pool, layout->kinds[f], &layout->defaults[f]);
+  g_free (layout->defaults);
+  g_free (layout);
+}
+
+/* ---- accessors ---------------------------------------------------------------- */
+
+#define CHECK_FIELD(rec, field, kind, val)                                               \
+  G_STMT_START {                                                                         \
+    g_return_val_if_fail ((rec) != NULL, val);                                           \
+    g_return_val_if_fail ((field) < (rec)->klass->n_fields, val);                        \
+    g_return_val_if_fail (lagoon_class_slot_kinds ((rec)->klass)[field] == (kind), val); \
+  } G_STMT_END
+
+const LagoonSchemaClass *
+lagoon_record_get_class (const LagoonRecord *rec)
+{
+  g_return_val_if_fail (rec != NULL, NULL);
+  return rec->klass;
+}
+
+LagoonClassId
+lagoon_record_get_class_id (const LagoonRecord *rec)
+{
+  g_return_val_if_fail (rec != NULL, 0);
+  return rec->klass->id;
+}
+
+const char *
+lagoon_record_get_opaque_ref (const LagoonRecord *rec)
+{
+  g_return_val_if_fail (rec != NULL, NULL);
+  return rec->ref;
+}
+
+static const char *
+named_string (const LagoonRecord *rec,
+              const char         *name)
+{
+  int f = lagoon_schema_find_field (rec->klass, name);
+
+  if (f < 0 || lagoon_class_slot_kinds (rec->klass)[f] != LAGOON_SLOT_STRING)
+    return "";
+  return rec->slots[f].s != NULL ? rec->slots[f].s : "";
+}
+
+const char *
+lagoon_record_get_uuid (const LagoonRecord *rec)
+{
+  g_return_val_if_fail (rec != NULL, "");
+  return named_string (rec, "uuid");
+}
+
+const char *
+lagoon_record_get_name (const LagoonRecord *rec)
+{
+  g_return_val_if_fail (rec != NULL, "");
+  return named_string (rec, "name_label");
+}
+
+const char *
+lagoon_record_get_string (const LagoonRecord *rec,
+                          guint               field)
+{
+  CHECK_FIELD (rec, field, LAGOON_SLOT_STRING, "");
+  return rec->slots[field].s != NULL ? rec->slots[field].s : "";
+}
+
+const char *
+lagoon_record_get_ref (const LagoonRecord *rec,
+                       guint               field)
+{
+  CHECK_FIELD (rec, field, LAGOON_SLOT_REF, NULL);
+  return rec->slots[field].s;
+}
+
+gint64
+lagoon_record_get_int (const LagoonRecord *rec,
+                       guint               field)
+{
+  CHECK_FIELD (rec, field, LAGOON_SLOT_INT, 0);
+  return rec->slots[field].i;
+}
+
+gboolean
+lagoon_record_get_bool (const LagoonRecord *rec,
+                        guint               field)
+{
+  CHECK_FIELD (rec, field, LAGOON_SLOT_BOOL, FALSE);
+  return rec->slots[field].b;
+}
+
+double
+lagoon_record_get_double (const LagoonRecord *rec,
+                          guint               field)
+{
+  CHECK_FIELD (rec, field, LAGOON_SLOT_FLOAT, 0.0);
+  return rec->slots[field].d;
+}
+
+gint64
+lagoon_record_get_datetime (const LagoonRecord *rec,
+                            guint               field)
+{
+  CHECK_FIELD (rec, field, LAGOON_SLOT_DATETIME, 0);
+  return rec->slots[field].i;
+}
+
+int
+lagoon_record_get_enum (const LagoonRecord *rec,
+                        guint               field)
+{
+  CHECK_FIELD (rec, field, LAGOON_SLOT_STRING, -1);
+  g_return_val_if_fail (rec->klass->fields[field].type->kind == LAGOON_TYPE_ENUM, -1);
+  return lagoon_schema_enum_index (rec->klass->fields[field].type->enum_type,
+                                   rec->slots[field].s != NULL ? rec->slots[field].s : "");
+}
+
+const char *
+lagoon_record_get_enum_string (const LagoonRecord *rec,
+                               guint               field)
+{
+  return lagoon_record_get_string (rec, field);
+}
+
+static const char * const empty_strv[] = { NULL };
+
+const char * const *
+lagoon_record_get_set (const LagoonRecord *rec,
+                       guint               field,
+                       guint              *n_items)
+{
+  LagoonStrv *v;
+
+  if (n_items != NULL)
+    *n_items = 0;
+  CHECK_FIELD (rec, field, LAGOON_SLOT_STRV, empty_strv);
+  v = rec->slots[field].strv;
+  if (v == NULL)
+    return empty_strv;
+  if (n_items != NULL)
+    *n_items = v->n;
+  return v->s;
+}
+
+gboolean
+lagoon_record_set_contains (const LagoonRecord *rec,
+                            guint               field,
+                            const char         *item)
+{
+  LagoonStrv *v;
+
+  CHECK_FIELD (rec, field, LAGOON_SLOT_STRV, FALSE);
+  g_return_val_if_fail (item != NULL, FALSE);
+  v = rec->slots[field].strv;
+  for (guint i = 0; v != NULL && i < v->n; i++)
+    if (strcmp (v->s[i], item) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+const char * const *
+lagoon_record_get_map (const LagoonRecord *rec,
+                       guint               field,
+                       guint              *n_pairs)
+{
+  LagoonStrv *v;
+
+  if (n_pairs != NULL)
+    *n_pairs = 0;
+  CHECK_FIELD (rec, field, LAGOON_SLOT_SMAP, empty_strv);
+  v = rec->slots[field].strv;
+  if (v == NULL)
+    return empty_strv;
+  if (n_pairs != NULL)
+    *n_pairs = v->n;
+  return v->s;
+}
+
+const char *
+lagoon_record_map_lookup (const LagoonRecord *rec,
+                          guint               field,
+                          const char         *key)
+{
+  LagoonStrv *v;
+
+  CHECK_FIELD (rec, field, LAGOON_SLOT_SMAP, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  v = rec->slots[field].strv;
+  for (guint i = 0; v != NULL && i < v->n; i++)
+    if (strcmp (v->s[2 * i], key) == 0)
+      return v->s[2 * i + 1];
+  return NULL;
+}
+
+GVariant *
+lagoon_record_get_value (const LagoonRecord *rec,
+                         guint               field)
+{
+  g_return_val_if_fail (rec != NULL, NULL);
+  g_return_val_if_fail (field < rec->klass->n_fields, NULL);
+  return lagoon_slot_to_variant (&rec->klass->fields[field],
+                                 lagoon_class_slot_kinds (rec->klass)[field],
+                                 rec->slots[field]);
+}
+
+GVariant *
+lagoon_record_to_variant (const LagoonRecord *rec)
+{
+  GVariantBuilder b;
+
+  g_return_val_if_fail (rec != NULL, NULL);
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  for (guint f = 0; f < rec->klass->n_fields; f++)
+    {
+      GVariant *v = lagoon_record_get_value (rec, f);
+      g_variant_builder_add (&b, "{sv}", rec->klass->fields[f].name, v);
+      g_variant_unref (v);
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
