@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
 
 #include "lagoon-application.h"
 #include "lagoon-demo.h"
@@ -24,6 +26,9 @@ struct _LagoonApplication
 
   /* Created on first use and never destroyed: see lagoon-shortcuts-window.c. */
   GtkWindow      *shortcuts_window;
+
+  guint           sigint_id;
+  guint           sigterm_id;
 };
 
 G_DEFINE_FINAL_TYPE (LagoonApplication, lagoon_application, GTK_TYPE_APPLICATION)
@@ -150,7 +155,7 @@ demo_started_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
-      g_warning ("The demo did not start: %s", error->message);
+      g_message ("The demo did not start: %s", error->message);
       if (g_error_matches (error, LAGOON_DEMO_ERROR, LAGOON_DEMO_ERROR_NOT_FOUND))
         /* Translators: %s explains where the simulator was looked for and how to fix it. */
         text = g_strdup_printf (_("The demo cannot start. %s"), error->message);
@@ -222,6 +227,18 @@ about_action (GSimpleAction *action,
                          NULL);
 }
 
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  LagoonApplication *self = LAGOON_APPLICATION (user_data);
+
+  /* SIGINT or SIGTERM: close as Quit does, so that the demo simulator is stopped and the
+   * window geometry saved. */
+  g_debug ("Quitting on a signal");
+  g_action_group_activate_action (G_ACTION_GROUP (self), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry app_entries[] = {
   { .name = "quit", .activate = quit_action },
   { .name = "about", .activate = about_action },
@@ -287,6 +304,9 @@ lagoon_application_startup (GApplication *application)
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
 
+  self->sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, self);
+  self->sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+
   css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/dev/lagoon/Lagoon/style.css");
   gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
@@ -316,6 +336,9 @@ static void
 lagoon_application_shutdown (GApplication *application)
 {
   LagoonApplication *self = LAGOON_APPLICATION (application);
+
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
 
   if (self->demo != NULL)
     {

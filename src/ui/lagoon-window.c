@@ -21,6 +21,7 @@ struct _LagoonWindow
 
   /* Template children */
   GtkInfoBar          *info_bar;
+  GtkImage            *info_icon;
   GtkLabel            *info_label;
   GtkPaned            *paned;
   GtkSearchEntry      *search_entry;
@@ -166,6 +167,30 @@ lagoon_window_restore_state (LagoonWindow *self)
     gtk_paned_set_position (self->paned, position);
 }
 
+/* A remembered or default size larger than the screen's work area helps nobody. */
+static void
+lagoon_window_fit_to_monitor (LagoonWindow *self)
+{
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (self));
+  GdkMonitor *monitor = gdk_display_get_primary_monitor (display);
+  GdkRectangle area;
+  int width, height;
+
+  if (monitor == NULL && gdk_display_get_n_monitors (display) > 0)
+    monitor = gdk_display_get_monitor (display, 0);
+  if (monitor == NULL)
+    return;
+
+  gdk_monitor_get_workarea (monitor, &area);
+  if (area.width <= 0 || area.height <= 0)
+    return;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > area.width || height > area.height)
+    gtk_window_set_default_size (GTK_WINDOW (self), MIN (width, area.width),
+                                 MIN (height, area.height));
+}
+
 static void
 lagoon_window_save_state (LagoonWindow *self)
 {
@@ -221,10 +246,31 @@ lagoon_window_show_message (LagoonWindow   *self,
                             GtkMessageType  type,
                             const char     *message)
 {
+  const char *icon_name;
+
   g_return_if_fail (LAGOON_IS_WINDOW (self));
   g_return_if_fail (message != NULL);
 
+  switch (type)
+    {
+    case GTK_MESSAGE_WARNING:
+      icon_name = "dialog-warning-symbolic";
+      break;
+
+    case GTK_MESSAGE_ERROR:
+      icon_name = "dialog-error-symbolic";
+      break;
+
+    case GTK_MESSAGE_INFO:
+    case GTK_MESSAGE_QUESTION:
+    case GTK_MESSAGE_OTHER:
+    default:
+      icon_name = "dialog-information-symbolic";
+      break;
+    }
+
   gtk_info_bar_set_message_type (self->info_bar, type);
+  gtk_image_set_from_icon_name (self->info_icon, icon_name, GTK_ICON_SIZE_BUTTON);
   gtk_label_set_text (self->info_label, message);
   gtk_info_bar_set_revealed (self->info_bar, TRUE);
 }
@@ -301,6 +347,7 @@ lagoon_window_class_init (LagoonWindowClass *klass)
   lagoon_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/lagoon/Lagoon/lagoon-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, info_bar);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, info_icon);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, info_label);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, paned);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, search_entry);
@@ -327,4 +374,5 @@ lagoon_window_init (LagoonWindow *self)
 
   self->settings = lagoon_ui_create_settings ();
   lagoon_window_restore_state (self);
+  lagoon_window_fit_to_monitor (self);
 }

@@ -242,7 +242,9 @@ test_window_message (void)
   g_autoptr(LagoonApplication) app = NULL;
   GtkWindow *window;
   GtkWidget *info_bar;
-  g_autoptr(GList) labels = NULL;
+  GtkWidget *label;
+  GtkWidget *image;
+  const char *icon_name = NULL;
 
   app = create_app ();
   window = activate_and_map (app);
@@ -255,11 +257,13 @@ test_window_message (void)
   g_assert_true (gtk_info_bar_get_revealed (GTK_INFO_BAR (info_bar)));
   g_assert_cmpint (gtk_info_bar_get_message_type (GTK_INFO_BAR (info_bar)), ==,
                    GTK_MESSAGE_ERROR);
-  labels = gtk_container_get_children (
-    GTK_CONTAINER (gtk_info_bar_get_content_area (GTK_INFO_BAR (info_bar))));
-  g_assert_nonnull (labels);
-  g_assert_true (GTK_IS_LABEL (labels->data));
-  g_assert_cmpstr (gtk_label_get_text (labels->data), ==, "Something went wrong.");
+  label = find_widget (info_bar, GTK_TYPE_LABEL);
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "Something went wrong.");
+  image = find_widget (info_bar, GTK_TYPE_IMAGE);
+  g_assert_nonnull (image);
+  gtk_image_get_icon_name (GTK_IMAGE (image), &icon_name, NULL);
+  g_assert_cmpstr (icon_name, ==, "dialog-error-symbolic");
 
   lagoon_window_hide_message (LAGOON_WINDOW (window));
   g_assert_false (gtk_info_bar_get_revealed (GTK_INFO_BAR (info_bar)));
@@ -277,16 +281,16 @@ test_window_geometry_saved (void)
   int width, height;
 
   /* A remembered geometry is restored... */
-  g_settings_set_int (settings, "window-width", 900);
-  g_settings_set_int (settings, "window-height", 650);
+  g_settings_set_int (settings, "window-width", 700);
+  g_settings_set_int (settings, "window-height", 500);
   g_settings_set_int (settings, "paned-position", 333);
   g_settings_set_boolean (settings, "window-maximized", FALSE);
 
   app = create_app ();
   window = activate_and_map (app);
   gtk_window_get_default_size (window, &width, &height);
-  g_assert_cmpint (width, ==, 900);
-  g_assert_cmpint (height, ==, 650);
+  g_assert_cmpint (width, ==, 700);
+  g_assert_cmpint (height, ==, 500);
   paned = find_widget (GTK_WIDGET (window), GTK_TYPE_PANED);
   g_assert_nonnull (paned);
   g_assert_cmpint (gtk_paned_get_position (GTK_PANED (paned)), ==, 333);
