@@ -6,6 +6,8 @@ Run by run-atspi-test.sh inside a private D-Bus session with an accessibility bu
     test_smoke.py LAGOON_BINARY
 Starts Lagoon, finds the main window and its controls by accessible name, opens
 Help > About Lagoon with the mouse, checks and closes the About dialog, and quits with Ctrl+Q.
+Then starts `lagoon --demo` (when the build has xapi-sim), reads the demo banner, and checks
+that the simulator runs as Lagoon's child and stops when Lagoon quits.
 """
 
 import os
@@ -69,6 +71,80 @@ def showing(node):
         return False
 
 
+def children_of(pid):
+    """Pids of the processes whose parent is pid."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def process_gone(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state == "Z"  # exited, waiting for its new parent to reap it
+    except OSError:
+        return True
+
+
+def quit_with_keyboard(window, proc):
+    # Quit with the keyboard, pointer over the main window (no window manager here).
+    x, y = window.position
+    w, h = window.size
+    rawinput.absoluteMotion(x + w // 2, y + h // 2)
+    time.sleep(0.3)
+    rawinput.keyCombo("<Control>q")
+    try:
+        rc = proc.wait(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("Ctrl+Q did not quit Lagoon")
+    assert rc == 0, f"lagoon exited with status {rc}"
+
+
+def test_demo(binary, env):
+    """lagoon --demo starts the simulator, says where it runs, and stops it on quit."""
+    builddir = os.environ.get("LAGOON_BUILDDIR", "")
+    sim = os.path.join(builddir, "tests", "xapi-sim", "xapi-sim")
+    if not os.access(sim, os.X_OK):
+        log(f"demo part skipped: {sim} is not built")
+        return
+
+    proc = subprocess.Popen([binary, "--demo"], env=env)
+    try:
+        app = find_app("lagoon")
+        window = app.child(name="Lagoon", roleName="frame")
+        prefix = "Demo pool simulator running at http://127.0.0.1:"
+        banner = window.findChild(
+            lambda n: n.roleName == "label" and n.name.startswith(prefix))
+        wait_for("the demo banner to show", lambda: banner.showing)
+        log("demo banner: " + banner.name)
+
+        sims = children_of(proc.pid)
+        assert len(sims) == 1, f"expected one simulator process, found {sims}"
+        with open(f"/proc/{sims[0]}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        assert b"--generate" in argv and b"3:40" in argv, argv
+
+        quit_with_keyboard(window, proc)
+        wait_for("the simulator to stop with Lagoon", lambda: process_gone(sims[0]))
+        log("the simulator stopped with Lagoon")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def main():
     binary = sys.argv[1]
     wait_for("the accessibility bus", a11y_bus_ready)
@@ -116,22 +192,14 @@ def main():
         wait_for("the About dialog to close", lambda: not showing(about))
         log("About dialog closed")
 
-        # Quit with the keyboard, pointer over the main window (no window manager here).
-        x, y = window.position
-        w, h = window.size
-        rawinput.absoluteMotion(x + w // 2, y + h // 2)
-        time.sleep(0.3)
-        rawinput.keyCombo("<Control>q")
-        try:
-            rc = proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise AssertionError("Ctrl+Q did not quit Lagoon")
-        assert rc == 0, f"lagoon exited with status {rc}"
+        quit_with_keyboard(window, proc)
         log("Ctrl+Q quit Lagoon")
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+    test_demo(binary, env)
     return 0
 
 
