@@ -396,8 +396,8 @@ static void
 lagoon_application_init (LagoonApplication *self)
 {
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
-  g_application_set_option_context_summary (G_APPLICATION (self),
-                                            _("A desktop client for Xen pools (XCP-ng, XenServer)."));
+  g_application_set_option_context_summary (
+    G_APPLICATION (self), _("A desktop client for Xen pools (XCP-ng, XenServer)."));
 }
 
 /**
