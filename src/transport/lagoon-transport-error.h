@@ -20,6 +20,7 @@ typedef enum {
   LAGOON_TRANSPORT_ERROR_HOST_KEY_CHANGED,  /* SSH host key differs from known_hosts */
   LAGOON_TRANSPORT_ERROR_AUTH,              /* authentication failed */
   LAGOON_TRANSPORT_ERROR_CERTIFICATE,       /* TLS certificate not trusted */
+  LAGOON_TRANSPORT_ERROR_REDIRECT,          /* too many or invalid HTTP redirects */
 } LagoonTransportError;
 
 GQuark lagoon_transport_error_quark (void);

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define LAGOON_XENAPI_ERROR (lagoon_xenapi_error_quark ())
+
+/* A XenAPI call that reached the server and failed there: the reply's ErrorDescription
+ * [CODE, param...]. The enum names the codes a client reacts to; every other code is
+ * LAGOON_XENAPI_ERROR_OTHER. The exact code string and the parameters travel with the
+ * GError (lagoon_xenapi_error_get_code_string/_get_params) and survive g_error_copy. */
+typedef enum {
+  LAGOON_XENAPI_ERROR_OTHER,
+  LAGOON_XENAPI_ERROR_MESSAGE_METHOD_UNKNOWN,
+  LAGOON_XENAPI_ERROR_MESSAGE_PARAMETER_COUNT_MISMATCH,
+  LAGOON_XENAPI_ERROR_MESSAGE_DEPRECATED,
+  LAGOON_XENAPI_ERROR_MESSAGE_REMOVED,
+  LAGOON_XENAPI_ERROR_SESSION_AUTHENTICATION_FAILED,
+  LAGOON_XENAPI_ERROR_SESSION_AUTHORIZATION_FAILED,
+  LAGOON_XENAPI_ERROR_SESSION_INVALID,
+  LAGOON_XENAPI_ERROR_SESSION_NOT_REGISTERED,
+  LAGOON_XENAPI_ERROR_HOST_IS_SLAVE,
+  LAGOON_XENAPI_ERROR_HOST_STILL_BOOTING,
+  LAGOON_XENAPI_ERROR_RBAC_PERMISSION_DENIED,
+  LAGOON_XENAPI_ERROR_PERMISSION_DENIED,
+  LAGOON_XENAPI_ERROR_INTERNAL_ERROR,
+  LAGOON_XENAPI_ERROR_NOT_IMPLEMENTED,
+  LAGOON_XENAPI_ERROR_TOO_MANY_PENDING_TASKS,
+  LAGOON_XENAPI_ERROR_HANDLE_INVALID,
+  LAGOON_XENAPI_ERROR_UUID_INVALID,
+  LAGOON_XENAPI_ERROR_FIELD_TYPE_ERROR,
+  LAGOON_XENAPI_ERROR_INVALID_VALUE,
+  LAGOON_XENAPI_ERROR_VALUE_NOT_SUPPORTED,
+  LAGOON_XENAPI_ERROR_MAP_DUPLICATE_KEY,
+  LAGOON_XENAPI_ERROR_OPERATION_NOT_ALLOWED,
+  LAGOON_XENAPI_ERROR_OTHER_OPERATION_IN_PROGRESS,
+  LAGOON_XENAPI_ERROR_OPERATION_BLOCKED,
+  LAGOON_XENAPI_ERROR_OPERATION_PARTIALLY_FAILED,
+  LAGOON_XENAPI_ERROR_TASK_CANCELLED,
+  LAGOON_XENAPI_ERROR_LICENCE_RESTRICTION,
+  LAGOON_XENAPI_ERROR_EVENTS_LOST,
+  LAGOON_XENAPI_ERROR_EVENT_FROM_TOKEN_PARSE_FAILURE,
+  LAGOON_XENAPI_ERROR_EVENT_SUBSCRIPTION_PARSE_FAILURE,
+  LAGOON_XENAPI_ERROR_VM_BAD_POWER_STATE,
+  LAGOON_XENAPI_ERROR_VM_IS_TEMPLATE,
+  LAGOON_XENAPI_ERROR_VM_IS_SNAPSHOT,
+  LAGOON_XENAPI_ERROR_VM_REQUIRES_SR,
+  LAGOON_XENAPI_ERROR_VM_REQUIRES_NETWORK,
+  LAGOON_XENAPI_ERROR_VM_MISSING_PV_DRIVERS,
+  LAGOON_XENAPI_ERROR_VM_SHUTDOWN_TIMEOUT,
+  LAGOON_XENAPI_ERROR_VM_IS_PART_OF_AN_APPLIANCE,
+  LAGOON_XENAPI_ERROR_VM_MIGRATE_FAILED,
+  LAGOON_XENAPI_ERROR_VM_NO_SUSPEND_SR,
+  LAGOON_XENAPI_ERROR_VM_REVERT_FAILED,
+  LAGOON_XENAPI_ERROR_VM_CANNOT_DELETE_DEFAULT_TEMPLATE,
+  LAGOON_XENAPI_ERROR_VM_NOT_RESIDENT_HERE,
+  LAGOON_XENAPI_ERROR_BOOTLOADER_FAILED,
+  LAGOON_XENAPI_ERROR_NO_HOSTS_AVAILABLE,
+  LAGOON_XENAPI_ERROR_HOST_NOT_ENOUGH_FREE_MEMORY,
+  LAGOON_XENAPI_ERROR_HOST_OFFLINE,
+  LAGOON_XENAPI_ERROR_HOST_DISABLED,
+  LAGOON_XENAPI_ERROR_HOST_HAS_RESIDENT_VMS,
+  LAGOON_XENAPI_ERROR_CANNOT_CONTACT_HOST,
+  LAGOON_XENAPI_ERROR_HA_IS_ENABLED,
+  LAGOON_XENAPI_ERROR_SR_FULL,
+  LAGOON_XENAPI_ERROR_SR_HAS_PBD,
+  LAGOON_XENAPI_ERROR_SR_NOT_EMPTY,
+  LAGOON_XENAPI_ERROR_SR_BACKEND_FAILURE,
+  LAGOON_XENAPI_ERROR_SR_OPERATION_NOT_SUPPORTED,
+  LAGOON_XENAPI_ERROR_VDI_IN_USE,
+  LAGOON_XENAPI_ERROR_VDI_READONLY,
+  LAGOON_XENAPI_ERROR_VDI_MISSING,
+  LAGOON_XENAPI_ERROR_VBD_NOT_EMPTY,
+  LAGOON_XENAPI_ERROR_VBD_IS_EMPTY,
+  LAGOON_XENAPI_ERROR_DEVICE_ALREADY_ATTACHED,
+  LAGOON_XENAPI_ERROR_DEVICE_ALREADY_DETACHED,
+  LAGOON_XENAPI_ERROR_PIF_IS_MANAGEMENT_INTERFACE,
+  LAGOON_XENAPI_ERROR_NETWORK_CONTAINS_VIF,
+  LAGOON_XENAPI_ERROR_VIF_IN_USE,
+} LagoonXenapiError;
+
+GQuark              lagoon_xenapi_error_quark            (void);
+
+/* Build the error for an ErrorDescription; @description is NULL-terminated, element 0 is
+ * the code (an empty or missing code gives "UNKNOWN_ERROR"). */
+GError             *lagoon_xenapi_error_new              (const char * const *description);
+
+/* The enum value for a wire code, LAGOON_XENAPI_ERROR_OTHER when not listed. */
+LagoonXenapiError   lagoon_xenapi_error_code_from_string (const char         *code);
+
+/* The exact wire code ("VM_BAD_POWER_STATE") and parameters of an error in this domain;
+ * NULL for an error of another domain. The parameter vector is never NULL for this domain. */
+const char         *lagoon_xenapi_error_get_code_string  (const GError       *error);
+const char * const *lagoon_xenapi_error_get_params       (const GError       *error);
+/* Parameter @index or NULL when absent. */
+const char         *lagoon_xenapi_error_get_param        (const GError       *error,
+                                                          guint               index);
+
+/* A translated human sentence for the error with its parameters substituted; for codes
+ * without a sentence, a generic one naming the code. Errors of other domains give their
+ * message unchanged. Free with g_free. */
+char               *lagoon_xenapi_error_describe         (const GError       *error);
+
+G_END_DECLS
