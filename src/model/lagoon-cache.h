@@ -74,6 +74,43 @@ void                lagoon_cache_remove            (LagoonCache         *self,
                                                     const char          *ref);
 
 /*
+ * Streaming rows, for parsers that read a record field by field (an expat-based
+ * event.from reader) and would rather not build a GVariant: begin a row, set fields (by
+ * index: lagoon_cache_row_find_field), commit. Same semantics as lagoon_cache_apply for an
+ * add or mod: fields not set take their defaults. One row at a time per cache, and no
+ * other apply while it is open. begin returns NULL for ignored or unknown classes.
+ */
+typedef struct _LagoonCacheRow LagoonCacheRow;
+
+LagoonCacheRow     *lagoon_cache_row_begin         (LagoonCache         *self,
+                                                    const char          *class_name,
+                                                    const char          *ref);
+const LagoonSchemaClass *lagoon_cache_row_get_class (LagoonCacheRow     *row);
+/* The field's index in the row's class, or -1 (unknown fields are to be skipped). */
+int                 lagoon_cache_row_find_field    (LagoonCacheRow      *row,
+                                                    const char          *name);
+/* Scalar fields (string, ref, enum, int, float, bool, datetime) from text as XML-RPC
+ * carries them. FALSE (and the field keeps its default) when the text does not parse. */
+gboolean            lagoon_cache_row_set_text      (LagoonCacheRow      *row,
+                                                    guint                field,
+                                                    const char          *text);
+/* Any field from a GVariant (loosely typed, as lagoon_cache_apply takes). */
+gboolean            lagoon_cache_row_set_value     (LagoonCacheRow      *row,
+                                                    guint                field,
+                                                    GVariant            *value);
+/* One element of a set of strings, refs or enums. */
+gboolean            lagoon_cache_row_add_item      (LagoonCacheRow      *row,
+                                                    guint                field,
+                                                    const char          *item);
+/* One entry of a map with string, ref or enum values. */
+gboolean            lagoon_cache_row_add_pair      (LagoonCacheRow      *row,
+                                                    guint                field,
+                                                    const char          *key,
+                                                    const char          *value);
+void                lagoon_cache_row_commit        (LagoonCacheRow      *row);
+void                lagoon_cache_row_abort         (LagoonCacheRow      *row);
+
+/*
  * Full resync (after EVENTS_LOST, a reconnect, or loading a dump): begin_resync opens a
  * batch; apply every object again; end_resync removes the objects that were not applied
  * since begin_resync and closes the batch. Objects that still exist keep their records
@@ -82,6 +119,9 @@ void                lagoon_cache_remove            (LagoonCache         *self,
  */
 void                lagoon_cache_begin_resync      (LagoonCache         *self);
 void                lagoon_cache_end_resync        (LagoonCache         *self);
+/* Closes a resync that could not complete (the reply broke off) without removing the
+ * objects that were not seen: nothing is lost, and the next resync settles it. */
+void                lagoon_cache_abort_resync      (LagoonCache         *self);
 /* Removes everything (one batch reporting every removal). */
 void                lagoon_cache_clear             (LagoonCache         *self);
 

@@ -90,6 +90,17 @@ gboolean   lagoon_slot_from_variant (LagoonStringPool        *pool,
                                      LagoonSlotKind           kind,
                                      GVariant                *value,
                                      LagoonSlot              *out);
+/* The same from text as XML-RPC carries scalars (ints as decimal strings, bools as
+ * "true"/"false"/"1"/"0"); only for STRING, REF, INT, FLOAT, BOOL and DATETIME slots. */
+gboolean   lagoon_slot_from_text    (LagoonStringPool        *pool,
+                                     const LagoonSchemaField *field,
+                                     LagoonSlotKind           kind,
+                                     const char              *text,
+                                     LagoonSlot              *out);
+/* A set (@pairs FALSE) or map (@pairs TRUE) slot from interned strings, taking their
+ * references; NULL or empty gives the empty slot. */
+LagoonSlot lagoon_slot_take_strings (GPtrArray               *strings,
+                                     gboolean                 pairs);
 LagoonSlot lagoon_slot_copy         (LagoonSlotKind           kind,
                                      LagoonSlot               slot);
 void       lagoon_slot_clear        (LagoonStringPool        *pool,

@@ -184,7 +184,7 @@ static GVariant *
 unbox (GVariant *value)
 {
   g_variant_ref (value);
-  while (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
+  while (*g_variant_get_type_string (value) == 'v')
     {
       GVariant *inner = g_variant_get_variant (value);
       g_variant_unref (value);
@@ -352,8 +352,10 @@ slot_from_unboxed (LagoonStringPool        *pool,
                    LagoonSlot              *out)
 {
   const LagoonType *type = field->type;
-  gboolean is_string = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING);
-  const char *s = is_string ? g_variant_get_string (value, NULL) : NULL;
+  /* One look at the type string instead of a series of g_variant_is_of_type (). */
+  const char *ts = g_variant_get_type_string (value);
+  char t = ts[1] == '\0' ? ts[0] : '?';
+  const char *s = t == 's' ? g_variant_get_string (value, NULL) : NULL;
 
   switch (kind)
     {
@@ -378,44 +380,69 @@ slot_from_unboxed (LagoonStringPool        *pool,
       return FALSE;
 
     case LAGOON_SLOT_INT:
-      if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
-        out->i = g_variant_get_int64 (value);
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-        out->i = g_variant_get_int32 (value);
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-        out->i = g_variant_get_uint32 (value);
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE) &&
-               g_variant_get_double (value) == (double) (gint64) g_variant_get_double (value))
-        out->i = (gint64) g_variant_get_double (value);
-      else if (s == NULL || !parse_int (s, &out->i))
-        return FALSE;
-      return TRUE;
+      switch (t)
+        {
+        case 's':
+          return parse_int (s, &out->i);
+        case 'x':
+          out->i = g_variant_get_int64 (value);
+          return TRUE;
+        case 'i':
+          out->i = g_variant_get_int32 (value);
+          return TRUE;
+        case 'u':
+          out->i = g_variant_get_uint32 (value);
+          return TRUE;
+        case 'd':
+          if (g_variant_get_double (value) != (double) (gint64) g_variant_get_double (value))
+            return FALSE;
+          out->i = (gint64) g_variant_get_double (value);
+          return TRUE;
+        default:
+          return FALSE;
+        }
 
     case LAGOON_SLOT_FLOAT:
-      if (g_variant_is_of_type (value, G_VARIANT_TYPE_DOUBLE))
-        out->d = g_variant_get_double (value);
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
-        out->d = (double) g_variant_get_int64 (value);
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-        out->d = g_variant_get_int32 (value);
-      else if (s == NULL || !parse_double (s, &out->d))
-        return FALSE;
-      return TRUE;
+      switch (t)
+        {
+        case 's':
+          return parse_double (s, &out->d);
+        case 'd':
+          out->d = g_variant_get_double (value);
+          return TRUE;
+        case 'x':
+          out->d = (double) g_variant_get_int64 (value);
+          return TRUE;
+        case 'i':
+          out->d = g_variant_get_int32 (value);
+          return TRUE;
+        default:
+          return FALSE;
+        }
 
     case LAGOON_SLOT_BOOL:
-      if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-        out->b = g_variant_get_boolean (value);
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT32))
-        out->b = g_variant_get_int32 (value) != 0;
-      else if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
-        out->b = g_variant_get_int64 (value) != 0;
-      else if (s != NULL && (g_ascii_strcasecmp (s, "true") == 0 || strcmp (s, "1") == 0))
-        out->b = TRUE;
-      else if (s != NULL && (g_ascii_strcasecmp (s, "false") == 0 || strcmp (s, "0") == 0))
-        out->b = FALSE;
-      else
-        return FALSE;
-      return TRUE;
+      switch (t)
+        {
+        case 'b':
+          out->b = g_variant_get_boolean (value);
+          return TRUE;
+        case 'i':
+          out->b = g_variant_get_int32 (value) != 0;
+          return TRUE;
+        case 'x':
+          out->b = g_variant_get_int64 (value) != 0;
+          return TRUE;
+        case 's':
+          if (g_ascii_strcasecmp (s, "true") == 0 || strcmp (s, "1") == 0)
+            out->b = TRUE;
+          else if (g_ascii_strcasecmp (s, "false") == 0 || strcmp (s, "0") == 0)
+            out->b = FALSE;
+          else
+            return FALSE;
+          return TRUE;
+        default:
+          return FALSE;
+        }
 
     case LAGOON_SLOT_DATETIME:
       if (s != NULL)
@@ -426,7 +453,7 @@ slot_from_unboxed (LagoonStringPool        *pool,
             return FALSE;
           return TRUE;
         }
-      if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64))
+      if (t == 'x')
         {
           out->i = g_variant_get_int64 (value);
           return TRUE;
@@ -483,6 +510,86 @@ lagoon_slot_from_variant (LagoonStringPool        *pool,
         }
     }
   return FALSE;
+}
+
+gboolean
+lagoon_slot_from_text (LagoonStringPool        *pool,
+                       const LagoonSchemaField *field,
+                       LagoonSlotKind           kind,
+                       const char              *text,
+                       LagoonSlot              *out)
+{
+  LagoonSlot slot = { 0 };
+
+  if (text == NULL)
+    return FALSE;
+  switch (kind)
+    {
+    case LAGOON_SLOT_STRING:
+    case LAGOON_SLOT_REF:
+    case LAGOON_SLOT_INT:
+    case LAGOON_SLOT_FLOAT:
+    case LAGOON_SLOT_BOOL:
+    case LAGOON_SLOT_DATETIME:
+      {
+        /* Same rules as for a string GVariant, without building one. */
+        if (kind == LAGOON_SLOT_STRING)
+          {
+            if (field->type->kind == LAGOON_TYPE_ENUM &&
+                lagoon_schema_enum_index (field->type->enum_type, text) < 0)
+              g_debug ("%s: '%s' is not a known %s value; kept as is", field->name, text,
+                       field->type->enum_type->name);
+            slot.s = lagoon_string_pool_intern (pool, text);
+          }
+        else if (kind == LAGOON_SLOT_REF)
+          slot.s = (*text == '\0' || strcmp (text, LAGOON_NULL_REF) == 0)
+                     ? NULL : lagoon_string_pool_intern (pool, text);
+        else if (kind == LAGOON_SLOT_INT)
+          {
+            if (!parse_int (text, &slot.i))
+              return FALSE;
+          }
+        else if (kind == LAGOON_SLOT_FLOAT)
+          {
+            if (!parse_double (text, &slot.d))
+              return FALSE;
+          }
+        else if (kind == LAGOON_SLOT_BOOL)
+          {
+            if (g_ascii_strcasecmp (text, "true") == 0 || strcmp (text, "1") == 0)
+              slot.b = TRUE;
+            else if (g_ascii_strcasecmp (text, "false") == 0 || strcmp (text, "0") == 0)
+              slot.b = FALSE;
+            else
+              return FALSE;
+          }
+        else if (*text == '\0' || strcmp (text, LAGOON_NULL_DATETIME) == 0)
+          slot.i = 0;
+        else if (!lagoon_datetime_parse (text, &slot.i))
+          return FALSE;
+        *out = slot;
+        return TRUE;
+      }
+    default:
+      return FALSE;
+    }
+}
+
+LagoonSlot
+lagoon_slot_take_strings (GPtrArray *strings,
+                          gboolean   pairs)
+{
+  LagoonSlot slot = { 0 };
+  guint n;
+
+  if (strings == NULL || strings->len == 0)
+    return slot;
+  n = strings->len;
+  slot.strv = strv_new (n);
+  slot.strv->n = pairs ? n / 2 : n;
+  memcpy (slot.strv->s, strings->pdata, n * sizeof (char *));
+  g_ptr_array_set_size (strings, 0);
+  return slot;
 }
 
 static guint
