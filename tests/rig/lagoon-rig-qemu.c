@@ -23,10 +23,13 @@ struct _LagoonRigQemu
   char         *log_path;
 };
 
-char *
-lagoon_rig_guest_iso_find (GError **error)
+static char *
+find_image (const char  *env_var,
+            const char  *file_name,
+            const char  *needs,
+            GError     **error)
 {
-  const char *env = g_getenv ("LAGOON_GUEST_ISO");
+  const char *env = g_getenv (env_var);
   const char *builddir = g_getenv ("LAGOON_BUILDDIR");
   g_autofree char *path = NULL;
 
@@ -34,16 +37,28 @@ lagoon_rig_guest_iso_find (GError **error)
     path = g_strdup (env);
   else
     path = g_build_filename (builddir && *builddir ? builddir : LAGOON_BUILDDIR,
-                             "tests", "rig", "guest.iso", NULL);
+                             "tests", "rig", file_name, NULL);
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, LAGOON_RIG_ERROR, LAGOON_RIG_ERROR_NOT_FOUND,
-                   "The guest image %s was not built (grub-mkrescue, xorriso and mtools are "
-                   "needed)", path);
+                   "The guest image %s was not built (%s needed)", path, needs);
       return NULL;
     }
   return g_steal_pointer (&path);
+}
+
+char *
+lagoon_rig_guest_iso_find (GError **error)
+{
+  return find_image ("LAGOON_GUEST_ISO", "guest.iso", "grub-mkrescue, xorriso and mtools are",
+                     error);
+}
+
+char *
+lagoon_rig_guest_idle_iso_find (GError **error)
+{
+  return find_image ("LAGOON_GUEST_IDLE_ISO", "guest-idle.iso", "xorriso is", error);
 }
 
 static gboolean

@@ -154,8 +154,12 @@ char          *lagoon_rig_sim_get_log_tail (LagoonRigSim        *self,
 
 typedef struct _LagoonRigQemu LagoonRigQemu;
 
-/* The guest ISO: $LAGOON_GUEST_ISO, else $LAGOON_BUILDDIR/tests/rig/guest.iso, if it exists. */
-char          *lagoon_rig_guest_iso_find   (GError        **error);
+/* The GRUB guest (a grub> shell): $LAGOON_GUEST_ISO, else $LAGOON_BUILDDIR/tests/rig/guest.iso.
+ * Under TCG its keyboard polling keeps a host core busy while it waits. */
+char          *lagoon_rig_guest_iso_find      (GError        **error);
+/* The idle guest (a boot sector echoing keys at a "lagoon> " prompt, halting between keys):
+ * $LAGOON_GUEST_IDLE_ISO, else $LAGOON_BUILDDIR/tests/rig/guest-idle.iso. Almost no CPU. */
+char          *lagoon_rig_guest_idle_iso_find (GError        **error);
 /* qemu-system-x86_64 (TCG, 32 MiB, std VGA, no display) booting the ISO, its VNC server on a
  * unix socket in a temporary directory; returns once the socket accepts connections. */
 LagoonRigQemu *lagoon_rig_qemu_start       (const char     *iso,
@@ -209,7 +213,7 @@ gboolean       lagoon_rig_pixels_save_ppm        (GBytes     *pixels,
                                                   const char *path,
                                                   GError    **error);
 
-/* The test guest's background colour in the grub> shell (grub.cfg sets white/blue). */
+/* Both test guests' background colour (white on blue text mode). */
 #define LAGOON_RIG_GUEST_BACKGROUND 0x0000a8
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LagoonRigSshd, lagoon_rig_sshd_stop)
