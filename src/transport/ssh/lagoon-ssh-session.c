@@ -1451,6 +1451,12 @@ lagoon_ssh_session_connect (LagoonSshSession  *self,
     }
   libssh2_session_set_blocking (session, 1);
   libssh2_session_set_timeout (session, (long) self->connect_timeout * 1000);
+  /* libssh2 1.10 has neither chacha20-poly1305 nor AES-GCM; AES-128-CTR (AES-NI) with
+   * HMAC-SHA2-256 is its fastest sound pair. Unknown names are ignored by libssh2. */
+  libssh2_session_method_pref (session, LIBSSH2_METHOD_CRYPT_CS,
+                               "aes128-ctr,aes256-ctr,aes192-ctr,aes256-cbc");
+  libssh2_session_method_pref (session, LIBSSH2_METHOD_CRYPT_SC,
+                               "aes128-ctr,aes256-ctr,aes192-ctr,aes256-cbc");
 
   {
     g_autofree char *path = known_hosts_path (self);
