@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/wait.h>
 
 #include "lagoon-cache.h"
 #include "lagoon-view.h"
@@ -662,6 +663,108 @@ test_repo_fixtures (void)
       }
 }
 
+/* ---- lagoon-cli tree ---------------------------------------------------------------------- */
+
+static int
+run_cli (const char *const *args,
+         char              **out,
+         char              **err)
+{
+  const char *builddir = g_getenv ("LAGOON_BUILDDIR");
+  g_autofree char *cli = g_build_filename (builddir != NULL ? builddir : LAGOON_BUILDDIR,
+                                           "src", "cli", "lagoon-cli", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_ptr_array_add (argv, cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out, err, &status, &error));
+  g_assert_no_error (error);
+  if (g_spawn_check_wait_status (status, NULL))
+    return 0;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_cli (void)
+{
+  const char *shared = g_getenv ("LAGOON_SHARED_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(LagoonCache) cache = lagoon_cache_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_cli ((const char *[]) { "--version", NULL }, &out, &err), ==, 0);
+  g_assert_cmpstr (out, ==, "lagoon-cli " PACKAGE_VERSION "\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli ((const char *[]) { "tree", "--db", "/nonexistent/state.db", NULL },
+                            &out, &err), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "/nonexistent/state.db"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli ((const char *[]) { "tree", "--view", "sideways", "--db", "x", NULL },
+                            &out, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "sideways"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli ((const char *[]) { "frobnicate", NULL }, &out, &err), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  if (shared == NULL || !g_file_test (shared, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("fixtures not found: ../shared is absent (a user's clone)");
+      return;
+    }
+  path = g_build_filename (shared, "fixtures", "xapi-db", "xapidb_app.xml", NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("xapidb_app.xml not found: ../shared is absent (a user's clone)");
+      return;
+    }
+  g_assert_true (lagoon_cache_load_dump (cache, path, &error));
+  g_assert_no_error (error);
+
+  /* Each view prints what the in-process view shows. */
+  for (LagoonViewKind kind = LAGOON_VIEW_INFRASTRUCTURE; kind <= LAGOON_VIEW_VAPPS; kind++)
+    {
+      g_autoptr(LagoonView) view = lagoon_view_new (cache, kind);
+      g_autofree char *expected = NULL;
+      const char *filter = kind == LAGOON_VIEW_INFRASTRUCTURE ? "centos" : NULL;
+
+      lagoon_view_set_show_default_templates (view, kind == LAGOON_VIEW_OBJECTS);
+      lagoon_view_set_filter (view, filter);
+      expected = lagoon_view_to_text (view);
+      const char *args[8] = { "tree", "--view", lagoon_view_kind_to_string (kind), "--db", path,
+                              NULL, };
+      guint n = 5;
+
+      if (kind == LAGOON_VIEW_OBJECTS)
+        args[n++] = "--default-templates";
+      if (filter != NULL)
+        {
+          args[n++] = "--filter";
+          args[n++] = filter;
+        }
+      g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+      g_assert_cmpstr (out, ==, expected);
+      if (kind != LAGOON_VIEW_TAGS && kind != LAGOON_VIEW_FOLDERS) /* none in this dump */
+        g_assert_cmpstr (out, !=, "");
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+    }
+}
+
 /* ---- measurements (printed, not asserted) ---------------------------------------------- */
 
 static void
@@ -758,6 +861,7 @@ main (int    argc,
   g_test_add_func ("/lagoon/views/tags-folders-vapps", test_tags_folders_vapps);
   g_test_add_func ("/lagoon/views/fixtures", test_fixtures);
   g_test_add_func ("/lagoon/views/repo-fixtures", test_repo_fixtures);
+  g_test_add_func ("/lagoon/views/cli", test_cli);
   g_test_add_func ("/lagoon/views/measure", test_measure);
 
   return g_test_run ();
