@@ -60,6 +60,33 @@ def sources():
     return out, note
 
 
+def unprotect(value):
+    """Undoes the whitespace protection of dump attributes (xapi's Xml_spaces):
+    %. space, %t tab, %n newline, %r return, %% percent, legacy %_ two spaces."""
+    table = {".": " ", "t": "\t", "n": "\n", "r": "\r", "%": "%", "_": "  "}
+    out = []
+    i = 0
+    while i < len(value):
+        if value[i] == "%" and i + 1 < len(value) and value[i + 1] in table:
+            out.append(table[value[i + 1]])
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def dump_rows(path, table_name):
+    """The rows of one table as attribute dicts (values unprotected)."""
+    root = ET.parse(path).getroot()
+    rows = []
+    for table in root.iter("table"):
+        if table.get("name") == table_name:
+            for row in table.findall("row"):
+                rows.append({k: unprotect(v) for k, v in row.attrib.items()})
+    return rows
+
+
 def dump_row_counts(path):
     """Counts the rows of every table of a xapi database dump, read independently."""
     root = ET.parse(path).getroot()

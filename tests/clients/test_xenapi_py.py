@@ -11,6 +11,8 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -71,6 +73,7 @@ class PoolSourceMixin:
                 self.session.xenapi.logout()
         except (Failure, OSError, xmlrpc.client.Error):
             pass
+        self.session.close()
 
     # -- counts -----------------------------------------------------------
 
@@ -94,6 +97,42 @@ class PoolSourceMixin:
             # --generate HOSTS:VMS:SEED
             hosts = int(self.SIM_ARGS[1].split(":")[0])
             self.assertEqual(got["host"], hosts)
+
+    def test_dump_values(self):
+        # a few columns of every row, read straight from the dump, against the API
+        if self.DUMP is None:
+            self.skipTest("generated pool: no dump to compare with")
+        columns = {
+            "VM": [("name__label", "name_label"), ("power_state", "power_state"),
+                   ("memory__static_max", "memory_static_max"), ("is_a_template", "is_a_template")],
+            # host.address is not compared: the simulator gives every host a
+            # loopback address of its own so that supporters can answer.
+            "host": [("name__label", "name_label"), ("hostname", "hostname")],
+            "SR": [("name__label", "name_label"), ("type", "type")],
+            "VDI": [("name__label", "name_label"), ("virtual_size", "virtual_size")],
+            "network": [("name__label", "name_label"), ("bridge", "bridge")],
+            "PIF": [("device", "device"), ("MAC", "MAC")],
+        }
+        mismatches = []
+        for cls, cols in columns.items():
+            rows = {r["uuid"]: r for r in simproc.dump_rows(self.DUMP, cls)}
+            # over JSON-RPC: XML-RPC parsers turn a CR in text into LF (xapi
+            # writes CR raw, like the simulator)
+            _, reply = jsonrpc(self.url, {"jsonrpc": "2.0", "method": cls + ".get_all_records",
+                                          "params": [self.session.handle], "id": 1})
+            records = {r["uuid"]: r for r in reply["result"].values()}
+            self.assertEqual(sorted(records), sorted(rows), "%s uuids" % cls)
+            for uuid, row in rows.items():
+                for column, field in cols:
+                    if column not in row:
+                        continue
+                    want = row[column]
+                    got = records[uuid][field]
+                    if isinstance(got, bool):
+                        got = "true" if got else "false"
+                    if want.lower() != str(got).lower() if field == "power_state" else want != str(got):
+                        mismatches.append("%s %s %s: dump %r, API %r" % (cls, uuid, field, want, got))
+        self.assertEqual(mismatches[:10], [])
 
     def test_counts_match_event_from_bootstrap(self):
         # event.from(["*"], "", t) returns one add per object: the same sets
@@ -197,6 +236,7 @@ class PoolSourceMixin:
 
     def test_wrong_password(self):
         s = xenapi_lite.Session(self.url)
+        self.addCleanup(s.close)
         with self.assertRaises(Failure) as cm:
             s.xenapi.login_with_password("root", PASSWORD + "x", "2.20", "lagoon-client-tests")
         self.assertEqual(cm.exception.code, "SESSION_AUTHENTICATION_FAILED")
@@ -205,12 +245,14 @@ class PoolSourceMixin:
         # version and originator are versioned parameters with defaults.
         for params in (("root", PASSWORD), ("root", PASSWORD, "1.1")):
             s = xenapi_lite.Session(self.url)
+            self.addCleanup(s.close)
             ref = s.xenapi.login_with_password(*params)
             self.assertTrue(ref.startswith("OpaqueRef:"), ref)
             s.xenapi.logout()
 
     def test_logout_then_call(self):
         s = self.login()
+        self.addCleanup(s.close)
         ref = s.handle
         self.assertEqual(len(s.xenapi.pool.get_all()), 1)
         s.xenapi.logout()
@@ -222,11 +264,187 @@ class PoolSourceMixin:
     def test_session_invalid_relogin(self):
         # The official binding logs in again on SESSION_INVALID and retries.
         s = self.login(retry_on_session_invalid=True)
+        self.addCleanup(s.close)
         old = s.handle
         s.raw("session.logout", old)
         self.assertEqual(len(s.xenapi.pool.get_all()), 1)
         self.assertNotEqual(s.handle, old)
         s.xenapi.logout()
+
+    def test_parameter_count_mismatch(self):
+        reply = self.session.raw("VM.get_record", self.session.handle)
+        with self.assertRaises(Failure) as cm:
+            xenapi_lite.unwrap(reply)
+        # counts include the session argument
+        self.assertEqual(cm.exception.details,
+                         ["MESSAGE_PARAMETER_COUNT_MISMATCH", "VM.get_record", "2", "1"])
+
+    def test_malformed_request_is_http_500(self):
+        req = urllib.request.Request(self.url + "/", data=b"<methodCall><oops", method="POST",
+                                     headers={"Content-Type": "text/xml"})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req, timeout=20).read()
+        self.assertEqual(cm.exception.code, 500)
+
+    # -- values on the wire -----------------------------------------------
+
+    def test_value_types(self):
+        vms = self.session.xenapi.VM.get_all_records()
+        ref, rec = sorted(vms.items())[0]
+        # int64 is an untyped <value>: a decimal string for xmlrpc.client
+        self.assertIsInstance(rec["memory_static_max"], str)
+        self.assertRegex(rec["memory_static_max"], r"^-?[0-9]+$")
+        self.assertIsInstance(rec["is_a_template"], bool)
+        self.assertIsInstance(rec["other_config"], dict)
+        self.assertIsInstance(rec["VBDs"], list)
+        self.assertIsInstance(rec["snapshot_time"], xmlrpc.client.DateTime)
+        self.assertRegex(rec["snapshot_time"].value, r"^[0-9]{8}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+        # the same record over JSON-RPC: numbers, booleans, date strings
+        _, reply = jsonrpc(self.url, {"jsonrpc": "2.0", "method": "VM.get_record",
+                                      "params": [self.session.handle, ref], "id": 1})
+        j = reply["result"]
+        self.assertEqual(j["memory_static_max"], int(rec["memory_static_max"]))
+        self.assertIs(j["is_a_template"], rec["is_a_template"])
+        self.assertEqual(j["snapshot_time"], rec["snapshot_time"].value)
+        self.assertEqual(j["other_config"], rec["other_config"])
+
+    # -- events -----------------------------------------------------------
+
+    def test_event_from_result_shape(self):
+        result = getattr(self.session.xenapi.event, "from")(["*"], "", 1.0)
+        self.assertRegex(result["token"], r"^[0-9]{20},[0-9]{20}$")
+        counts = result["valid_ref_counts"]
+        self.assertIsInstance(counts, dict)
+        for cls, n in counts.items():
+            self.assertEqual(cls, cls.lower())
+            self.assertIsInstance(n, int)
+        self.assertEqual(counts.get("vm"), len(self.session.xenapi.VM.get_all()))
+        for ev in result["events"][:50]:
+            self.assertEqual(set(ev) - {"snapshot"}, {"id", "timestamp", "class", "operation", "ref"})
+            self.assertEqual(ev["class"], ev["class"].lower())
+
+    def test_event_from_filters_by_subscription(self):
+        x = self.session.xenapi
+        token = x.event.inject("pool", x.pool.get_all()[0])
+        vm = sorted(x.VM.get_all())[0]
+        net = sorted(x.network.get_all())[0]
+        x.VM.set_name_label(vm, "event filter vm")
+        x.network.set_name_label(net, "event filter network")
+        event_from = getattr(x.event, "from")
+
+        def seen(subs, timeout=1.0):
+            return sorted({(e["class"], e["ref"]) for e in event_from(subs, token, timeout)["events"]})
+
+        self.assertEqual(seen(["network"]), [("network", net)])
+        self.assertEqual(seen(["VM/" + vm]), [("vm", vm)])
+        self.assertEqual(seen(["vm", "NETWORK"]), sorted([("vm", vm), ("network", net)]))
+        # a class that matches nothing: an empty result at the timeout
+        self.assertEqual(seen(["nosuchclass"], 0.3), [])
+
+    def test_event_from_bad_token(self):
+        with self.assertRaises(Failure) as cm:
+            getattr(self.session.xenapi.event, "from")(["*"], "garbage", 1.0)
+        self.assertEqual(cm.exception.details, ["EVENT_FROM_TOKEN_PARSE_FAILURE", "garbage"])
+
+    def test_event_from_wakes_on_change(self):
+        x = self.session.xenapi
+        token = x.event.inject("pool", x.pool.get_all()[0])
+        vm = sorted(x.VM.get_all())[-1]
+        other = self.login()
+        self.addCleanup(other.close)
+        errors = []
+
+        def rename():
+            try:
+                time.sleep(0.3)
+                other.xenapi.VM.set_name_label(vm, "woken")
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        thread = threading.Thread(target=rename)
+        thread.start()
+        start = time.monotonic()
+        result = getattr(x.event, "from")(["vm"], token, 10.0)
+        elapsed = time.monotonic() - start
+        thread.join(10)
+        other.xenapi.logout()
+        self.assertEqual(errors, [])
+        self.assertLess(elapsed, 5.0, "event.from did not return when the VM changed")
+        mods = [e for e in result["events"] if e["ref"] == vm]
+        self.assertEqual([e["operation"] for e in mods], ["mod"])
+        self.assertEqual(mods[0]["snapshot"]["name_label"], "woken")
+
+    def test_event_del_has_no_snapshot(self):
+        x = self.session.xenapi
+        net = x.network.create({"name_label": "short-lived", "name_description": "",
+                                "MTU": "1500", "other_config": {}, "tags": []})
+        token = x.event.inject("pool", x.pool.get_all()[0])
+        x.network.destroy(net)
+        events = getattr(x.event, "from")(["network"], token, 1.0)["events"]
+        dels = [e for e in events if e["ref"] == net]
+        self.assertEqual([e["operation"] for e in dels], ["del"])
+        self.assertNotIn("snapshot", dels[0])
+
+    # -- tasks ------------------------------------------------------------
+
+    def test_async_task_lifecycle(self):
+        x = self.session.xenapi
+        task = x.Async.network.create({"name_label": "made by a task", "name_description": "",
+                                       "MTU": "1500", "other_config": {}, "tags": []})
+        self.assertTrue(task.startswith("OpaqueRef:"), task)
+        deadline = time.monotonic() + 10
+        while True:
+            rec = x.task.get_record(task)
+            if rec["status"] != "pending" or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(rec["status"], "success", rec)
+        self.assertEqual(rec["name_label"], "Async.network.create")
+        self.assertEqual(rec["progress"], 1.0)
+        self.assertEqual(rec["error_info"], [])
+        m = re.match(r"^<value>(OpaqueRef:[^<]+)</value>$", rec["result"])
+        self.assertIsNotNone(m, rec["result"])
+        self.assertEqual(x.network.get_name_label(m.group(1)), "made by a task")
+        self.assertNotEqual(rec["finished"].value, "19700101T00:00:00Z")
+        x.task.destroy(task)
+        with self.assertRaises(Failure) as cm:
+            x.task.get_record(task)
+        self.assertEqual(cm.exception.details, ["HANDLE_INVALID", "task", task])
+        x.network.destroy(m.group(1))
+
+    def test_async_failure_in_task(self):
+        x = self.session.xenapi
+        try:
+            task = x.Async.network.destroy("OpaqueRef:nope")
+        except Failure as failure:  # xapi may refuse before making a task
+            self.assertEqual(failure.details, ["HANDLE_INVALID", "network", "OpaqueRef:nope"])
+            return
+        deadline = time.monotonic() + 10
+        while x.task.get_status(task) == "pending" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rec = x.task.get_record(task)
+        self.assertEqual(rec["status"], "failure")
+        self.assertEqual(rec["error_info"], ["HANDLE_INVALID", "network", "OpaqueRef:nope"])
+        x.task.destroy(task)
+
+    # -- pool roles -------------------------------------------------------
+
+    def test_supporters_answer_host_is_slave(self):
+        if self.DUMP is not None:
+            self.skipTest("dump host addresses are not local")
+        x = self.session.xenapi
+        master = x.pool.get_master(x.pool.get_all()[0])
+        master_address = x.host.get_address(master)
+        port = self.url.rsplit(":", 1)[1]
+        supporters = [h for h in x.host.get_all() if h != master]
+        self.assertTrue(supporters)
+        for host in supporters:
+            address = x.host.get_address(host)
+            s = xenapi_lite.Session("http://%s:%s" % (address, port))
+            self.addCleanup(s.close)
+            with self.assertRaises(Failure) as cm:
+                s.xenapi.login_with_password("root", PASSWORD, "2.20", "lagoon-client-tests")
+            self.assertEqual(cm.exception.details, ["HOST_IS_SLAVE", master_address])
 
     # -- JSON-RPC ---------------------------------------------------------
 
@@ -314,6 +532,8 @@ _SOURCES, _SHARED_NOTE = simproc.sources()
 for _sid, _args, _dump in _SOURCES:
     _n, _c = _make_case(_sid, _args, _dump)
     globals()[_n] = _c
+# (the loader would otherwise find the last class a second time under "_c")
+del _sid, _args, _dump, _n, _c
 
 
 class TestSharedFixtures(unittest.TestCase):

@@ -107,6 +107,10 @@ class Session(xmlrpc.client.ServerProxy):
             return self._logout
         return xmlrpc.client.ServerProxy.__getattr__(self, name)
 
+    def close(self):
+        """Closes the HTTP connection (the session stays valid)."""
+        xmlrpc.client.ServerProxy.__call__(self, "close")()
+
     def raw(self, method, *params):
         """Calls `method` exactly as given and returns the raw reply."""
         return xmlrpc.client.ServerProxy.__getattr__(self, method)(*params)
@@ -198,6 +202,7 @@ def _main(argv):
         sys.stdout.write("\n")
     finally:
         session.xenapi.logout()
+        session.close()
     return 0
 
 

@@ -437,6 +437,35 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
             )
           })
 
+          it('passes a barrier (pool.other_config entry seen through events)', async () => {
+            await xapi.objectsFetched
+            await withTimeout(xapi.barrier(), 15e3, 'barrier')
+          })
+
+          if (source.dump === undefined) {
+            it('follows HOST_IS_SLAVE from a supporter to the coordinator', async () => {
+              await xapi.objectsFetched
+              const master = xapi.pool.$master
+              const supporter = Object.values(xapi.objects.all).find(o => o.$type === 'host' && o.$ref !== master.$ref)
+              assert.ok(supporter !== undefined, 'no supporter host')
+              const { port } = new URL(sim.url)
+              const other = createClient({
+                url: `http://${supporter.address}:${port}`,
+                auth: { user: USER, password: PASSWORD },
+                transport,
+                allowUnauthorized: true,
+                watchEvents: false,
+              })
+              try {
+                await withTimeout(other.connect(), 15e3, 'connect through a supporter')
+                assert.equal(other.pool.$ref, xapi.pool.$ref)
+                assert.equal(await other.call('host.get_address', master.$ref), master.address)
+              } finally {
+                await withTimeout(other.disconnect(), 5e3, 'disconnect').catch(() => {})
+              }
+            })
+          }
+
           it('reports API errors with code and params', async () => {
             await assert.rejects(xapi.call('VM.get_record', 'OpaqueRef:nope'), error => {
               assert.equal(error.code, 'HANDLE_INVALID')
