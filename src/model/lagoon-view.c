@@ -169,19 +169,6 @@ node_sort (LagoonViewNode *node)
     node_sort (g_ptr_array_index (node->children, i));
 }
 
-static LagoonViewNode *
-node_find_child (LagoonViewNode *parent,
-                 const char     *key)
-{
-  for (guint i = 0; parent->children != NULL && i < parent->children->len; i++)
-    {
-      LagoonViewNode *child = g_ptr_array_index (parent->children, i);
-      if (strcmp (child->key, key) == 0)
-        return child;
-    }
-  return NULL;
-}
-
 /* ---- classification ------------------------------------------------------------------- */
 
 static int
@@ -629,6 +616,7 @@ build_tags (LagoonView     *self,
           for (guint t = 0; tags[t] != NULL; t++)
             {
               LagoonViewNode *group = g_hash_table_lookup (groups, tags[t]);
+              gboolean repeated = FALSE;
 
               if (group == NULL)
                 {
@@ -637,7 +625,10 @@ build_tags (LagoonView     *self,
                   node_append (root, group);
                   g_hash_table_insert (groups, (gpointer) tags[t], group);
                 }
-              if (node_find_child (group, lagoon_record_get_opaque_ref (rec)) == NULL)
+              /* A tag listed twice: tags are interned, so comparing pointers finds it. */
+              for (guint u = 0; u < t && !repeated; u++)
+                repeated = tags[u] == tags[t];
+              if (!repeated)
                 node_append (group, object_node (self, rec, rank));
             }
         }
