@@ -522,6 +522,54 @@ class PoolSourceMixin:
         self.assertEqual(reply.get("result"), self.session.xenapi.pool.get_all())
 
 
+class TestSaveRoundTrip(unittest.TestCase):
+    """--save FILE writes a dump on exit that another simulator loads back."""
+
+    def test_save_and_reload(self):
+        import tempfile
+        tmp = tempfile.mkdtemp(prefix="lagoon-clients-save-")
+        self.addCleanup(lambda: __import__("shutil").rmtree(tmp, ignore_errors=True))
+        saved = os.path.join(tmp, "saved.xml")
+        sim = simproc.Simulator(["--generate", "2:12:3"], password=PASSWORD, extra=["--save", saved])
+        self.addCleanup(sim.cleanup)
+        sim.start()
+        s = xenapi_lite.login(sim.url, "root", PASSWORD)
+        self.addCleanup(s.close)
+        x = s.xenapi
+        vm = sorted(x.VM.get_all())[0]
+        x.VM.set_name_label(vm, "saved name with  two spaces,\ttab & <xml>")
+        net = x.network.create({"name_label": "saved network", "name_description": "",
+                                "MTU": "9000", "other_config": {"k": "v w"}, "tags": ["t1"]})
+        before = xenapi_lite.count_all(s, CLASSES)
+        vm_uuid = x.VM.get_uuid(vm)
+        net_uuid = x.network.get_uuid(net)
+        x.logout()
+        status = sim.stop()
+        self.assertIn(status, (0, -15, 143), "simulator exit status on SIGTERM: %s" % status)
+        self.assertTrue(os.path.isfile(saved), "--save wrote no file")
+
+        rows = simproc.dump_row_counts(saved)
+        self.assertEqual({c: rows.get(c, 0) for c in CLASSES}, before)
+        for table in ("session", "task"):
+            self.assertEqual(rows.get(table, 0), 0, "%s rows are not persistent in xapi" % table)
+        names = {r["uuid"]: r.get("name__label") for r in simproc.dump_rows(saved, "VM")}
+        self.assertEqual(names.get(vm_uuid), "saved name with  two spaces,\ttab & <xml>")
+
+        again = simproc.Simulator(["--db", saved], password=PASSWORD)
+        self.addCleanup(again.cleanup)
+        again.start()
+        s2 = xenapi_lite.login(again.url, "root", PASSWORD)
+        self.addCleanup(s2.close)
+        self.assertEqual(xenapi_lite.count_all(s2, CLASSES), before)
+        x2 = s2.xenapi
+        self.assertEqual(x2.VM.get_name_label(x2.VM.get_by_uuid(vm_uuid)),
+                         "saved name with  two spaces,\ttab & <xml>")
+        rec = x2.network.get_record(x2.network.get_by_uuid(net_uuid))
+        self.assertEqual((rec["name_label"], rec["MTU"], rec["other_config"], rec["tags"]),
+                         ("saved network", "9000", {"k": "v w"}, ["t1"]))
+        x2.logout()
+
+
 def _make_case(source_id, args, dump):
     name = "Test_" + "".join(c if c.isalnum() else "_" for c in source_id)
     return name, type(name, (PoolSourceMixin, unittest.TestCase),
