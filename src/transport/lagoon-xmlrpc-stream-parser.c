@@ -37,16 +37,25 @@ typedef enum {
   T_NIL,
 } ScalarType;
 
+/* Values are serialised straight into GVariant's normal form (one growing buffer, framing
+ * offsets kept on a side stack), so a record becomes a single GVariant holding one block
+ * of memory instead of a tree of a few thousand small ones. */
+
 typedef struct {
   ElemKind    kind;
   ScalarType  scalar;
   gboolean    splitting;   /* STRUCT/ARRAY/DATA: the collection being split */
   gboolean    has_child;   /* VALUE: saw a typed or container child */
   gboolean    on_path;     /* VALUE/MEMBER: lies on the split path */
+  gboolean    have_name;   /* MEMBER */
+  gboolean    have_value;  /* MEMBER */
   guint       path_depth;  /* VALUE: path components matched to reach it */
-  GVariant   *value;       /* VALUE: result; MEMBER: its value (floating or owned) */
-  char       *name;        /* MEMBER */
-  GPtrArray  *items;       /* STRUCT: dict entries; DATA/ARRAY: variants */
+  const char *type;        /* VALUE: type string of its completed content */
+  gsize       start;       /* VALUE: data start; STRUCT/ARRAY: container start;
+                            * MEMBER: dict entry start */
+  gsize       key_end;     /* MEMBER: end of the key, relative to the entry */
+  guint       offsets_base;/* STRUCT/ARRAY: its first framing offset in self->offsets */
+  char       *name;        /* MEMBER of a splitting struct: the key */
 } Frame;
 
 struct _LagoonXmlrpcStreamParser
@@ -62,6 +71,8 @@ struct _LagoonXmlrpcStreamParser
   guint                    depth;      /* frames[depth] is the innermost open element */
   GString                 *text;
   gboolean                 collect_text;
+  GByteArray              *out;        /* serialised values under construction */
+  GArray                  *offsets;    /* gsize: element ends of the open containers */
   GVariant                *top;        /* owned, sunk */
   GVariant                *fault;      /* owned, sunk */
   gboolean                 done;       /* root element closed */
@@ -99,26 +110,20 @@ fail (LagoonXmlrpcStreamParser *self,
 }
 
 static void
-items_clear (GPtrArray *items)
-{
-  if (items == NULL)
-    return;
-  for (guint i = 0; i < items->len; i++)
-    g_variant_unref (items->pdata[i]);
-  g_ptr_array_set_size (items, 0);
-}
-
-static void
 frame_reset (Frame *f)
 {
-  g_clear_pointer (&f->value, g_variant_unref);
   g_clear_pointer (&f->name, g_free);
-  items_clear (f->items);
   f->scalar = T_NONE;
   f->splitting = FALSE;
   f->has_child = FALSE;
   f->on_path = FALSE;
+  f->have_name = FALSE;
+  f->have_value = FALSE;
   f->path_depth = 0;
+  f->type = NULL;
+  f->start = 0;
+  f->key_end = 0;
+  f->offsets_base = 0;
 }
 
 static const char *
@@ -245,6 +250,83 @@ is_blank (const char *s,
   return TRUE;
 }
 
+/* ---- serialisation ------------------------------------------------------------ */
+
+static inline void
+out_append (LagoonXmlrpcStreamParser *self,
+            const void               *data,
+            gsize                     len)
+{
+  g_byte_array_append (self->out, data, (guint) len);
+}
+
+static inline void
+out_align8 (LagoonXmlrpcStreamParser *self)
+{
+  static const guint8 zeros[8] = { 0 };
+  gsize pad = (8 - (self->out->len & 7)) & 7;
+
+  if (pad > 0)
+    out_append (self, zeros, pad);
+}
+
+static guint
+offset_width (gsize body,
+              gsize n)
+{
+  if (body + n <= G_MAXUINT8)
+    return 1;
+  if (body + 2 * n <= G_MAXUINT16)
+    return 2;
+  if (body + 4 * n <= G_MAXUINT32)
+    return 4;
+  return 8;
+}
+
+static void
+out_offset (LagoonXmlrpcStreamParser *self,
+            guint64                   value,
+            guint                     width)
+{
+  guint8 le[8];
+
+  for (guint i = 0; i < width; i++)
+    le[i] = (guint8) (value >> (8 * i));
+  out_append (self, le, width);
+}
+
+/* Close a container whose elements were recorded from @base: append the framing offsets. */
+static void
+close_container (LagoonXmlrpcStreamParser *self,
+                 gsize                     start,
+                 guint                     base)
+{
+  gsize n = self->offsets->len - base;
+  gsize body = self->out->len - start;
+
+  if (n > 0)
+    {
+      guint width = offset_width (body, n);
+
+      for (guint i = base; i < self->offsets->len; i++)
+        out_offset (self, g_array_index (self->offsets, gsize, i), width);
+    }
+  g_array_set_size (self->offsets, base);
+}
+
+/* The finished value [start, end) of the output as a GVariant of @type. */
+static GVariant *
+take_value (LagoonXmlrpcStreamParser *self,
+            const char               *type,
+            gsize                     start)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (self->out->data + start, self->out->len - start);
+
+  return g_variant_new_from_bytes (G_VARIANT_TYPE (type), bytes, TRUE);
+}
+
+/* ---- handlers ------------------------------------------------------------------- */
+
 static void XMLCALL
 on_start (void        *data,
           const char  *name,
@@ -258,12 +340,7 @@ on_start (void        *data,
 
   if (self->error != NULL)
     return;
-  if (!classify (name, &kind, &scalar))
-    {
-      fail (self, "unexpected element <%s> in %s", name, kind_name (parent->kind));
-      return;
-    }
-  if (!allowed_child (self, parent->kind, kind))
+  if (!classify (name, &kind, &scalar) || !allowed_child (self, parent->kind, kind))
     {
       fail (self, "unexpected element <%s> in %s", name, kind_name (parent->kind));
       return;
@@ -288,15 +365,19 @@ on_start (void        *data,
         }
       parent->has_child = TRUE;
     }
-  else if (parent->kind == E_MEMBER && kind == E_NAME && parent->name != NULL)
+  else if (parent->kind == E_MEMBER)
     {
-      fail (self, "a <member> has two names");
-      return;
-    }
-  else if (parent->kind == E_MEMBER && kind == E_VALUE && parent->value != NULL)
-    {
-      fail (self, "a <member> has two values");
-      return;
+      if (kind == E_NAME && parent->have_name)
+        {
+          fail (self, "a <member> has two names");
+          return;
+        }
+      if (kind == E_VALUE && (parent->have_value || !parent->have_name))
+        {
+          fail (self, parent->have_value ? "a <member> has two values" :
+                      "a <member> has its <value> before its <name>");
+          return;
+        }
     }
 
   self->depth++;
@@ -311,24 +392,14 @@ on_start (void        *data,
     case E_VALUE:
       g_string_truncate (self->text, 0);
       self->collect_text = TRUE;
-      if (parent->kind == E_PARAM)
-        {
-          f->on_path = TRUE;
-          f->path_depth = 0;
-        }
-      else if (parent->kind == E_ROOT)
-        {
-          f->on_path = TRUE;
-          f->path_depth = 0;
-        }
+      out_align8 (self);
+      f->start = self->out->len;
+      if (parent->kind == E_PARAM || parent->kind == E_ROOT)
+        f->on_path = TRUE;
       else if (parent->kind == E_MEMBER && parent->on_path)
         {
-          Frame *grand = &self->frames[self->depth - 2];  /* the STRUCT */
-          Frame *value = &self->frames[self->depth - 3];  /* its VALUE */
-
-          (void) grand;
           f->on_path = TRUE;
-          f->path_depth = value->path_depth + 1;
+          f->path_depth = self->frames[self->depth - 3].path_depth + 1;
         }
       break;
 
@@ -336,14 +407,20 @@ on_start (void        *data,
     case E_ARRAY:
       if (self->split && parent->on_path && parent->path_depth == self->n_path)
         f->splitting = TRUE;
-      if (f->items == NULL)
-        f->items = g_ptr_array_new ();
+      f->start = self->out->len;
+      f->offsets_base = self->offsets->len;
       break;
 
     case E_DATA:
       f->splitting = parent->splitting;
-      if (f->items == NULL)
-        f->items = g_ptr_array_new ();
+      break;
+
+    case E_MEMBER:
+      if (!parent->splitting)
+        {
+          out_align8 (self);
+          f->start = self->out->len;
+        }
       break;
 
     case E_NAME:
@@ -357,7 +434,6 @@ on_start (void        *data,
     case E_PARAMS:
     case E_PARAM:
     case E_FAULT:
-    case E_MEMBER:
     default:
       break;
     }
@@ -384,10 +460,11 @@ trimmed (GString *text)
   return g_strstrip (g_strndup (text->str, text->len));
 }
 
-static GVariant *
-convert_scalar (LagoonXmlrpcStreamParser *self,
-                ScalarType                type,
-                GString                  *text)
+/* Serialise a scalar's text; returns its type string or NULL on error. */
+static const char *
+write_scalar (LagoonXmlrpcStreamParser *self,
+              ScalarType                type,
+              GString                  *text)
 {
   g_autofree char *t = NULL;
 
@@ -395,10 +472,12 @@ convert_scalar (LagoonXmlrpcStreamParser *self,
     {
     case T_STRING:
     case T_NONE:
-      return g_variant_new_string (text->str);
+      out_append (self, text->str, text->len + 1);
+      return "s";
 
     case T_NIL:
-      return g_variant_new_string ("");
+      out_append (self, "", 1);
+      return "s";
 
     case T_INT:
     case T_I8:
@@ -414,17 +493,27 @@ convert_scalar (LagoonXmlrpcStreamParser *self,
             fail (self, "“%.40s” is not a valid %s", t, type == T_INT ? "<i4>" : "<i8>");
             return NULL;
           }
-        return g_variant_new_int64 (v);
+        out_append (self, &v, sizeof v);
+        return "x";
       }
 
     case T_BOOL:
-      t = trimmed (text);
-      if (strcmp (t, "1") == 0 || g_ascii_strcasecmp (t, "true") == 0)
-        return g_variant_new_boolean (TRUE);
-      if (strcmp (t, "0") == 0 || g_ascii_strcasecmp (t, "false") == 0)
-        return g_variant_new_boolean (FALSE);
-      fail (self, "“%.40s” is not a valid <boolean>", t);
-      return NULL;
+      {
+        guint8 b;
+
+        t = trimmed (text);
+        if (strcmp (t, "1") == 0 || g_ascii_strcasecmp (t, "true") == 0)
+          b = 1;
+        else if (strcmp (t, "0") == 0 || g_ascii_strcasecmp (t, "false") == 0)
+          b = 0;
+        else
+          {
+            fail (self, "“%.40s” is not a valid <boolean>", t);
+            return NULL;
+          }
+        out_append (self, &b, 1);
+        return "b";
+      }
 
     case T_DOUBLE:
       {
@@ -438,7 +527,8 @@ convert_scalar (LagoonXmlrpcStreamParser *self,
             fail (self, "“%.40s” is not a valid <double>", t);
             return NULL;
           }
-        return g_variant_new_double (d);
+        out_append (self, &d, sizeof d);
+        return "d";
       }
 
     case T_DATETIME:
@@ -452,12 +542,13 @@ convert_scalar (LagoonXmlrpcStreamParser *self,
             fail (self, "“%.40s” is not a valid <dateTime.iso8601>", t);
             return NULL;
           }
-        return g_variant_new_string (canon);
+        out_append (self, canon, strlen (canon) + 1);
+        return "s";
       }
 
     case T_BASE64:
       {
-        guchar *decoded;
+        g_autofree guchar *decoded = NULL;
         gsize len = 0;
 
         t = trimmed (text);
@@ -469,8 +560,9 @@ convert_scalar (LagoonXmlrpcStreamParser *self,
               return NULL;
             }
         decoded = g_base64_decode (t[0] != '\0' ? t : "", &len);
-        return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, decoded, len, TRUE,
-                                        g_free, decoded);
+        if (len > 0)
+          out_append (self, decoded, len);
+        return "ay";
       }
 
     default:
@@ -481,11 +573,13 @@ convert_scalar (LagoonXmlrpcStreamParser *self,
 static void
 deliver (LagoonXmlrpcStreamParser *self,
          const char               *key,
-         GVariant                 *value)
+         const char               *type,
+         gsize                     start)
 {
   GError *error = NULL;
+  GVariant *value = g_variant_ref_sink (take_value (self, type, start));
 
-  g_variant_ref_sink (value);
+  g_byte_array_set_size (self->out, (guint) start);
   self->n_items++;
   if (self->func != NULL && !self->func (key, value, self->user_data, &error))
     {
@@ -498,8 +592,17 @@ deliver (LagoonXmlrpcStreamParser *self,
 }
 
 static void
+variant_trailer (LagoonXmlrpcStreamParser *self,
+                 const char               *type)
+{
+  out_append (self, "", 1);
+  out_append (self, type, strlen (type));
+}
+
+/* A <value> is complete: frames[depth] is the value, already popped from collection. */
+static void
 value_done (LagoonXmlrpcStreamParser *self,
-            GVariant                 *value)
+            Frame                    *f)
 {
   Frame *parent = &self->frames[self->depth];
 
@@ -509,31 +612,49 @@ value_done (LagoonXmlrpcStreamParser *self,
     case E_ROOT:
       if (self->top != NULL)
         {
-          g_variant_unref (g_variant_ref_sink (value));
           fail (self, "more than one result value");
           return;
         }
-      self->top = g_variant_ref_sink (value);
+      self->top = g_variant_ref_sink (take_value (self, f->type, f->start));
+      g_byte_array_set_size (self->out, (guint) f->start);
       break;
 
     case E_FAULT:
       g_clear_pointer (&self->fault, g_variant_unref);
-      self->fault = g_variant_ref_sink (value);
+      self->fault = g_variant_ref_sink (take_value (self, f->type, f->start));
+      g_byte_array_set_size (self->out, (guint) f->start);
       break;
 
     case E_MEMBER:
-      parent->value = value;
+      {
+        Frame *strct = &self->frames[self->depth - 1];
+
+        if (strct->splitting)
+          deliver (self, parent->name, f->type, f->start);
+        else
+          variant_trailer (self, f->type);
+        parent->have_value = TRUE;
+      }
       break;
 
     case E_DATA:
-      if (parent->splitting)
-        deliver (self, NULL, value);
-      else
-        g_ptr_array_add (parent->items, g_variant_new_variant (value));
+      {
+        Frame *array = &self->frames[self->depth - 1];
+
+        if (parent->splitting)
+          deliver (self, NULL, f->type, f->start);
+        else
+          {
+            gsize end;
+
+            variant_trailer (self, f->type);
+            end = self->out->len - array->start;
+            g_array_append_val (self->offsets, end);
+          }
+      }
       break;
 
     default:
-      g_variant_unref (g_variant_ref_sink (value));
       fail (self, "misplaced value");
       break;
     }
@@ -546,7 +667,6 @@ on_end (void       *data,
   LagoonXmlrpcStreamParser *self = data;
   Frame *f = &self->frames[self->depth];
   Frame *parent;
-  GVariant *result = NULL;
 
   if (self->error != NULL || self->depth == 0)
     return;
@@ -556,111 +676,88 @@ on_end (void       *data,
   switch (f->kind)
     {
     case E_SCALAR:
-      result = convert_scalar (self, f->scalar, self->text);
-      if (result == NULL)
+      parent->type = write_scalar (self, f->scalar, self->text);
+      if (parent->type == NULL)
         return;
-      parent->value = result;
-      /* Text after the typed element inside <value> must be blank. */
-      g_string_truncate (self->text, 0);
-      self->depth--;
-      self->collect_text = TRUE;
-      return;
+      break;
 
     case E_NAME:
-      if (parent->name != NULL)
-        {
-          fail (self, "a <member> has two names");
-          return;
-        }
-      parent->name = g_strndup (self->text->str, self->text->len);
       {
         Frame *strct = &self->frames[self->depth - 2];
         Frame *value = &self->frames[self->depth - 3];
 
+        if (strct->splitting)
+          parent->name = g_strndup (self->text->str, self->text->len);
+        else
+          {
+            out_append (self, self->text->str, self->text->len + 1);
+            parent->key_end = self->out->len - parent->start;
+            out_align8 (self);
+          }
+        parent->have_name = TRUE;
         if (!strct->splitting && value->on_path && value->path_depth < self->n_path &&
-            strcmp (parent->name, self->path[value->path_depth]) == 0)
+            strcmp (self->text->str, self->path[value->path_depth]) == 0)
           parent->on_path = TRUE;
       }
       break;
 
     case E_VALUE:
-      if (f->value != NULL)
-        result = g_steal_pointer (&f->value);
-      else if (f->has_child)
+      if (f->type == NULL)
         {
-          fail (self, "empty <value>");
-          return;
+          if (f->has_child)
+            {
+              fail (self, "empty <value>");
+              return;
+            }
+          out_append (self, self->text->str, self->text->len + 1);
+          f->type = "s";
         }
-      else
-        result = g_variant_new_string (self->text->str);
-      if (!is_blank (self->text->str, self->text->len) && f->has_child)
+      else if (!is_blank (self->text->str, self->text->len))
         {
-          g_variant_unref (g_variant_ref_sink (result));
           fail (self, "text mixed with a typed value");
           return;
         }
       self->depth--;
-      value_done (self, result);
+      value_done (self, f);
       frame_reset (f);
       if (self->depth == 0 && (self->flags & LAGOON_XMLRPC_STREAM_FRAGMENT))
         self->done = TRUE;
       return;
 
     case E_STRUCT:
+    case E_ARRAY:
       if (f->splitting)
-        result = g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
-      else
         {
-          result = g_variant_new_array (G_VARIANT_TYPE ("{sv}"),
-                                        (GVariant **) f->items->pdata, f->items->len);
-          g_ptr_array_set_size (f->items, 0);
+          g_byte_array_set_size (self->out, (guint) f->start);
+          g_array_set_size (self->offsets, f->offsets_base);
         }
-      parent->value = result;
+      else
+        close_container (self, f->start, f->offsets_base);
+      parent->type = f->kind == E_STRUCT ? "a{sv}" : "av";
       break;
 
     case E_MEMBER:
-      if (f->name == NULL || f->value == NULL)
+      if (!f->have_name || !f->have_value)
         {
-          fail (self, "a <member> lacks its %s", f->name == NULL ? "<name>" : "<value>");
+          fail (self, "a <member> lacks its %s", !f->have_name ? "<name>" : "<value>");
           return;
         }
-      if (parent->splitting)
+      if (!parent->splitting)
         {
-          GVariant *value = g_steal_pointer (&f->value);
-          deliver (self, f->name, value);
+          gsize body = self->out->len - f->start;
+          gsize end;
+
+          out_offset (self, f->key_end, offset_width (body, 1));
+          end = self->out->len - parent->start;
+          g_array_append_val (self->offsets, end);
         }
-      else
-        g_ptr_array_add (parent->items,
-                         g_variant_new_dict_entry (g_variant_new_string (f->name),
-                                                   g_variant_new_variant (g_steal_pointer (&f->value))));
-      break;
-
-    case E_DATA:
-      /* Hand the elements to the <array>. */
-      {
-        GPtrArray *tmp = parent->items;
-
-        parent->items = f->items;
-        f->items = tmp;
-      }
-      break;
-
-    case E_ARRAY:
-      if (f->splitting)
-        result = g_variant_new_array (G_VARIANT_TYPE_VARIANT, NULL, 0);
-      else
-        {
-          result = g_variant_new_array (G_VARIANT_TYPE_VARIANT,
-                                        (GVariant **) f->items->pdata, f->items->len);
-          g_ptr_array_set_size (f->items, 0);
-        }
-      parent->value = result;
       break;
 
     case E_METHOD_RESPONSE:
       self->done = TRUE;
       break;
 
+    case E_DATA:
     case E_PARAM:
     case E_PARAMS:
     case E_FAULT:
@@ -676,8 +773,6 @@ on_end (void       *data,
       g_string_truncate (self->text, 0);
       self->collect_text = TRUE;
     }
-  if (self->depth == 0 && (self->flags & LAGOON_XMLRPC_STREAM_FRAGMENT))
-    self->done = TRUE;
 }
 
 static void XMLCALL
@@ -717,6 +812,8 @@ lagoon_xmlrpc_stream_parser_new (const char              *split_path,
   self->func = func;
   self->user_data = user_data;
   self->text = g_string_sized_new (256);
+  self->out = g_byte_array_sized_new (64 * 1024);
+  self->offsets = g_array_sized_new (FALSE, FALSE, sizeof (gsize), 1024);
 
   if (!(flags & LAGOON_XMLRPC_STREAM_NO_ENVELOPE) && !(flags & LAGOON_XMLRPC_STREAM_FRAGMENT))
     g_ptr_array_add (path, g_strdup ("Value"));
@@ -750,13 +847,11 @@ lagoon_xmlrpc_stream_parser_free (LagoonXmlrpcStreamParser *self)
     return;
   XML_ParserFree (self->parser);
   for (guint i = 0; i < G_N_ELEMENTS (self->frames); i++)
-    {
-      frame_reset (&self->frames[i]);
-      if (self->frames[i].items != NULL)
-        g_ptr_array_free (self->frames[i].items, TRUE);
-    }
+    frame_reset (&self->frames[i]);
   g_strfreev (self->path);
   g_string_free (self->text, TRUE);
+  g_byte_array_unref (self->out);
+  g_array_unref (self->offsets);
   g_clear_pointer (&self->top, g_variant_unref);
   g_clear_pointer (&self->fault, g_variant_unref);
   g_clear_error (&self->error);

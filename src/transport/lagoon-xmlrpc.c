@@ -185,10 +185,14 @@ lagoon_xmlrpc_build_call (const char  *method,
   xmlrpc_env env;
   xmlrpc_value *array = NULL;
   xmlrpc_mem_block *block = NULL;
+  g_autoptr(GVariant) sunk_params = NULL;
   GBytes *bytes = NULL;
 
   g_return_val_if_fail (method != NULL, NULL);
 
+  /* Floating parameters are consumed whatever happens. */
+  if (params != NULL)
+    sunk_params = g_variant_ref_sink (params);
   xmlrpc_env_init (&env);
   if (params != NULL &&
       !g_variant_is_of_type (params, G_VARIANT_TYPE_TUPLE) &&
@@ -201,7 +205,7 @@ lagoon_xmlrpc_build_call (const char  *method,
 
   if (params != NULL)
     {
-      g_autoptr(GVariant) sunk = g_variant_ref_sink (params);
+      GVariant *sunk = sunk_params;
       GError *local_error = NULL;
       gsize n = g_variant_n_children (sunk);
 

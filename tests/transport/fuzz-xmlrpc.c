@@ -18,7 +18,12 @@ touch_item (const char  *key,
             gpointer     user_data,
             GError     **error)
 {
-  g_autofree char *printed = g_variant_print (value, FALSE);
+  g_autofree char *printed = NULL;
+
+  /* The streaming parser serialises by hand: what it builds must be GVariant normal form. */
+  if (!g_variant_is_normal_form (value))
+    __builtin_trap ();
+  printed = g_variant_print (value, FALSE);
   return printed != NULL;
 }
 
@@ -60,11 +65,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       ok = lagoon_xmlrpc_stream_parser_feed (parser, xml + off, MIN (step, size - off), &error);
     if (ok)
       rest = lagoon_xmlrpc_stream_parser_finish (parser, &error);
+    if (rest != NULL && !g_variant_is_normal_form (rest))
+      __builtin_trap ();
   }
 
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) v = lagoon_xmlrpc_parse_value_fragment (xml, size, &error);
+    if (v != NULL && !g_variant_is_normal_form (v))
+      __builtin_trap ();
   }
   return 0;
 }

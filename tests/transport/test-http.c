@@ -777,8 +777,11 @@ tls_fixture_init (TlsFixture *f)
 
   if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
     return FALSE;
-  if (g_find_program_in_path ("openssl") == NULL)
-    return FALSE;
+  {
+    g_autofree char *openssl = g_find_program_in_path ("openssl");
+    if (openssl == NULL)
+      return FALSE;
+  }
   f->dir = g_dir_make_tmp ("lagoon-tls-XXXXXX", &error);
   g_assert_no_error (error);
   return make_cert (f->dir, "a", &f->fingerprint, &f->cert) &&
