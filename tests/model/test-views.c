@@ -594,6 +594,19 @@ check_fixture (const char *path)
         lagoon_view_set_show_default_templates (view, defaults);
         text = lagoon_view_to_text (view);
         g_assert_nonnull (text);
+        if (!defaults)
+          {
+            /* Golden trees (checked by eye once, then kept as a regression net). */
+            g_autofree char *base = g_path_get_basename (path);
+            g_autofree char *name = g_strdup_printf ("%s.%s.txt", base,
+                                                     lagoon_view_kind_to_string (kind));
+            g_autofree char *golden = g_build_filename (LAGOON_SOURCEDIR, "tests", "fixtures",
+                                                        "views", name, NULL);
+            g_autofree char *expected = NULL;
+
+            if (g_file_get_contents (golden, &expected, NULL, NULL))
+              g_assert_cmpstr (text, ==, expected);
+          }
         if (kind == LAGOON_VIEW_OBJECTS && n_visible > 0)
           g_assert_nonnull (strstr (text, "\nVMs\n"));
         /* Control domains never show. */
