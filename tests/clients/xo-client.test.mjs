@@ -290,6 +290,22 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
         })
       }
 
+      it("connects with the 'auto' transport (JSON-RPC first)", async () => {
+        const other = createClient({
+          url: sim.url,
+          auth: { user: USER, password: PASSWORD },
+          allowUnauthorized: true,
+          watchEvents: false,
+        })
+        try {
+          await withTimeout(other.connect(), 15e3, 'connect')
+          assert.equal((await other.call('pool.get_all')).length, 1)
+          assert.equal(typeof (await other.call('host.get_all_records')), 'object')
+        } finally {
+          await withTimeout(other.disconnect(), 5e3, 'disconnect').catch(() => {})
+        }
+      })
+
       for (const transport of TRANSPORTS) {
         describe(transport, { concurrency: 1 }, () => {
           let xapi
@@ -465,6 +481,35 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
               }
             })
           }
+
+          it('logs in again when its session becomes invalid', async () => {
+            // a client of its own without an event loop: xen-api's event loop
+            // races with the new login (it reads the session id while undefined)
+            const other = createClient({
+              url: sim.url,
+              auth: { user: USER, password: PASSWORD },
+              transport,
+              allowUnauthorized: true,
+              watchEvents: false,
+            })
+            try {
+              await withTimeout(other.connect(), 15e3, 'connect')
+              const old = other.sessionId
+              // log the session out behind the client's back
+              const res = await fetch(`${sim.url}/jsonrpc`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ jsonrpc: '2.0', method: 'session.logout', params: [old], id: 1 }),
+              })
+              const reply = await res.json()
+              assert.equal(reply.error, undefined, JSON.stringify(reply))
+              // the next call fails with SESSION_INVALID; xen-api logs in and retries
+              assert.deepEqual(await other.call('pool.get_all'), [xapi.pool.$ref])
+              assert.notEqual(other.sessionId, old)
+            } finally {
+              await withTimeout(other.disconnect(), 5e3, 'disconnect').catch(() => {})
+            }
+          })
 
           it('reports API errors with code and params', async () => {
             await assert.rejects(xapi.call('VM.get_record', 'OpaqueRef:nope'), error => {
