@@ -105,12 +105,19 @@ class Simulator:
         self.user = user
         self.password = password
         self.tmpdir = tempfile.mkdtemp(prefix="lagoon-clients-")
-        pwfile = os.path.join(self.tmpdir, "password")
-        with open(pwfile, "w", encoding="utf-8") as f:
-            f.write(password + "\n")
-        self.argv = ([self.binary] + list(args)
-                     + ["--address", "127.0.0.1", "--port", "0", "--user", user,
-                        "--password-file", pwfile, "--speed", speed] + list(extra))
+        options = ["--address", "127.0.0.1", "--port", "0", "--speed", speed]
+        if user is not None:
+            options += ["--user", user]
+        else:
+            self.user = "root"
+        if password is not None:
+            pwfile = os.path.join(self.tmpdir, "password")
+            with open(pwfile, "w", encoding="utf-8") as f:
+                f.write(password + "\n")
+            options += ["--password-file", pwfile]
+        else:
+            self.password = "xenroot"
+        self.argv = [self.binary] + list(args) + options + list(extra)
         self.proc = None
         self.url = None
         self.stderr_path = os.path.join(self.tmpdir, "stderr")

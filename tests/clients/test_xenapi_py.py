@@ -558,6 +558,36 @@ class PoolSourceMixin:
         self.assertEqual(reply.get("result"), self.session.xenapi.pool.get_all())
 
 
+class TestCredentials(unittest.TestCase):
+    """--user and --password-file, and the defaults (root / xenroot)."""
+
+    def _codes(self, sim, attempts):
+        out = []
+        for user, password in attempts:
+            s = xenapi_lite.Session(sim.url)
+            self.addCleanup(s.close)
+            try:
+                s.xenapi.login_with_password(user, password, "2.20", "lagoon-client-tests")
+                out.append("ok")
+                s.xenapi.logout()
+            except Failure as failure:
+                out.append(failure.code)
+        return out
+
+    def test_custom_user(self):
+        with simproc.Simulator(["--generate", "1:2:1"], user="lagoon-admin",
+                               password="p w\u00e9") as sim:
+            self.assertEqual(self._codes(sim, [("lagoon-admin", "p w\u00e9"), ("root", "p w\u00e9"),
+                                               ("lagoon-admin", "xenroot"), ("lagoon-admin", "")]),
+                             ["ok", "SESSION_AUTHENTICATION_FAILED",
+                              "SESSION_AUTHENTICATION_FAILED", "SESSION_AUTHENTICATION_FAILED"])
+
+    def test_defaults(self):
+        with simproc.Simulator(["--generate", "1:2:1"], user=None, password=None) as sim:
+            self.assertEqual(self._codes(sim, [("root", "xenroot"), ("root", "xenroot2")]),
+                             ["ok", "SESSION_AUTHENTICATION_FAILED"])
+
+
 class TestSaveRoundTrip(unittest.TestCase):
     """--save FILE writes a dump on exit that another simulator loads back."""
 
