@@ -351,6 +351,20 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
             assert.ok(xapi.pool.$master !== undefined, 'pool.master resolves to a cached host')
           })
 
+          if (source.dump !== undefined && transport === TRANSPORTS[0]) {
+            // before any test of this source creates objects
+            it('holds as many objects per type as the dump has rows', async () => {
+              await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
+              const got = countsByType(xapi)
+              const mismatches = []
+              for (const [table, n] of Object.entries(dumpRowCounts(source.dump))) {
+                if (NO_GET_ALL_RECORDS.has(table) || NOT_PERSISTED.has(table) || expected[table] === REMOVED) continue
+                if ((got[table] ?? 0) !== n) mismatches.push(`${table}: dump ${n}, xen-api ${got[table] ?? 0}`)
+              }
+              assert.deepEqual(mismatches, [])
+            })
+          }
+
           it('sees a rename arrive through event.from', async () => {
             await xapi.objectsFetched
             const [vm] = ordinaryVms(xapi).length > 0 ? ordinaryVms(xapi) : vms(xapi)
