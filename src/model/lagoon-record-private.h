@@ -101,6 +101,31 @@ gboolean   lagoon_slot_from_text    (LagoonStringPool        *pool,
  * references; NULL or empty gives the empty slot. */
 LagoonSlot lagoon_slot_take_strings (GPtrArray               *strings,
                                      gboolean                 pairs);
+/*
+ * Serialised GVariants (normal form, as the streaming XML-RPC parser writes them) read
+ * without creating a GVariant per value: a{sv} split into entries, and slots made straight
+ * from the bytes of the usual shapes ("s", "x", "i", "b", "d", "av" of "s", "as",
+ * "a{sv}" of "s", "a{ss}").
+ */
+typedef struct
+{
+  const char   *key;
+  const char   *type; /* points into the data: not NUL-terminated, @type_len bytes */
+  gsize         type_len;
+  const guint8 *data;
+  gsize         size;
+} LagoonWireEntry;
+
+/* FALSE when the bytes are not a well-formed a{sv} (the caller then takes the slow way). */
+gboolean   lagoon_wire_split_vardict (const guint8            *data,
+                                      gsize                    size,
+                                      GArray                  *entries);
+/* 1: converted; 0: a value that does not fit the field; -1: a shape not handled here. */
+int        lagoon_slot_from_wire     (LagoonStringPool        *pool,
+                                      const LagoonSchemaField *field,
+                                      LagoonSlotKind           kind,
+                                      const LagoonWireEntry   *entry,
+                                      LagoonSlot              *out);
 LagoonSlot lagoon_slot_copy         (LagoonSlotKind           kind,
                                      LagoonSlot               slot);
 void       lagoon_slot_clear        (LagoonStringPool        *pool,

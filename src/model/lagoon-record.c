@@ -592,6 +592,348 @@ lagoon_slot_take_strings (GPtrArray *strings,
   return slot;
 }
 
+/* ---- serialised GVariants ------------------------------------------------------- */
+
+typedef struct
+{
+  const guint8 *data;
+  gsize         size;
+} Span;
+
+static gsize
+offset_size_for (gsize size)
+{
+  if (size > G_MAXUINT32)
+    return 8;
+  if (size > G_MAXUINT16)
+    return 4;
+  if (size > G_MAXUINT8)
+    return 2;
+  return size > 0 ? 1 : 0;
+}
+
+/* Framing offsets are little-endian. */
+static gsize
+read_offset (const guint8 *p,
+             gsize         osize)
+{
+  gsize v = 0;
+
+  for (gsize i = osize; i-- > 0;)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+/* Elements of an array of variable-size elements aligned to @align_mask + 1. */
+static gboolean
+wire_array (Span    c,
+            gsize   align_mask,
+            GArray *out)
+{
+  gsize osize, last_end, n, start = 0;
+
+  g_array_set_size (out, 0);
+  if (c.size == 0)
+    return TRUE;
+  osize = offset_size_for (c.size);
+  if (c.size < osize)
+    return FALSE;
+  last_end = read_offset (c.data + c.size - osize, osize);
+  if (last_end > c.size || (c.size - last_end) % osize != 0)
+    return FALSE;
+  n = (c.size - last_end) / osize;
+  if (n == 0)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize end = read_offset (c.data + last_end + i * osize, osize);
+      Span e;
+
+      start = (start + align_mask) & ~align_mask;
+      if (start > end || end > last_end)
+        return FALSE;
+      e.data = c.data + start;
+      e.size = end - start;
+      g_array_append_val (out, e);
+      start = end;
+    }
+  return TRUE;
+}
+
+/* A string member: NUL-terminated inside its span. */
+static const char *
+wire_string (Span s)
+{
+  if (s.size == 0 || s.data[s.size - 1] != '\0')
+    return NULL;
+  return (const char *) s.data;
+}
+
+/* A dict entry whose key is a string: the key and the value's span. */
+static gboolean
+wire_entry (Span        e,
+            gsize       value_align_mask,
+            const char **key,
+            Span       *value)
+{
+  gsize osize = offset_size_for (e.size), key_end, vstart;
+
+  if (e.size < osize + 1)
+    return FALSE;
+  key_end = read_offset (e.data + e.size - osize, osize);
+  if (key_end == 0 || key_end > e.size - osize || e.data[key_end - 1] != '\0')
+    return FALSE;
+  vstart = (key_end + value_align_mask) & ~value_align_mask;
+  if (vstart > e.size - osize)
+    return FALSE;
+  *key = (const char *) e.data;
+  value->data = e.data + vstart;
+  value->size = e.size - osize - vstart;
+  return TRUE;
+}
+
+/* A variant: the child's span and its type string (not NUL-terminated). */
+static gboolean
+wire_variant (Span         v,
+              Span        *child,
+              const char **type,
+              gsize       *type_len)
+{
+  gsize p = v.size, nul;
+
+  /* The type string follows the last NUL (type strings have none). */
+  while (p > 0 && v.data[p - 1] != '\0')
+    p--;
+  if (p == 0 || p >= v.size)
+    return FALSE;
+  nul = p - 1;
+  child->data = v.data;
+  child->size = nul;
+  *type = (const char *) v.data + p;
+  *type_len = v.size - p;
+  return TRUE;
+}
+
+static gboolean
+type_is (const char *type,
+         gsize       len,
+         const char *want)
+{
+  return strlen (want) == len && memcmp (type, want, len) == 0;
+}
+
+gboolean
+lagoon_wire_split_vardict (const guint8 *data,
+                           gsize         size,
+                           GArray       *entries)
+{
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
+  Span all = { data, size };
+
+  g_array_set_size (entries, 0);
+  if (!wire_array (all, 7, spans))
+    return FALSE;
+  for (guint i = 0; i < spans->len; i++)
+    {
+      LagoonWireEntry entry;
+      Span value, child;
+
+      if (!wire_entry (g_array_index (spans, Span, i), 7, &entry.key, &value) ||
+          !wire_variant (value, &child, &entry.type, &entry.type_len))
+        return FALSE;
+      entry.data = child.data;
+      entry.size = child.size;
+      g_array_append_val (entries, entry);
+    }
+  return TRUE;
+}
+
+static int
+wire_strv (LagoonStringPool *pool,
+           Span              c,
+           gboolean          boxed,
+           LagoonSlot       *out)
+{
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (Span));
+  LagoonStrv *v;
+
+  if (!wire_array (c, boxed ? 7 : 0, items))
+    return -1;
+  if (items->len == 0)
+    {
+      out->strv = NULL;
+      return 1;
+    }
+  /* Check everything first: no references to drop on the way out. */
+  for (guint i = 0; i < items->len; i++)
+    {
+      Span item = g_array_index (items, Span, i);
+
+      if (boxed)
+        {
+          const char *type;
+          gsize type_len;
+
+          if (!wire_variant (item, &item, &type, &type_len) || !type_is (type, type_len, "s"))
+            return -1;
+          g_array_index (items, Span, i) = item;
+        }
+      if (wire_string (item) == NULL)
+        return -1;
+    }
+  v = strv_new (items->len);
+  v->n = items->len;
+  for (guint i = 0; i < items->len; i++)
+    v->s[i] = lagoon_string_pool_intern (pool, wire_string (g_array_index (items, Span, i)));
+  out->strv = v;
+  return 1;
+}
+
+static int
+wire_smap (LagoonStringPool *pool,
+           Span              c,
+           gboolean          boxed,
+           LagoonSlot       *out)
+{
+  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (Span));
+  g_autoptr(GPtrArray) strings = NULL;
+  LagoonStrv *v;
+
+  if (!wire_array (c, boxed ? 7 : 0, entries))
+    return -1;
+  if (entries->len == 0)
+    {
+      out->strv = NULL;
+      return 1;
+    }
+  strings = g_ptr_array_sized_new (2 * entries->len);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const char *key, *value;
+      Span vspan;
+
+      if (!wire_entry (g_array_index (entries, Span, i), boxed ? 7 : 0, &key, &vspan))
+        return -1;
+      if (boxed)
+        {
+          const char *type;
+          gsize type_len;
+
+          if (!wire_variant (vspan, &vspan, &type, &type_len) || !type_is (type, type_len, "s"))
+            return -1;
+        }
+      if ((value = wire_string (vspan)) == NULL)
+        return -1;
+      g_ptr_array_add (strings, (gpointer) key);
+      g_ptr_array_add (strings, (gpointer) value);
+    }
+  v = strv_new (strings->len);
+  v->n = entries->len;
+  for (guint i = 0; i < strings->len; i++)
+    v->s[i] = lagoon_string_pool_intern (pool, g_ptr_array_index (strings, i));
+  out->strv = v;
+  return 1;
+}
+
+int
+lagoon_slot_from_wire (LagoonStringPool        *pool,
+                       const LagoonSchemaField *field,
+                       LagoonSlotKind           kind,
+                       const LagoonWireEntry   *entry,
+                       LagoonSlot              *out)
+{
+  Span c = { entry->data, entry->size };
+  const char *t = entry->type;
+  gsize tl = entry->type_len;
+  LagoonSlot slot = { 0 };
+
+  if (tl == 1)
+    {
+      switch (t[0])
+        {
+        case 's':
+          {
+            const char *text = wire_string (c);
+
+            if (text == NULL)
+              return -1;
+            if (kind == LAGOON_SLOT_STRV || kind == LAGOON_SLOT_SMAP || kind == LAGOON_SLOT_VARIANT)
+              return -1;
+            return lagoon_slot_from_text (pool, field, kind, text, out) ? 1 : 0;
+          }
+        case 'x':
+        case 'd':
+          {
+            gint64 i;
+            double d;
+
+            if (c.size != 8)
+              return -1;
+            if (t[0] == 'x')
+              {
+                memcpy (&i, c.data, 8);
+                d = (double) i;
+              }
+            else
+              {
+                memcpy (&d, c.data, 8);
+                if (d != (double) (gint64) d && kind == LAGOON_SLOT_INT)
+                  return 0;
+                i = (gint64) d;
+              }
+            if (kind == LAGOON_SLOT_INT)
+              slot.i = i;
+            else if (kind == LAGOON_SLOT_FLOAT)
+              slot.d = d;
+            else if (kind == LAGOON_SLOT_BOOL && t[0] == 'x')
+              slot.b = i != 0;
+            else
+              return -1;
+            *out = slot;
+            return 1;
+          }
+        case 'b':
+          if (c.size != 1 || c.data[0] > 1)
+            return -1;
+          if (kind != LAGOON_SLOT_BOOL)
+            return -1;
+          slot.b = c.data[0];
+          *out = slot;
+          return 1;
+        default:
+          return -1;
+        }
+    }
+
+  if (kind == LAGOON_SLOT_STRV)
+    {
+      if (type_is (t, tl, "av"))
+        return wire_strv (pool, c, TRUE, out);
+      if (type_is (t, tl, "as"))
+        return wire_strv (pool, c, FALSE, out);
+      if (type_is (t, tl, "a{sv}") && c.size == 0)
+        {
+          out->strv = NULL; /* an empty struct for an empty array */
+          return 1;
+        }
+      return -1;
+    }
+  if (kind == LAGOON_SLOT_SMAP)
+    {
+      if (type_is (t, tl, "a{sv}"))
+        return wire_smap (pool, c, TRUE, out);
+      if (type_is (t, tl, "a{ss}"))
+        return wire_smap (pool, c, FALSE, out);
+      if ((type_is (t, tl, "av") || type_is (t, tl, "as")) && c.size == 0)
+        {
+          out->strv = NULL; /* an empty array for an empty struct */
+          return 1;
+        }
+      return -1;
+    }
+  return -1;
+}
+
 static guint
 strv_len_for_kind (LagoonSlotKind kind,
                    LagoonStrv    *v)
