@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <glib/gstdio.h>
 
@@ -110,7 +111,7 @@ collect_descendants (pid_t root)
   const char *name;
   gboolean grew = TRUE;
 
-  if (dir == NULL)
+  if (dir == NULL || root <= 1)
     return g_steal_pointer (&result);
 
   while ((name = g_dir_read_name (dir)) != NULL)
@@ -152,21 +153,61 @@ collect_descendants (pid_t root)
   return g_steal_pointer (&result);
 }
 
-/* SIGKILLs the daemon's connection processes; the daemon itself is left to the caller. */
+static gboolean
+process_gone (pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *contents = NULL;
+  const char *p;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return TRUE;
+  p = strrchr (contents, ')');
+  /* A zombie whose parent does not reap it (init in a container) does no more harm. */
+  return p != NULL && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* SIGKILLs the daemon's connection processes and waits until they are gone, so that none writes
+ * to the directory afterwards, and sends master_signal to the daemon while it is still frozen
+ * (otherwise it could accept a connection waiting in its backlog and fork again). */
 static void
-kill_sessions (LagoonRigSshd *self)
+kill_sessions (LagoonRigSshd *self,
+               int            master_signal)
 {
   g_autoptr(GArray) children = NULL;
+  gint64 deadline;
+  int status;
+  pid_t r;
 
   if (!lagoon_rig_proc_alive (&self->proc))
     return;
 
-  /* Freeze the daemon so it forks nothing while we look. */
+  /* Freeze the daemon so it forks nothing while we look; SIGSTOP is asynchronous, so wait
+   * until it has taken effect. */
   kill (self->proc.pid, SIGSTOP);
+  do
+    r = waitpid (self->proc.pid, &status, WUNTRACED);
+  while (r < 0 && errno == EINTR);
+  if (r != self->proc.pid || !WIFSTOPPED (status))
+    {
+      /* It died meanwhile (or was reaped elsewhere): its sessions, if any, are orphans now. */
+      self->proc.status = r == self->proc.pid ? status : 0;
+      self->proc.pid = 0;
+      return;
+    }
+
   children = collect_descendants (self->proc.pid);
   for (guint i = 0; i < children->len; i++)
     kill (g_array_index (children, pid_t, i), SIGKILL);
+  if (master_signal != 0)
+    kill (self->proc.pid, master_signal);
   kill (self->proc.pid, SIGCONT);
+
+  deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  for (guint i = 0; i < children->len; i++)
+    while (!process_gone (g_array_index (children, pid_t, i)) &&
+           g_get_monotonic_time () < deadline)
+      g_usleep (2 * 1000);
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -613,8 +654,9 @@ lagoon_rig_sshd_stop (LagoonRigSshd *self)
   if (self == NULL)
     return;
 
-  kill_sessions (self);
-  lagoon_rig_proc_stop (&self->proc, STOP_TIMEOUT_MS);
+  kill_sessions (self, SIGTERM);
+  if (!lagoon_rig_proc_wait (&self->proc, STOP_TIMEOUT_MS))
+    lagoon_rig_proc_kill (&self->proc);
   if (self->dir != NULL)
     lagoon_rig_rm_rf (self->dir);
   sshd_free (self);
@@ -625,7 +667,7 @@ lagoon_rig_sshd_kill (LagoonRigSshd *self)
 {
   g_return_if_fail (self != NULL);
 
-  kill_sessions (self);
+  kill_sessions (self, SIGKILL);
   lagoon_rig_proc_kill (&self->proc);
 }
 

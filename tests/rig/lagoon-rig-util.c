@@ -174,12 +174,24 @@ lagoon_rig_rm_rf (const char *path)
 {
   if (path == NULL || *path == '\0' || g_str_equal (path, "/"))
     return;
-  nftw (path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS);
+  /* A process that was just stopped may still create a file: sshd blocks signals outside its
+   * poll, so when SIGTERM arrives just as a connection does, it forks one last child, which
+   * logs "no hostkeys available" into the directory and exits. Try again briefly. */
+  for (guint i = 0; i < 25; i++)
+    {
+      nftw (path, rm_rf_one, 16, FTW_DEPTH | FTW_PHYS);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return;
+      g_usleep (20 * 1000);
+    }
+  g_debug ("Could not remove %s", path);
 }
 
-/* Each rig directory names the test process that made it. */
+/* Each rig directory names the test process that made it. Without that file, it is being
+ * created (young) or was half removed (old). */
 static gboolean
-owner_alive (const char *dir)
+owner_alive (const char *dir,
+             time_t      age)
 {
   g_autofree char *path = g_build_filename (dir, ".owner", NULL);
   g_autofree char *contents = NULL;
@@ -187,7 +199,7 @@ owner_alive (const char *dir)
 
   if (!g_file_get_contents (path, &contents, NULL, NULL) ||
       !g_ascii_string_to_unsigned (g_strstrip (contents), 10, 1, G_MAXINT, &pid, NULL))
-    return TRUE;   /* being created, or not ours to judge */
+    return age < 300;
   return kill ((pid_t) pid, 0) == 0 || errno != ESRCH;
 }
 
@@ -212,7 +224,7 @@ remove_stale_dirs (void)
       path = g_build_filename (tmp, name, NULL);
       if (lstat (path, &st) != 0 || !S_ISDIR (st.st_mode) || st.st_uid != getuid ())
         continue;
-      if (now - st.st_mtime < STALE_AGE_SECONDS && owner_alive (path))
+      if (now - st.st_mtime < STALE_AGE_SECONDS && owner_alive (path, now - st.st_mtime))
         continue;
       g_debug ("Removing stale rig directory %s", path);
       lagoon_rig_rm_rf (path);
