@@ -94,9 +94,13 @@ class PoolSourceMixin:
             want = {cls: self.dump_counts.get(cls, 0) for cls in CLASSES}
             self.assertEqual(got, want, "get_all_records counts versus rows in %s" % self.DUMP)
         else:
-            # --generate HOSTS:VMS:SEED
-            hosts = int(self.SIM_ARGS[1].split(":")[0])
+            # --generate HOSTS:VMS:SEED: VMS guests besides templates and dom0s
+            hosts, guests = (int(n) for n in self.SIM_ARGS[1].split(":")[:2])
             self.assertEqual(got["host"], hosts)
+            vms = self.session.xenapi.VM.get_all_records().values()
+            self.assertEqual(sum(1 for v in vms if v["is_control_domain"]), hosts)
+            self.assertEqual(sum(1 for v in vms if not (v["is_a_template"] or v["is_control_domain"]
+                                                       or v["is_a_snapshot"])), guests)
 
     def test_dump_values(self):
         # a few columns of every row, read straight from the dump, against the API
