@@ -51,9 +51,11 @@ typedef struct
 
 LagoonRigSshd *lagoon_rig_sshd_start                    (const LagoonRigSshdOptions *opts,
                                                          GError                    **error);
-/* SIGTERM (SIGKILL after 5 s), wait, remove the temporary directory, free. NULL is fine. */
+/* SIGKILL open sessions, SIGTERM the daemon (SIGKILL after 5 s), wait, remove the temporary
+ * directory, free. NULL is fine. */
 void           lagoon_rig_sshd_stop                     (LagoonRigSshd              *self);
-/* SIGKILL the daemon and reap it; keys, known_hosts and the directory stay. */
+/* SIGKILL the daemon and its connection processes (open sessions drop at once, as when a host
+ * dies) and reap it; keys, known_hosts and the directory stay. */
 void           lagoon_rig_sshd_kill                     (LagoonRigSshd              *self);
 /* Start the daemon again on the same port with the same keys (after kill, or while running). */
 gboolean       lagoon_rig_sshd_restart                  (LagoonRigSshd              *self,
