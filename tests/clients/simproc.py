@@ -97,6 +97,25 @@ def dump_row_counts(path):
     return counts
 
 
+_RUNNING = set()
+
+
+def _kill_all(signum, frame):
+    for sim in list(_RUNNING):
+        try:
+            os.killpg(sim.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, AttributeError):
+            pass
+    raise SystemExit(128 + signum)
+
+
+def _install_signal_handlers():
+    # meson stops a test that runs too long with SIGTERM: take the simulators along
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(signum, _kill_all)
+
+
 class Simulator:
     """One running xapi-sim; use as a context manager."""
 
@@ -130,8 +149,10 @@ class Simulator:
         if timeout_cmd:
             argv = [timeout_cmd, "-k", "5", str(SIM_LIFETIME)] + argv
         self._stderr = open(self.stderr_path, "wb")
+        _install_signal_handlers()
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._stderr,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
+        _RUNNING.add(self)
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
         deadline = time.monotonic() + wait
@@ -183,6 +204,7 @@ class Simulator:
                     self.proc.wait(5)
             status = self.proc.returncode
             self.proc.stdout.close()
+            _RUNNING.discard(self)
             self.proc = None
             self._stderr.close()
         return status

@@ -144,13 +144,20 @@ async function stopSimulator(sim) {
 }
 
 const running = new Set()
-process.on('exit', () => {
+function killAll() {
   for (const sim of running) {
     try {
       process.kill(-sim.child.pid, 'SIGKILL')
     } catch {}
   }
-})
+}
+process.on('exit', killAll)
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    killAll()
+    process.exit(1)
+  })
+}
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -366,7 +373,7 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
           }
 
           it('sees a rename arrive through event.from', async () => {
-            await xapi.objectsFetched
+            await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
             const [vm] = ordinaryVms(xapi).length > 0 ? ordinaryVms(xapi) : vms(xapi)
             assert.ok(vm !== undefined, 'no VM in the pool')
             const name = `renamed by xen-api over ${transport}`
@@ -382,7 +389,7 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
           })
 
           it('gets async call results through task watching', async () => {
-            await xapi.objectsFetched
+            await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
             // an implicit constructor: Async.<class>.create takes the record
             const name = `network made by xen-api over ${transport}`
             const ref = await withTimeout(
@@ -412,7 +419,7 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
           })
 
           it('gets a failed async call as a XapiError', async () => {
-            await xapi.objectsFetched
+            await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
             await assert.rejects(
               withTimeout(xapi.callAsync('network.destroy', 'OpaqueRef:nope'), 20e3, 'callAsync network.destroy'),
               error => {
@@ -424,7 +431,7 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
           })
 
           it('clones a VM with callAsync', async () => {
-            await xapi.objectsFetched
+            await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
             const halted = ordinaryVms(xapi, 'Halted')
             const source = halted[0] ?? ordinaryVms(xapi)[0]
             assert.ok(source !== undefined, 'no ordinary VM to clone')
@@ -440,7 +447,7 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
           })
 
           it('gets a power-state failure of an async call as a XapiError', async () => {
-            await xapi.objectsFetched
+            await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
             const [vm] = ordinaryVms(xapi, 'Running')
             if (vm === undefined) {
               // a halted VM cannot be shut down either
@@ -468,13 +475,13 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
           })
 
           it('passes a barrier (pool.other_config entry seen through events)', async () => {
-            await xapi.objectsFetched
+            await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
             await withTimeout(xapi.barrier(), 15e3, 'barrier')
           })
 
           if (source.dump === undefined) {
             it('follows HOST_IS_SLAVE from a supporter to the coordinator', async () => {
-              await xapi.objectsFetched
+              await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
               const master = xapi.pool.$master
               const supporter = Object.values(xapi.objects.all).find(o => o.$type === 'host' && o.$ref !== master.$ref)
               assert.ok(supporter !== undefined, 'no supporter host')
