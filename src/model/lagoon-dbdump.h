@@ -46,6 +46,7 @@ typedef struct
   gint64 generation;        /* manifest generation_count, or -1 */
   int    schema_major;      /* manifest schema_major_vsn, or -1 */
   int    schema_minor;      /* manifest schema_minor_vsn, or -1 */
+  guint  bad_values;        /* values that did not decode as their type (defaulted) */
 } LagoonDbdumpStats;
 
 gboolean lagoon_dbdump_read_file  (const char          *path,
@@ -58,6 +59,15 @@ gboolean lagoon_dbdump_read_bytes (GBytes              *bytes,
                                    gpointer             user_data,
                                    LagoonDbdumpStats   *stats,
                                    GError             **error);
+
+/* The schema version written in the manifest: xapi's for the datamodel we were built from. */
+#define LAGOON_DBDUMP_SCHEMA_MAJOR 5
+#define LAGOON_DBDUMP_SCHEMA_MINOR 909
+
+/* The column xapi uses for a field ("name__label" for VM.name_label, "name_label" for
+ * pool.name_label: namespaces are per class). */
+const char *lagoon_dbdump_column_name (const LagoonSchemaClass *klass,
+                                       guint                    field);
 
 typedef struct _LagoonDbdumpWriter LagoonDbdumpWriter;
 
