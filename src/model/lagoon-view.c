@@ -32,6 +32,7 @@ struct _LagoonView
 
   LagoonViewNode *root;
   GHashTable     *by_ref; /* ref -> GPtrArray of LagoonViewNode* (not owned) */
+  GHashTable     *skip;   /* during a scoped update: refs already reported */
   gulong          batch_handler;
 };
 
@@ -52,6 +53,8 @@ enum {
   NODE_CHANGED,
   N_SIGNALS
 };
+
+static const char *const kind_names[] = { "infrastructure", "objects", "tags", "folders", "vapps" };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -988,7 +991,9 @@ static const LagoonClassId relevant_classes[] = {
 typedef struct
 {
   const LagoonCacheBatch *batch;
-  gboolean                structural;
+  gboolean                structural;     /* something may move */
+  gboolean                beyond_vms;     /* ...because of more than VM records */
+  GPtrArray              *vms;            /* refs of the VMs that may move */
 } ScanData;
 
 static void
@@ -998,21 +1003,313 @@ scan_change (LagoonClassId    class_id,
              gpointer         user_data)
 {
   ScanData *data = user_data;
+  gboolean moves = FALSE;
 
-  if (data->structural)
+  if (data->beyond_vms)
     return;
   if (kind != LAGOON_CHANGE_MODIFIED)
+    moves = TRUE;
+  else
+    for (guint f = 0; f < lagoon_schema_classes[class_id].n_fields && !moves; f++)
+      moves = structural_field (class_id, f) &&
+              lagoon_cache_batch_field_changed (data->batch, class_id, ref, f);
+  if (!moves)
+    return;
+  data->structural = TRUE;
+  if (class_id == LAGOON_CLASS_VM)
+    g_ptr_array_add (data->vms, (gpointer) ref);
+  else
+    data->beyond_vms = TRUE;
+}
+
+/* ---- scoped updates: only some VMs moved ------------------------------------------------ */
+
+/* The top of the Infrastructure tree: the pool node, or the standalone host's. */
+static LagoonViewNode *
+infrastructure_top (LagoonView *self)
+{
+  const LagoonRecord *pool = the_pool (self->cache);
+  LagoonViewNode *top;
+
+  if (pool == NULL)
+    return self->root;
+  if (self->root->children == NULL || self->root->children->len != 1)
+    return NULL;
+  top = g_ptr_array_index (self->root->children, 0);
+  if (top->kind != LAGOON_VIEW_NODE_OBJECT)
+    return NULL;
+  if (g_str_equal (top->key, lagoon_record_get_opaque_ref (pool)) ||
+      (top->class_id == LAGOON_CLASS_HOST && *lagoon_record_get_name (pool) == '\0'))
+    return top;
+  return NULL;
+}
+
+static LagoonViewNode *
+child_by_key (LagoonViewNode *parent,
+              const char     *key)
+{
+  for (guint i = 0; parent != NULL && parent->children != NULL && i < parent->children->len; i++)
     {
-      data->structural = TRUE;
-      return;
+      LagoonViewNode *child = g_ptr_array_index (parent->children, i);
+      if (child->kind == LAGOON_VIEW_NODE_GROUP && g_str_equal (child->key, key))
+        return child;
     }
-  for (guint f = 0; f < lagoon_schema_classes[class_id].n_fields; f++)
-    if (structural_field (class_id, f) &&
-        lagoon_cache_batch_field_changed (data->batch, class_id, ref, f))
+  return NULL;
+}
+
+static LagoonViewNode *
+object_node_of (LagoonView *self,
+                const char *ref)
+{
+  GPtrArray *nodes = ref != NULL ? g_hash_table_lookup (self->by_ref, ref) : NULL;
+
+  return nodes != NULL && nodes->len == 1 ? g_ptr_array_index (nodes, 0) : NULL;
+}
+
+/* Where the VM belongs in this view: parent nodes (already in the tree) and ranks.
+ * FALSE when that needs nodes the tree does not have (a new group...): do it in full. */
+static gboolean
+place_vm (LagoonView         *self,
+          const LagoonRecord *vm,
+          GPtrArray          *parents,
+          GArray             *ranks)
+{
+  ObjRank rank = classify (self, vm);
+  LagoonViewNode *parent;
+  guint order;
+
+  if (rank == RANK_HIDDEN)
+    return TRUE;
+
+  switch (self->kind)
+    {
+    case LAGOON_VIEW_INFRASTRUCTURE:
       {
-        data->structural = TRUE;
-        return;
+        LagoonViewNode *top = infrastructure_top (self);
+        const char *home;
+
+        if (top == NULL)
+          return FALSE;
+        if (rank == RANK_VM)
+          {
+            order = INFRA_VM;
+            home = vm_home (self->cache, vm);
+            parent = top;
+            if (home != NULL && top->class_id != LAGOON_CLASS_HOST)
+              {
+                const LagoonRecord *host = lagoon_cache_lookup (self->cache, LAGOON_CLASS_HOST, home);
+
+                if (host != NULL && classify (self, host) != RANK_HIDDEN)
+                  {
+                    parent = object_node_of (self, home);
+                    if (parent == NULL || parent->parent != top)
+                      return FALSE;
+                  }
+              }
+          }
+        else if (rank == RANK_CUSTOM_TEMPLATE || rank == RANK_DEFAULT_TEMPLATE)
+          {
+            order = rank == RANK_CUSTOM_TEMPLATE ? INFRA_CUSTOM_TEMPLATE : INFRA_DEFAULT_TEMPLATE;
+            parent = top;
+          }
+        else
+          return TRUE;
+        g_ptr_array_add (parents, parent);
+        g_array_append_val (ranks, order);
+        return TRUE;
       }
+
+    case LAGOON_VIEW_OBJECTS:
+      parent = child_by_key (self->root, rank_group_id (rank));
+      if (parent == NULL)
+        return FALSE;
+      order = 0;
+      g_ptr_array_add (parents, parent);
+      g_array_append_val (ranks, order);
+      return TRUE;
+
+    case LAGOON_VIEW_TAGS:
+      {
+        const char *const *tags = lagoon_record_get_set (vm, LAGOON_VM_TAGS, NULL);
+
+        order = rank;
+        for (guint t = 0; tags[t] != NULL; t++)
+          {
+            g_autofree char *id = g_strconcat ("tag:", tags[t], NULL);
+
+            parent = child_by_key (self->root, id);
+            if (parent == NULL)
+              return FALSE;
+            if (!g_ptr_array_find (parents, parent, NULL))
+              {
+                g_ptr_array_add (parents, parent);
+                g_array_append_val (ranks, order);
+              }
+          }
+        return TRUE;
+      }
+
+    case LAGOON_VIEW_FOLDERS:
+      {
+        const char *path = lagoon_record_map_lookup (vm, LAGOON_VM_OTHER_CONFIG, "folder");
+        g_auto(GStrv) parts = NULL;
+        g_autoptr(GString) id = NULL;
+
+        if (path == NULL)
+          return TRUE;
+        parts = g_strsplit (path, "/", -1);
+        id = g_string_new ("folder:");
+        parent = self->root;
+        for (guint p = 0; parts[p] != NULL; p++)
+          {
+            if (*parts[p] == '\0')
+              continue;
+            g_string_append_c (id, '/');
+            g_string_append (id, parts[p]);
+            parent = child_by_key (parent, id->str);
+            if (parent == NULL)
+              return FALSE;
+          }
+        if (parent == self->root)
+          return TRUE;
+        order = 1 + rank;
+        g_ptr_array_add (parents, parent);
+        g_array_append_val (ranks, order);
+        return TRUE;
+      }
+
+    case LAGOON_VIEW_VAPPS:
+    default:
+      {
+        const char *vapp = lagoon_record_get_ref (vm, LAGOON_VM_APPLIANCE);
+
+        if (rank != RANK_VM || vapp == NULL ||
+            lagoon_cache_lookup (self->cache, LAGOON_CLASS_VM_APPLIANCE, vapp) == NULL)
+          return TRUE;
+        parent = object_node_of (self, vapp);
+        if (parent == NULL || parent->parent != self->root)
+          return FALSE;
+        order = (guint) CLAMP (lagoon_record_get_int (vm, LAGOON_VM_ORDER), 0, G_MAXINT32);
+        g_ptr_array_add (parents, parent);
+        g_array_append_val (ranks, order);
+        return TRUE;
+      }
+    }
+}
+
+/* Where @node goes among @parent's sorted children (@node not among them). */
+static guint
+sorted_position (LagoonViewNode *parent,
+                 LagoonViewNode *node)
+{
+  guint lo = 0, hi = parent->children != NULL ? parent->children->len : 0;
+
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+
+      if (node_compare (&g_ptr_array_index (parent->children, mid), &node) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+static gboolean
+in_order (LagoonViewNode *node,
+          guint           index)
+{
+  GPtrArray *siblings = node->parent->children;
+
+  return (index == 0 || node_compare (&g_ptr_array_index (siblings, index - 1), &node) < 0) &&
+         (index + 1 >= siblings->len ||
+          node_compare (&node, &g_ptr_array_index (siblings, index + 1)) < 0);
+}
+
+/* Brings the nodes of the VMs in @refs where they belong. FALSE: a full refresh is needed
+ * (the tree may have been partly updated; the full refresh starts from whatever is there). */
+static gboolean
+update_vms (LagoonView             *self,
+            GPtrArray              *refs,
+            const LagoonCacheBatch *batch)
+{
+  g_autoptr(GPtrArray) parents = g_ptr_array_new ();
+  g_autoptr(GArray) ranks = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint r = 0; r < refs->len; r++)
+    {
+      const char *ref = g_ptr_array_index (refs, r);
+      const LagoonRecord *vm = lagoon_cache_lookup (self->cache, LAGOON_CLASS_VM, ref);
+      GPtrArray *current = g_hash_table_lookup (self->by_ref, ref);
+      g_autoptr(GPtrArray) nodes = current != NULL ? g_ptr_array_copy (current, NULL, NULL)
+                                                   : g_ptr_array_new ();
+      g_autofree gboolean *placed = NULL;
+      const char *label = vm != NULL ? object_label (self, vm) : NULL;
+      g_autofree char *collate = NULL;
+      gboolean touched = lagoon_cache_batch_lookup (batch, LAGOON_CLASS_VM, ref) ==
+                         LAGOON_CHANGE_MODIFIED;
+
+      g_ptr_array_set_size (parents, 0);
+      g_array_set_size (ranks, 0);
+      if (vm != NULL && !place_vm (self, vm, parents, ranks))
+        return FALSE;
+      placed = g_new0 (gboolean, parents->len + 1);
+      if (label != NULL)
+        {
+          g_autofree char *folded = g_utf8_casefold (label, -1);
+          collate = g_utf8_collate_key_for_filename (folded, -1);
+        }
+
+      for (guint i = 0; i < nodes->len; i++)
+        {
+          LagoonViewNode *node = g_ptr_array_index (nodes, i);
+          LagoonViewNode *parent = node->parent;
+          guint index = lagoon_view_node_get_index (node);
+          guint want;
+
+          if (!g_ptr_array_find (parents, parent, &want) || placed[want])
+            {
+              remove_child (self, parent, index, TRUE);
+              if (parent->kind == LAGOON_VIEW_NODE_GROUP && parent->children->len == 0)
+                return FALSE; /* an empty group goes: leave that to the full refresh */
+              continue;
+            }
+          placed[want] = TRUE;
+          if (g_str_equal (node->label, label) &&
+              node->rank == g_array_index (ranks, guint, want))
+            {
+              if (touched)
+                g_signal_emit (self, signals[NODE_CHANGED], 0, node);
+              continue;
+            }
+          g_free (node->label);
+          g_free (node->collate);
+          node->label = g_strdup (label);
+          node->collate = g_strdup (collate);
+          node->rank = g_array_index (ranks, guint, want);
+          if (in_order (node, index))
+            g_signal_emit (self, signals[NODE_CHANGED], 0, node);
+          else
+            {
+              remove_child (self, parent, index, FALSE);
+              insert_child (self, parent, sorted_position (parent, node), node);
+            }
+        }
+
+      for (guint want = 0; want < parents->len; want++)
+        {
+          LagoonViewNode *parent = g_ptr_array_index (parents, want);
+          LagoonViewNode *node;
+
+          if (placed[want])
+            continue;
+          node = node_new (LAGOON_VIEW_NODE_OBJECT, LAGOON_CLASS_VM, ref, label,
+                           g_array_index (ranks, guint, want));
+          insert_child (self, parent, sorted_position (parent, node), node);
+        }
+    }
+  return TRUE;
 }
 
 static void
@@ -1026,6 +1323,8 @@ touch_change (LagoonClassId    class_id,
 
   if (kind != LAGOON_CHANGE_MODIFIED || (nodes = g_hash_table_lookup (self->by_ref, ref)) == NULL)
     return;
+  if (self->skip != NULL && class_id == LAGOON_CLASS_VM && g_hash_table_contains (self->skip, ref))
+    return;
   for (guint i = 0; i < nodes->len; i++)
     g_signal_emit (self, signals[NODE_CHANGED], 0, g_ptr_array_index (nodes, i));
 }
@@ -1035,13 +1334,39 @@ on_batch_applied (LagoonCache      *cache,
                   LagoonCacheBatch *batch,
                   LagoonView       *self)
 {
-  ScanData data = { batch, FALSE };
+  g_autoptr(GPtrArray) vms = g_ptr_array_new ();
+  ScanData data = { batch, FALSE, FALSE, vms };
 
-  for (guint i = 0; i < G_N_ELEMENTS (relevant_classes) && !data.structural; i++)
+  for (guint i = 0; i < G_N_ELEMENTS (relevant_classes) && !data.beyond_vms; i++)
     lagoon_cache_batch_foreach (batch, relevant_classes[i], scan_change, &data);
 
   if (data.structural)
-    refresh (self, batch);
+    {
+      /* Only VMs moved (the usual live case: starts, stops, migrations, renames): move
+       * their nodes alone. Anything else, or a filter (whose matches keep ancestors), is a
+       * full comparison of the wanted tree with the shown one. */
+      if (data.beyond_vms || self->filter != NULL || !update_vms (self, vms, batch))
+        {
+          g_debug ("%s view: full refresh (%s)", kind_names[self->kind],
+                   data.beyond_vms ? "not only VMs moved"
+                                   : self->filter != NULL ? "filtered" : "new or emptied parent");
+          refresh (self, batch); /* which also tells about every changed object shown */
+        }
+      else
+        {
+          /* The moved VMs are done; the other changed objects only changed. */
+          g_autoptr(GHashTable) done = g_hash_table_new (g_str_hash, g_str_equal);
+
+          g_debug ("%s view: %u VMs moved in place", kind_names[self->kind], vms->len);
+
+          for (guint i = 0; i < vms->len; i++)
+            g_hash_table_add (done, g_ptr_array_index (vms, i));
+          self->skip = done;
+          for (guint i = 0; i < G_N_ELEMENTS (shown_classes); i++)
+            lagoon_cache_batch_foreach (batch, shown_classes[i], touch_change, self);
+          self->skip = NULL;
+        }
+    }
   else
     {
       /* Nothing moves: only tell about the objects shown. */
@@ -1210,8 +1535,6 @@ lagoon_view_get_kind (LagoonView *self)
   g_return_val_if_fail (LAGOON_IS_VIEW (self), LAGOON_VIEW_INFRASTRUCTURE);
   return self->kind;
 }
-
-static const char *const kind_names[] = { "infrastructure", "objects", "tags", "folders", "vapps" };
 
 gboolean
 lagoon_view_kind_from_string (const char     *text,

@@ -149,6 +149,21 @@ assert_tree (LagoonView *view,
   g_assert_cmpstr (text, ==, expected);
 }
 
+/* An incrementally updated view shows what a view built from scratch shows. */
+static void
+assert_fresh (LagoonView *view)
+{
+  g_autoptr(LagoonView) fresh = lagoon_view_new (lagoon_view_get_cache (view),
+                                                 lagoon_view_get_kind (view));
+  g_autofree char *expected = NULL;
+  g_autofree char *text = lagoon_view_to_text (view);
+
+  lagoon_view_set_show_default_templates (fresh, lagoon_view_get_show_default_templates (view));
+  lagoon_view_set_filter (fresh, lagoon_view_get_filter (view));
+  expected = lagoon_view_to_text (fresh);
+  g_assert_cmpstr (text, ==, expected);
+}
+
 static LagoonViewNode *
 only_node (LagoonView *view,
            const char *ref)
@@ -363,6 +378,7 @@ test_incremental (void)
                                                 S ("Running"), "resident_on", S ("OpaqueRef:hM"),
                                                 NULL));
   g_assert_cmpstr (sig.log->str, ==, "-pool/4:homeless;+zeta/0:homeless;");
+  assert_fresh (view);
   g_assert_true (only_node (view, "OpaqueRef:vm2") == vm2);
   g_assert_true (only_node (view, "OpaqueRef:hM") == zeta);
   g_assert_true (only_node (view, "OpaqueRef:vm3") == vm3);
@@ -377,15 +393,15 @@ test_incremental (void)
                                            "name_description", S ("now described"), NULL));
   g_assert_cmpstr (sig.log->str, ==, "~vm2;");
 
-  /* Renaming re-sorts within the parent (here vm10 moves in front of it); the renamed node
-   * keeps its identity and reports the change. */
+  /* Renaming re-sorts within the parent: the renamed node moves, keeping its identity. */
   g_string_truncate (sig.log, 0);
   put (cache, "VM", "OpaqueRef:vm2", snap ("name_label", S ("vm20"), "power_state", S ("Running"),
                                            "resident_on", S ("OpaqueRef:hB"),
                                            "tags", TAGS ("web", "prod", NULL),
                                            "appliance", S ("OpaqueRef:app"), "order", S ("0"),
                                            NULL));
-  g_assert_cmpstr (sig.log->str, ==, "-beta/1:vm10;+beta/0:vm10;~vm20;");
+  g_assert_cmpstr (sig.log->str, ==, "-beta/0:vm20;+beta/1:vm20;");
+  assert_fresh (view);
   g_assert_true (only_node (view, "OpaqueRef:vm2") == vm2);
   g_assert_cmpstr (lagoon_view_node_get_label (vm2), ==, "vm20");
   g_assert_cmpuint (lagoon_view_node_get_index (vm2), ==, 1);
@@ -394,6 +410,7 @@ test_incremental (void)
   g_string_truncate (sig.log, 0);
   lagoon_cache_apply (cache, "VM", LAGOON_CACHE_OP_DEL, "OpaqueRef:vm3", NULL);
   g_assert_cmpstr (sig.log->str, ==, "-alpha/1:VM3;");
+  assert_fresh (view);
   g_assert_cmpuint (count_nodes (view, "OpaqueRef:vm3"), ==, 0);
 
   /* A VDI moving to the shared SR moves nothing (VM3 is gone); one moving aff's disk to
@@ -404,6 +421,7 @@ test_incremental (void)
   put (cache, "VDI", "OpaqueRef:vdiaff", snap ("SR", S ("OpaqueRef:srS"), NULL));
   lagoon_cache_apply (cache, "host_metrics", LAGOON_CACHE_OP_DEL, "OpaqueRef:mA", NULL);
   g_assert_cmpstr (sig.log->str, ==, "-alpha/0:halted-affine;+pool/3:halted-affine;");
+  assert_fresh (view);
 
   /* Records the view does not show change nothing. */
   g_string_truncate (sig.log, 0);
@@ -537,6 +555,87 @@ test_tags_folders_vapps (void)
                       "  VM3\n"
                       "  vm10\n"
                       "  vm2\n");
+  assert_fresh (tags);
+  assert_fresh (folders);
+  assert_fresh (vapps);
+}
+
+/* Random VM changes, batch after batch: every view, updated in place, stays equal to a
+ * view built from scratch. */
+static void
+test_random_updates (void)
+{
+  g_autoptr(LagoonCache) cache = make_pool ();
+  LagoonView *views[10];
+  GRand *rand = g_rand_new_with_seed (7);
+  static const char *const vms[] = {
+    "OpaqueRef:vm2", "OpaqueRef:vm10", "OpaqueRef:vm3", "OpaqueRef:aff", "OpaqueRef:dead",
+    "OpaqueRef:homeless", "OpaqueRef:tpl", "OpaqueRef:new1", "OpaqueRef:new2",
+  };
+  static const char *const hosts[] = { "OpaqueRef:hA", "OpaqueRef:hB", "OpaqueRef:hM" };
+  static const char *const names[] = { "vm2", "vm10", "VM3", "zz", "Alpha", "vm1", "b" };
+  static const char *const tags[] = { "prod", "web" };
+  static const char *const folders[] = { "/Production", "/Production/Web" };
+
+  for (guint v = 0; v < 10; v++)
+    {
+      views[v] = lagoon_view_new (cache, v % 5);
+      lagoon_view_set_show_default_templates (views[v], v >= 5);
+    }
+
+  for (guint round = 0; round < 300; round++)
+    {
+      guint n = 1 + g_rand_int_range (rand, 0, 4);
+
+      lagoon_cache_begin_batch (cache);
+      for (guint k = 0; k < n; k++)
+        {
+          const char *ref = vms[g_rand_int_range (rand, 0, G_N_ELEMENTS (vms))];
+          gboolean running = g_rand_boolean (rand);
+          GVariantBuilder b;
+
+          if (g_rand_int_range (rand, 0, 10) == 0)
+            {
+              lagoon_cache_apply (cache, "VM", LAGOON_CACHE_OP_DEL, ref, NULL);
+              continue;
+            }
+          g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+          g_variant_builder_add (&b, "{sv}", "name_label",
+                                 S (names[g_rand_int_range (rand, 0, G_N_ELEMENTS (names))]));
+          g_variant_builder_add (&b, "{sv}", "power_state", S (running ? "Running" : "Halted"));
+          if (running)
+            g_variant_builder_add (&b, "{sv}", "resident_on",
+                                   S (hosts[g_rand_int_range (rand, 0, G_N_ELEMENTS (hosts))]));
+          if (g_rand_boolean (rand))
+            g_variant_builder_add (&b, "{sv}", "affinity",
+                                   S (hosts[g_rand_int_range (rand, 0, G_N_ELEMENTS (hosts))]));
+          if (g_rand_int_range (rand, 0, 5) == 0)
+            g_variant_builder_add (&b, "{sv}", "is_a_template", B (TRUE));
+          if (g_rand_int_range (rand, 0, 8) == 0)
+            g_variant_builder_add (&b, "{sv}", "is_default_template", B (TRUE));
+          if (g_rand_int_range (rand, 0, 12) == 0)
+            g_variant_builder_add (&b, "{sv}", "other_config", MAP1 ("HideFromXenCenter", "true"));
+          else if (g_rand_boolean (rand))
+            g_variant_builder_add (&b, "{sv}", "other_config",
+                                   MAP1 ("folder", folders[g_rand_int_range (rand, 0, 2)]));
+          if (g_rand_boolean (rand))
+            g_variant_builder_add (&b, "{sv}", "tags", TAGS (tags[g_rand_int_range (rand, 0, 2)],
+                                                             NULL));
+          if (g_rand_boolean (rand))
+            g_variant_builder_add (&b, "{sv}", "appliance", S ("OpaqueRef:app"));
+          g_variant_builder_add (&b, "{sv}", "order",
+                                 g_variant_new_int64 (g_rand_int_range (rand, 0, 3)));
+          put (cache, "VM", ref, g_variant_ref_sink (g_variant_builder_end (&b)));
+        }
+      lagoon_cache_end_batch (cache);
+
+      for (guint v = 0; v < 10; v++)
+        assert_fresh (views[v]);
+    }
+
+  for (guint v = 0; v < 10; v++)
+    g_object_unref (views[v]);
+  g_rand_free (rand);
 }
 
 /* ---- real dumps ------------------------------------------------------------------------- */
@@ -872,6 +971,7 @@ main (int    argc,
   g_test_add_func ("/lagoon/views/filter", test_filter);
   g_test_add_func ("/lagoon/views/objects", test_objects);
   g_test_add_func ("/lagoon/views/tags-folders-vapps", test_tags_folders_vapps);
+  g_test_add_func ("/lagoon/views/random-updates", test_random_updates);
   g_test_add_func ("/lagoon/views/fixtures", test_fixtures);
   g_test_add_func ("/lagoon/views/repo-fixtures", test_repo_fixtures);
   g_test_add_func ("/lagoon/views/cli", test_cli);
