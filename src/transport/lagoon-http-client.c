@@ -409,23 +409,27 @@ send_locked (LagoonHttpClient    *self,
         {
           g_autoptr(GError) local_error = NULL;
           gboolean reused = conn->stream != NULL;
+          gboolean wrote;
+          guint64 received;
 
           if (!reused && !conn_open (self, conn, &target, cancellable, error))
             goto out;
           lagoon_http_reader_set_limits (conn->reader, LAGOON_HTTP_DEFAULT_MAX_HEAD,
                                          self->max_body);
 
-          if (write_request (conn, &target, headers, current_type, current_body,
-                             cancellable, &local_error))
+          wrote = write_request (conn, &target, headers, current_type, current_body,
+                                 cancellable, &local_error);
+          if (wrote)
             response = lagoon_http_reader_read_head (conn->reader, target.method,
                                                      cancellable, &local_error);
           if (response != NULL)
             break;
 
+          received = wrote ? lagoon_http_reader_get_received (conn->reader) : 0;
           conn_close (conn);
           /* A kept-alive connection the server closed while idle: retry once, fresh,
            * when not a byte of the reply had arrived. */
-          if (reused && attempt == 0 &&
+          if (reused && attempt == 0 && received == 0 &&
               !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
               !g_error_matches (local_error, LAGOON_TRANSPORT_ERROR,
                                 LAGOON_TRANSPORT_ERROR_TOO_LARGE) &&

@@ -484,7 +484,8 @@ write_scalar (LagoonXmlrpcStreamParser *self,
       {
         gint64 v;
 
-        t = trimmed (text);
+        /* Strict: no white space (xmlrpc-c rejects or, for <i8>, crashes on it). */
+        t = g_strndup (text->str, text->len);
         if (!g_ascii_string_to_signed (t[0] == '+' ? t + 1 : t, 10,
                                        type == T_INT ? G_MININT32 : G_MININT64,
                                        type == T_INT ? G_MAXINT32 : G_MAXINT64, &v, NULL) ||

@@ -429,93 +429,6 @@ xmlrpc_to_variant (xmlrpc_env    *env,
     }
 }
 
-/* A cheap pass before xmlrpc-c: refuse DTDs (entity expansion) and nesting deeper than the
- * streaming parser accepts, which xmlrpc-c would otherwise build and free recursively. */
-static gboolean
-precheck (const char  *data,
-          gsize        length,
-          GError     **error)
-{
-  const char *p = data;
-  const char *end = data + length;
-  guint depth = 0;
-
-  while ((p = memchr (p, '<', (gsize) (end - p))) != NULL)
-    {
-      const char *gt;
-
-      p++;
-      if (p >= end)
-        break;
-      if (*p == '/')
-        {
-          if (depth > 0)
-            depth--;
-          continue;
-        }
-      if (*p == '?')
-        continue;
-      if (*p == '!')
-        {
-          if ((gsize) (end - p) >= 3 && memcmp (p, "!--", 3) == 0)
-            {
-              const char *close = g_strstr_len (p, end - p, "-->");
-              if (close == NULL)
-                break;
-              p = close + 3;
-              continue;
-            }
-          if ((gsize) (end - p) >= 8 && memcmp (p, "![CDATA[", 8) == 0)
-            {
-              const char *close = g_strstr_len (p, end - p, "]]>");
-              if (close == NULL)
-                break;
-              p = close + 3;
-              continue;
-            }
-          g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                               "Malformed XML-RPC reply: document type declarations are not "
-                               "allowed");
-          return FALSE;
-        }
-      gt = memchr (p, '>', (gsize) (end - p));
-      if (gt == NULL)
-        break;
-      /* xmlrpc-c 1.33 crashes formatting its error for an invalid <i8>: check them here. */
-      if ((gt - p == 2 && memcmp (p, "i8", 2) == 0) ||
-          (gt - p == 5 && memcmp (p, "ex:i8", 5) == 0))
-        {
-          const char *lt = memchr (gt + 1, '<', (gsize) (end - gt - 1));
-          g_autofree char *text = NULL;
-          gint64 unused;
-
-          if (lt == NULL)
-            break;
-          text = g_strstrip (g_strndup (gt + 1, (gsize) (lt - gt - 1)));
-          if (!g_ascii_string_to_signed (text[0] == '+' ? text + 1 : text, 10, G_MININT64,
-                                         G_MAXINT64, &unused, NULL))
-            {
-              g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "Malformed XML-RPC reply: “%.40s” is not a valid <i8>", text);
-              return FALSE;
-            }
-        }
-      if (gt[-1] != '/')
-        {
-          depth++;
-          if (depth > LAGOON_XMLRPC_MAX_DEPTH)
-            {
-              g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "Malformed XML-RPC reply: elements are nested deeper than %d levels",
-                           LAGOON_XMLRPC_MAX_DEPTH);
-              return FALSE;
-            }
-        }
-      p = gt + 1;
-    }
-  return TRUE;
-}
-
 void
 lagoon_xmlrpc_fault_to_error (GVariant  *fault,
                               GError   **error)
@@ -557,8 +470,16 @@ lagoon_xmlrpc_parse_response (const char  *data,
                    length, LAGOON_XMLRPC_MAX_REPLY);
       return NULL;
     }
-  if (!precheck (data, length, error))
-    return NULL;
+  /* xmlrpc-c 1.33 crashes on some invalid documents (an <i8> with trailing white space, or
+   * out of range), builds and frees deep nesting recursively and expands entities: only
+   * documents that the strict streaming parser accepts are handed to it. */
+  {
+    g_autoptr(GVariant) checked = lagoon_xmlrpc_stream_parse (data, length, NULL,
+                                                              LAGOON_XMLRPC_STREAM_NO_ENVELOPE,
+                                                              NULL, NULL, error);
+    if (checked == NULL)
+      return NULL;
+  }
 
   xmlrpc_env_init (&env);
   xmlrpc_parse_response2 (&env, data, length, &result, &fault_code, &fault_string);

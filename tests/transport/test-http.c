@@ -142,6 +142,47 @@ test_stale_keep_alive (void)
   test_server_free (server);
 }
 
+/* The reply to the second request breaks off in its status line: the request may have been
+ * carried out, so the client must not send it again. */
+static void
+handle_then_break (TestServer *server,
+                   GSocket    *socket,
+                   guint       index,
+                   gpointer    user_data)
+{
+  g_autoptr(TestRequest) first = test_server_read_request (server, socket);
+  g_autoptr(TestRequest) second = NULL;
+
+  if (first == NULL || !test_server_reply (server, socket, 200, "text/plain", "first"))
+    return;
+  second = test_server_read_request (server, socket);
+  if (second != NULL)
+    test_server_write (server, socket, "HTTP/1.1 20", -1);
+}
+
+static void
+test_no_retry_after_partial_reply (void)
+{
+  TestServer *server = test_server_new (handle_then_break, NULL);
+  g_autoptr(LagoonHttpClient) client = client_for (server);
+  g_autoptr(LagoonHttpResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) a = g_bytes_new_static ("a", 1);
+  g_autoptr(GBytes) b = g_bytes_new_static ("b", 1);
+
+  response = lagoon_http_client_send (client, "POST", "/", NULL, "text/xml", a, NULL, NULL,
+                                      NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&response, lagoon_http_response_unref);
+  response = lagoon_http_client_send (client, "POST", "/", NULL, "text/xml", b, NULL, NULL,
+                                      NULL, &error);
+  g_assert_null (response);
+  g_assert_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CLOSED);
+  g_assert_cmpuint (lagoon_http_client_get_n_connections (client), ==, 1);
+  g_clear_object (&client);
+  test_server_free (server);
+}
+
 /* ---- scripted raw replies --------------------------------------------------------- */
 
 typedef struct {
@@ -666,6 +707,40 @@ test_connect_tunnel (void)
   test_server_free (server);
 }
 
+static void
+on_tunnel (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GIOStream **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = lagoon_http_client_open_tunnel_finish (LAGOON_HTTP_CLIENT (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_connect_tunnel_async (void)
+{
+  TestServer *server = test_server_new (handle_connect, NULL);
+  g_autoptr(LagoonHttpClient) client = client_for (server);
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  char buf[13] = { 0 };
+  gsize n = 0;
+
+  lagoon_http_client_open_tunnel_async (client, "/console?uuid=c1", "OpaqueRef:s1", NULL,
+                                        on_tunnel, &stream);
+  while (stream == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_input_stream_read_all (g_io_stream_get_input_stream (stream), buf, 12, &n, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (buf, ==, "RFB 003.008\n");
+  g_io_stream_close (stream, NULL, NULL);
+  g_clear_object (&client);
+  test_server_free (server);
+}
+
 /* ---- pure parsing ------------------------------------------------------------------------ */
 
 static void
@@ -903,6 +978,8 @@ main (int   argc,
   g_test_add_func ("/lagoon/http/normal-reply", test_normal_reply);
   g_test_add_func ("/lagoon/http/keep-alive", test_keep_alive);
   g_test_add_func ("/lagoon/http/stale-keep-alive", test_stale_keep_alive);
+  g_test_add_func ("/lagoon/http/no-retry-after-partial-reply",
+                   test_no_retry_after_partial_reply);
   g_test_add_func ("/lagoon/http/chunked", test_chunked);
   g_test_add_func ("/lagoon/http/close-delimited", test_close_delimited);
   g_test_add_func ("/lagoon/http/truncated-body", test_truncated_body);
@@ -920,6 +997,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/http/redirect", test_redirect);
   g_test_add_func ("/lagoon/http/redirect-loop", test_redirect_loop);
   g_test_add_func ("/lagoon/http/connect-tunnel", test_connect_tunnel);
+  g_test_add_func ("/lagoon/http/connect-tunnel-async", test_connect_tunnel_async);
   g_test_add_func ("/lagoon/http/parse-head", test_parse_head);
   g_test_add_func ("/lagoon/http/split-url", test_split_url);
   g_test_add_func ("/lagoon/http/tls-pinning", test_tls_pinning);

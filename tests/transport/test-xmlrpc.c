@@ -490,6 +490,12 @@ test_wrong_types (void)
   check_protocol_error (SUCCESS ("<value><i4>abc</i4></value>"));
   check_protocol_error (SUCCESS ("<value><i4>99999999999</i4></value>"));
   check_protocol_error (SUCCESS ("<value><i8>12x</i8></value>"));
+  /* Each of these crashed xmlrpc-c 1.33 when handed to it directly. */
+  check_protocol_error (SUCCESS ("<value><i8 >12x</i8></value>"));
+  check_protocol_error (SUCCESS ("<value><i8>5 </i8></value>"));
+  check_protocol_error (SUCCESS ("<value><i8>1<!-- c -->2x</i8></value>"));
+  check_protocol_error (SUCCESS ("<value><i8>99999999999999999999999</i8></value>"));
+  check_protocol_error (SUCCESS ("<value><i4> 5</i4></value>"));
   check_protocol_error (SUCCESS ("<value><boolean>2</boolean></value>"));
   check_protocol_error (SUCCESS ("<value><double>fast</double></value>"));
   check_protocol_error (SUCCESS ("<value><dateTime.iso8601>yesterday</dateTime.iso8601></value>"));
