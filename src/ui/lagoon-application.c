@@ -6,10 +6,16 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <signal.h>
+#include <string.h>
 
+#include "lagoon-action.h"
 #include "lagoon-application.h"
 #include "lagoon-demo.h"
 #include "lagoon-resources.h"
+#include "lagoon-secrets.h"
+#include "lagoon-server.h"
+#include "lagoon-ssh-session.h"
+#include "lagoon-transport-error.h"
 #include "lagoon-shortcuts-window.h"
 #include "lagoon-ui-private.h"
 #include "lagoon-window.h"
@@ -29,6 +35,15 @@ struct _LagoonApplication
 
   guint           sigint_id;
   guint           sigterm_id;
+
+  /* LagoonServer: every pool in the tree, the demo included (it is not saved). */
+  GListStore     *servers;
+  LagoonServer   *demo_server;
+  /* LagoonAction: this session's actions, newest first (the Events pane). */
+  GListStore     *actions;
+  /* The saved server list ("servers"); NULL when the schema is not installed. */
+  GSettings      *settings;
+  GCancellable   *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (LagoonApplication, lagoon_application, GTK_TYPE_APPLICATION)
@@ -135,9 +150,73 @@ demo_exited_cb (LagoonDemo        *demo,
 {
   g_autofree char *text = NULL;
 
+  if (self->demo_server != NULL)
+    lagoon_server_disconnect (self->demo_server);
+
   /* Translators: %s is a sentence saying how the simulator ended. */
   text = g_strdup_printf (_("%s Start Lagoon with --demo again to restart it."), message);
   lagoon_application_set_demo_message (self, GTK_MESSAGE_ERROR, text);
+}
+
+static void
+demo_connection_notify_cb (LagoonConnection  *connection,
+                           GParamSpec        *pspec,
+                           LagoonApplication *self)
+{
+  const GError *error = lagoon_connection_get_error (connection);
+  g_autofree char *text = NULL;
+
+  switch (lagoon_connection_get_state (connection))
+    {
+    case LAGOON_CONNECTION_CONNECTED:
+      lagoon_application_set_demo_message (self, GTK_MESSAGE_INFO,
+                                           _("Demo pool: connected to the simulator on "
+                                             "loopback, not through SSH."));
+      break;
+    case LAGOON_CONNECTION_CONNECTING:
+      lagoon_application_set_demo_message (self, GTK_MESSAGE_INFO,
+                                           _("Demo pool: connecting to the simulator on "
+                                             "loopback…"));
+      break;
+    case LAGOON_CONNECTION_RECONNECTING:
+    case LAGOON_CONNECTION_FAILED:
+      /* Translators: %s says why */
+      text = g_strdup_printf (_("Demo pool: the connection to the simulator was lost. %s"),
+                              error != NULL ? error->message : "");
+      lagoon_application_set_demo_message (self, GTK_MESSAGE_WARNING, text);
+      break;
+    case LAGOON_CONNECTION_DISCONNECTED:
+    default:
+      break;
+    }
+}
+
+static void
+lagoon_application_connect_demo (LagoonApplication *self,
+                                 const char        *uri)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LagoonServer) server = NULL;
+
+  server = lagoon_server_new (LAGOON_SERVER_DEMO, uri, &error);
+  if (server == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s is the reason */
+      text = g_strdup_printf (_("The demo pool simulator printed an address Lagoon cannot "
+                                "use. %s"), error->message);
+      lagoon_application_set_demo_message (self, GTK_MESSAGE_ERROR, text);
+      return;
+    }
+
+  g_set_object (&self->demo_server, server);
+  g_signal_connect_object (lagoon_server_get_connection (server), "notify::state",
+                           G_CALLBACK (demo_connection_notify_cb), self, 0);
+  /* The simulator's default credentials. */
+  lagoon_server_set_user (server, "root");
+  g_list_store_append (self->servers, server);
+  lagoon_server_connect (server, "xenroot");
 }
 
 static void
@@ -169,11 +248,7 @@ demo_started_cb (GObject      *object,
       return;
     }
 
-  /* Translators: %s is an address like http://127.0.0.1:43615 */
-  text = g_strdup_printf (_("Demo pool simulator running at %s. Lagoon cannot connect to pools "
-                            "yet: the connection code is still being built."),
-                          lagoon_demo_get_uri (demo));
-  lagoon_application_set_demo_message (self, GTK_MESSAGE_INFO, text);
+  lagoon_application_connect_demo (self, lagoon_demo_get_uri (demo));
 }
 
 static void
@@ -187,6 +262,443 @@ lagoon_application_start_demo (LagoonApplication *self)
   lagoon_application_set_demo_message (self, GTK_MESSAGE_INFO,
                                        _("Starting the demo pool simulator…"));
   lagoon_demo_start_async (self->demo, NULL, demo_started_cb, g_object_ref (self));
+}
+
+/* ---- servers ----------------------------------------------------------------------------- */
+
+static void lagoon_application_watch_server (LagoonApplication *self,
+                                             LagoonServer      *server);
+
+static void
+lagoon_application_save_servers (LagoonApplication *self)
+{
+  GVariantBuilder builder;
+
+  if (self->settings == NULL)
+    return;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(LagoonServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      if (lagoon_server_get_kind (server) != LAGOON_SERVER_DEMO)
+        g_variant_builder_add_value (&builder, lagoon_server_to_variant (server));
+    }
+  g_settings_set_value (self->settings, "servers", g_variant_builder_end (&builder));
+}
+
+static void
+secret_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!lagoon_secrets_store_finish (result, &error))
+    g_message ("The password could not be saved in the keyring: %s", error->message);
+}
+
+static void
+secret_cleared_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!lagoon_secrets_clear_finish (result, &error))
+    g_debug ("The keyring could not forget a password: %s", error->message);
+}
+
+static LagoonServer *
+lagoon_application_find_server (LagoonApplication *self,
+                                const char        *key)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(LagoonServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      if (g_strcmp0 (lagoon_server_get_key (server), key) == 0)
+        return server;
+    }
+  return NULL;
+}
+
+/**
+ * lagoon_application_add_server:
+ * @password: the xapi password (not kept beyond the connection)
+ * @remember: store @password in the keyring
+ *
+ * Adds @server to the tree and the saved list, and connects it. A server already in the
+ * list is connected again with @password instead.
+ */
+void
+lagoon_application_add_server (LagoonApplication *self,
+                               LagoonServer      *server,
+                               const char        *password,
+                               gboolean           remember)
+{
+  LagoonServer *existing;
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (LAGOON_IS_APPLICATION (self));
+  g_return_if_fail (LAGOON_IS_SERVER (server));
+
+  existing = lagoon_application_find_server (self, lagoon_server_get_key (server));
+  if (existing != NULL)
+    server = existing;
+  else
+    {
+      g_list_store_append (self->servers, server);
+      lagoon_application_watch_server (self, server);
+      lagoon_application_save_servers (self);
+    }
+
+  /* Translators: the keyring's label for a saved password; %s is the server's address */
+  label = g_strdup_printf (_("Lagoon: xapi password for %s"), lagoon_server_get_address (server));
+  if (remember && password != NULL)
+    lagoon_secrets_store_async (lagoon_server_get_key (server), label, password,
+                                self->cancellable, secret_stored_cb, NULL);
+  else if (!remember)
+    lagoon_secrets_clear_async (lagoon_server_get_key (server), self->cancellable,
+                                secret_cleared_cb, NULL);
+
+  lagoon_server_connect (server, password);
+}
+
+void
+lagoon_application_remove_server (LagoonApplication *self,
+                                  LagoonServer      *server)
+{
+  guint position;
+
+  g_return_if_fail (LAGOON_IS_APPLICATION (self));
+  g_return_if_fail (LAGOON_IS_SERVER (server));
+
+  if (!g_list_store_find (self->servers, server, &position))
+    return;
+
+  lagoon_server_disconnect (server);
+  if (lagoon_server_get_kind (server) != LAGOON_SERVER_DEMO)
+    lagoon_secrets_clear_async (lagoon_server_get_key (server), self->cancellable,
+                                secret_cleared_cb, NULL);
+  g_list_store_remove (self->servers, position);
+  lagoon_application_save_servers (self);
+}
+
+GListModel *
+lagoon_application_get_servers (LagoonApplication *self)
+{
+  g_return_val_if_fail (LAGOON_IS_APPLICATION (self), NULL);
+  return G_LIST_MODEL (self->servers);
+}
+
+GListModel *
+lagoon_application_get_actions (LagoonApplication *self)
+{
+  g_return_val_if_fail (LAGOON_IS_APPLICATION (self), NULL);
+  return G_LIST_MODEL (self->actions);
+}
+
+/* Starts @action and lists it in the Events pane (newest first). */
+void
+lagoon_application_run_action (LagoonApplication *self,
+                               LagoonAction      *action)
+{
+  g_return_if_fail (LAGOON_IS_APPLICATION (self));
+  g_return_if_fail (LAGOON_IS_ACTION (action));
+
+  g_list_store_insert (self->actions, 0, action);
+  lagoon_action_start (action);
+}
+
+/* ---- prompts the connection needs (host keys, certificates, passwords) ------------------- */
+
+static GtkWindow *
+lagoon_application_get_parent (LagoonApplication *self)
+{
+  return gtk_application_get_active_window (GTK_APPLICATION (self));
+}
+
+/* Asks for a secret; returns it (free with g_free) or NULL when cancelled. */
+static char *
+ask_secret (LagoonApplication *self,
+            const char        *title,
+            const char        *message,
+            const char        *entry_name)
+{
+  GtkWidget *dialog;
+  GtkWidget *entry;
+  GtkWidget *area;
+  char *secret = NULL;
+
+  dialog = gtk_message_dialog_new (lagoon_application_get_parent (self), GTK_DIALOG_MODAL,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", title);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", message);
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          _("C_onnect"), GTK_RESPONSE_OK, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+
+  entry = gtk_entry_new ();
+  gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PASSWORD);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  atk_object_set_name (gtk_widget_get_accessible (entry), entry_name);
+  area = gtk_message_dialog_get_message_area (GTK_MESSAGE_DIALOG (dialog));
+  gtk_container_add (GTK_CONTAINER (area), entry);
+  gtk_widget_show (entry);
+  gtk_widget_grab_focus (entry);
+
+  if (gtk_dialog_run (GTK_DIALOG (dialog)) == GTK_RESPONSE_OK)
+    secret = g_strdup (gtk_entry_get_text (GTK_ENTRY (entry)));
+  gtk_widget_destroy (dialog);
+
+  return secret;
+}
+
+static gboolean
+ask_yes_no (LagoonApplication *self,
+            const char        *title,
+            const char        *message,
+            const char        *accept_label)
+{
+  GtkWidget *dialog;
+  int response;
+
+  dialog = gtk_message_dialog_new (lagoon_application_get_parent (self), GTK_DIALOG_MODAL,
+                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "%s", title);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", message);
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL,
+                          accept_label, GTK_RESPONSE_ACCEPT, NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  response = gtk_dialog_run (GTK_DIALOG (dialog));
+  gtk_widget_destroy (dialog);
+
+  return response == GTK_RESPONSE_ACCEPT;
+}
+
+static void
+show_error (LagoonApplication *self,
+            const char        *title,
+            const char        *message)
+{
+  GtkWidget *dialog;
+
+  dialog = gtk_message_dialog_new (lagoon_application_get_parent (self), GTK_DIALOG_MODAL,
+                                   GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "%s", title);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", message);
+  gtk_dialog_run (GTK_DIALOG (dialog));
+  gtk_widget_destroy (dialog);
+}
+
+static gboolean
+handle_failure_idle (gpointer user_data)
+{
+  g_autoptr(LagoonServer) server = LAGOON_SERVER (user_data);
+  LagoonApplication *self = LAGOON_APPLICATION (g_application_get_default ());
+  LagoonConnection *connection = lagoon_server_get_connection (server);
+  LagoonSshSession *session = lagoon_server_get_ssh_session (server);
+  const GError *error = lagoon_connection_get_error (connection);
+  g_autofree char *address = NULL;
+
+  g_object_set_data (G_OBJECT (server), "lagoon-prompting", NULL);
+
+  if (self == NULL || lagoon_connection_get_state (connection) != LAGOON_CONNECTION_FAILED ||
+      error == NULL || !g_list_store_find (self->servers, server, NULL))
+    return G_SOURCE_REMOVE;
+
+  address = g_strdup (lagoon_server_get_address (server));
+
+  if (g_error_matches (error, LAGOON_SSH_ERROR, LAGOON_SSH_ERROR_HOST_KEY_UNKNOWN) &&
+      session != NULL)
+    {
+      g_autofree char *title = NULL;
+      g_autofree char *message = NULL;
+
+      /* Translators: %s is a server address */
+      title = g_strdup_printf (_("Trust the SSH host key of %s?"), address);
+      /* Translators: %s: key type ("ssh-ed25519"), %s: fingerprint ("SHA256:…") */
+      message = g_strdup_printf (_("Lagoon has never connected to this server before. Its %s "
+                                   "host key has the fingerprint\n\n%s\n\nCompare it with the "
+                                   "one the server's administrator gives you. If you accept, "
+                                   "it is added to ~/.ssh/known_hosts."),
+                                 lagoon_ssh_session_get_host_key_type (session),
+                                 lagoon_ssh_session_get_host_key_fingerprint (session));
+      if (ask_yes_no (self, title, message, _("_Accept and Connect")))
+        {
+          g_autoptr(GError) trust_error = NULL;
+
+          if (lagoon_ssh_session_trust_host_key (session, &trust_error))
+            lagoon_server_reconnect (server);
+          else
+            show_error (self, _("The host key could not be saved"), trust_error->message);
+        }
+    }
+  else if (g_error_matches (error, LAGOON_SSH_ERROR, LAGOON_SSH_ERROR_HOST_KEY_CHANGED))
+    {
+      g_autofree char *title = NULL;
+
+      /* Translators: %s is a server address */
+      title = g_strdup_printf (_("The SSH host key of %s has changed"), address);
+      show_error (self, title, error->message);
+    }
+  else if (g_error_matches (error, LAGOON_SSH_ERROR, LAGOON_SSH_ERROR_PASSWORD_NEEDED) ||
+           g_error_matches (error, LAGOON_SSH_ERROR, LAGOON_SSH_ERROR_PASSPHRASE_NEEDED))
+    {
+      gboolean passphrase = error->code == LAGOON_SSH_ERROR_PASSPHRASE_NEEDED;
+      g_autofree char *title = NULL;
+      g_autofree char *secret = NULL;
+
+      /* Translators: %s is a server address */
+      title = passphrase ? g_strdup_printf (_("Unlock your SSH key for %s"), address)
+                         : g_strdup_printf (_("SSH password for %s"), address);
+      secret = ask_secret (self, title, error->message,
+                           passphrase ? _("SSH key passphrase") : _("SSH password"));
+      if (secret != NULL)
+        {
+          if (passphrase)
+            lagoon_server_set_ssh_passphrase (server, secret);
+          else
+            lagoon_server_set_ssh_password (server, secret);
+          memset (secret, 0, strlen (secret));
+          lagoon_server_reconnect (server);
+        }
+    }
+  else if (g_error_matches (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CERTIFICATE))
+    {
+      g_autofree char *fingerprint = lagoon_server_dup_pending_certificate (server);
+
+      if (fingerprint != NULL)
+        {
+          g_autofree char *title = NULL;
+          g_autofree char *message = NULL;
+
+          /* Translators: %s is a server address */
+          title = g_strdup_printf (_("Trust the TLS certificate of %s?"), address);
+          /* Translators: %s is a SHA-256 fingerprint */
+          message = g_strdup_printf (_("The server presents a certificate with the SHA-256 "
+                                       "fingerprint\n\n%s\n\nIf it is the one your pool "
+                                       "shows (xe host-list params=…), accept it: Lagoon will "
+                                       "then refuse any other."), fingerprint);
+          if (ask_yes_no (self, title, message, _("_Accept and Connect")))
+            {
+              lagoon_server_set_fingerprint (server, fingerprint);
+              lagoon_application_save_servers (self);
+              lagoon_server_reconnect (server);
+            }
+        }
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+server_state_cb (LagoonConnection *connection,
+                 GParamSpec       *pspec,
+                 LagoonServer     *server)
+{
+  if (lagoon_connection_get_state (connection) != LAGOON_CONNECTION_FAILED)
+    return;
+  if (g_object_get_data (G_OBJECT (server), "lagoon-prompting") != NULL)
+    return;
+
+  /* Not from inside the notification: the prompt runs a nested main loop. */
+  g_object_set_data (G_OBJECT (server), "lagoon-prompting", GINT_TO_POINTER (1));
+  g_idle_add (handle_failure_idle, g_object_ref (server));
+}
+
+static void
+lagoon_application_watch_server (LagoonApplication *self,
+                                 LagoonServer      *server)
+{
+  g_signal_connect_object (lagoon_server_get_connection (server), "notify::state",
+                           G_CALLBACK (server_state_cb), server, 0);
+}
+
+/* Connects @server, asking for its password when none is known. */
+void
+lagoon_application_connect_server (LagoonApplication *self,
+                                   LagoonServer      *server)
+{
+  g_return_if_fail (LAGOON_IS_APPLICATION (self));
+  g_return_if_fail (LAGOON_IS_SERVER (server));
+
+  if (!lagoon_server_has_password (server))
+    {
+      g_autofree char *title = NULL;
+      g_autofree char *password = NULL;
+
+      /* Translators: %s: a user name, %s: a server address */
+      title = g_strdup_printf (_("Password of %s on %s"), lagoon_server_get_user (server),
+                               lagoon_server_get_address (server));
+      password = ask_secret (self, title, _("Lagoon logs in to the pool's XenAPI with this "
+                                            "password."), _("Password"));
+      if (password == NULL)
+        return;
+      lagoon_server_connect (server, password);
+      memset (password, 0, strlen (password));
+      return;
+    }
+
+  lagoon_server_reconnect (server);
+}
+
+static void
+saved_secret_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(LagoonServer) server = LAGOON_SERVER (user_data);
+  g_autoptr(GError) error = NULL;
+  char *password;
+
+  password = lagoon_secrets_lookup_finish (result, &error);
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_message ("The keyring could not be read: %s", error->message);
+    }
+
+  if (password != NULL)
+    {
+      lagoon_server_connect (server, password);
+      lagoon_secrets_free (password);
+    }
+  /* Without a saved password the server waits, disconnected, for Reconnect. */
+}
+
+static void
+lagoon_application_restore_servers (LagoonApplication *self)
+{
+  g_autoptr(GVariant) saved = NULL;
+  GVariantIter iter;
+  GVariant *description;
+
+  if (self->settings == NULL)
+    return;
+
+  saved = g_settings_get_value (self->settings, "servers");
+  g_variant_iter_init (&iter, saved);
+  while ((description = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = description;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LagoonServer) server = lagoon_server_new_from_variant (description, &error);
+
+      if (server == NULL)
+        {
+          g_message ("A saved server is ignored: %s", error->message);
+          continue;
+        }
+      if (lagoon_application_find_server (self, lagoon_server_get_key (server)) != NULL)
+        continue;
+
+      g_list_store_append (self->servers, server);
+      lagoon_application_watch_server (self, server);
+      lagoon_secrets_lookup_async (lagoon_server_get_key (server), self->cancellable,
+                                   saved_secret_cb, g_object_ref (server));
+    }
 }
 
 /* ---- actions ----------------------------------------------------------------------------- */
@@ -288,6 +800,8 @@ lagoon_application_startup (GApplication *application)
   static const char *quit_accels[] = { "<Primary>q", NULL };
   static const char *search_accels[] = { "<Primary>f", NULL };
   static const char *shortcuts_accels[] = { "<Primary>question", NULL };
+  static const char *events_accels[] = { "F9", NULL };
+  static const char *add_server_accels[] = { "<Primary>n", NULL };
   GAction *unavailable;
 
   G_APPLICATION_CLASS (lagoon_application_parent_class)->startup (application);
@@ -301,11 +815,18 @@ lagoon_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.search", search_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay",
                                          shortcuts_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-events",
+                                         events_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-server",
+                                         add_server_accels);
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
 
   self->sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, self);
   self->sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+
+  self->settings = lagoon_ui_create_settings ();
+  lagoon_application_restore_servers (self);
 
   css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/dev/lagoon/Lagoon/style.css");
@@ -340,6 +861,14 @@ lagoon_application_shutdown (GApplication *application)
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
 
+  g_cancellable_cancel (self->cancellable);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->servers)); i++)
+    {
+      g_autoptr(LagoonServer) server = g_list_model_get_item (G_LIST_MODEL (self->servers), i);
+
+      lagoon_server_disconnect (server);
+    }
+
   if (self->demo != NULL)
     {
       lagoon_demo_stop (self->demo);
@@ -369,6 +898,11 @@ lagoon_application_finalize (GObject *object)
   LagoonApplication *self = LAGOON_APPLICATION (object);
 
   g_clear_pointer (&self->demo_message, g_free);
+  g_clear_object (&self->demo_server);
+  g_clear_object (&self->servers);
+  g_clear_object (&self->actions);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
   /* Drops our reference only: the hidden toplevel stays alive (see above). */
   g_clear_object (&self->shortcuts_window);
 
@@ -395,6 +929,10 @@ lagoon_application_class_init (LagoonApplicationClass *klass)
 static void
 lagoon_application_init (LagoonApplication *self)
 {
+  self->servers = g_list_store_new (LAGOON_TYPE_SERVER);
+  self->actions = g_list_store_new (LAGOON_TYPE_ACTION);
+  self->cancellable = g_cancellable_new ();
+
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (
     G_APPLICATION (self), _("A desktop client for Xen pools (XCP-ng, XenServer)."));

@@ -6,7 +6,11 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "lagoon-add-server-dialog.h"
+#include "lagoon-events-pane.h"
+#include "lagoon-general-page.h"
 #include "lagoon-ui-private.h"
+#include "lagoon-view-model.h"
 #include "lagoon-window.h"
 
 struct _LagoonWindow
@@ -24,63 +28,303 @@ struct _LagoonWindow
   GtkImage            *info_icon;
   GtkLabel            *info_label;
   GtkPaned            *paned;
+  GtkComboBoxText     *view_combo;
   GtkSearchEntry      *search_entry;
   GtkTreeView         *resource_tree;
-  GtkTreeStore        *resource_store;
-  GtkTreeModelFilter  *resource_filter;
+  GtkTreeSelection    *selection;
   GtkStack            *content_stack;
+  GtkLabel            *empty_title;
+  GtkLabel            *empty_description;
+  GtkWidget           *empty_add_button;
+  GtkStack            *tab_stack;
+  LagoonGeneralPage   *general_page;
+  GtkRevealer         *events_revealer;
+  LagoonEventsPane    *events_pane;
+  GtkLabel            *status_label;
 
-  /* Casefolded search text, or NULL to show every row. */
-  char                *filter_key;
+  GListModel          *servers;
+  LagoonViewModel     *model;
+  gboolean             filtering;
+
+  /* Rows the user expanded, as "server key \x1f row key", re-expanded after updates. */
+  GHashTable          *expanded;
+  /* Servers whose first rows were expanded when they first filled. */
+  GHashTable          *auto_expanded;
+  gboolean             restoring;
+  guint                restore_id;
+
+  /* The selection, kept across updates that remove and re-insert its row. */
+  LagoonServer        *selected_server;
+  char                *selected_key;
+  char                *selected_ref;
+  int                  selected_class;
+  gboolean             selected_is_group;
+  LagoonCache         *watched_cache;
+  gulong               batch_id;
+  LagoonConnection    *watched_connection;
+  gulong               state_id;
 };
 
 G_DEFINE_FINAL_TYPE (LagoonWindow, lagoon_window, GTK_TYPE_APPLICATION_WINDOW)
 
-/* ---- resource tree filtering ------------------------------------------------------------ */
+static void lagoon_window_show_selection (LagoonWindow *self);
 
-static gboolean
-row_matches (GtkTreeModel *model,
-             GtkTreeIter  *iter,
-             const char   *key)
+/* ---- expansion and selection that survive updates --------------------------------------- */
+
+static char *
+expansion_key (LagoonServer *server,
+               const char   *row_key)
 {
-  g_autofree char *name = NULL;
-  GtkTreeIter child;
+  return g_strconcat (lagoon_server_get_key (server), "\x1f", row_key, NULL);
+}
 
-  gtk_tree_model_get (model, iter, LAGOON_RESOURCE_COLUMN_NAME, &name, -1);
-  if (name != NULL)
+static char *
+row_expansion_key (LagoonWindow *self,
+                   GtkTreeIter  *iter)
+{
+  g_autoptr(LagoonServer) server = NULL;
+  g_autofree char *key = NULL;
+
+  gtk_tree_model_get (GTK_TREE_MODEL (self->model), iter,
+                      LAGOON_VIEW_MODEL_COLUMN_SERVER, &server,
+                      LAGOON_VIEW_MODEL_COLUMN_KEY, &key, -1);
+  if (server == NULL || key == NULL)
+    return NULL;
+  return expansion_key (server, key);
+}
+
+static void
+update_status (LagoonWindow *self)
+{
+  guint n = g_list_model_get_n_items (self->servers);
+  guint connected = 0;
+  g_autofree char *text = NULL;
+
+  for (guint i = 0; i < n; i++)
     {
-      g_autofree char *folded = g_utf8_casefold (name, -1);
+      g_autoptr(LagoonServer) server = g_list_model_get_item (self->servers, i);
 
-      if (strstr (folded, key) != NULL)
-        return TRUE;
+      if (lagoon_connection_get_state (lagoon_server_get_connection (server)) ==
+          LAGOON_CONNECTION_CONNECTED)
+        connected++;
     }
 
-  /* A row stays visible when one of its descendants matches, so the match keeps its context. */
-  if (gtk_tree_model_iter_children (model, &child, iter))
-    {
-      do
-        {
-          if (row_matches (model, &child, key))
-            return TRUE;
-        }
-      while (gtk_tree_model_iter_next (model, &child));
-    }
-
-  return FALSE;
+  if (n == 0)
+    text = g_strdup (_("No servers"));
+  else
+    /* Translators: "2 of 3 servers connected" */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u of %u server connected",
+                                         "%u of %u servers connected", n), connected, n);
+  gtk_label_set_text (self->status_label, text);
 }
 
 static gboolean
-resource_visible_func (GtkTreeModel *model,
-                       GtkTreeIter  *iter,
-                       gpointer      user_data)
+restore_idle (gpointer user_data)
 {
   LagoonWindow *self = LAGOON_WINDOW (user_data);
+  GHashTableIter hiter;
+  gpointer key;
+  GtkTreeIter iter;
 
-  if (self->filter_key == NULL)
-    return TRUE;
+  self->restore_id = 0;
+  self->restoring = TRUE;
 
-  return row_matches (model, iter, self->filter_key);
+  /* A server's first rows open by themselves the first time it fills. */
+  for (guint i = 0; i < g_list_model_get_n_items (self->servers); i++)
+    {
+      g_autoptr(LagoonServer) server = g_list_model_get_item (self->servers, i);
+      GtkTreeIter child;
+
+      if (g_hash_table_contains (self->auto_expanded, lagoon_server_get_key (server)) ||
+          !lagoon_view_model_find_server (self->model, server, &iter) ||
+          !gtk_tree_model_iter_children (GTK_TREE_MODEL (self->model), &child, &iter))
+        continue;
+
+      g_hash_table_add (self->auto_expanded, g_strdup (lagoon_server_get_key (server)));
+      /* Nothing chosen yet: show this pool. */
+      if (self->selected_server == NULL)
+        gtk_tree_selection_select_iter (self->selection, &iter);
+      g_hash_table_add (self->expanded, expansion_key (server, lagoon_server_get_key (server)));
+      /* In the Infrastructure view, the pool (or the lone host) too. */
+      if (lagoon_view_model_get_kind (self->model) == LAGOON_VIEW_INFRASTRUCTURE &&
+          gtk_tree_model_iter_n_children (GTK_TREE_MODEL (self->model), &iter) == 1)
+        {
+          g_autofree char *child_key = row_expansion_key (self, &child);
+
+          if (child_key != NULL)
+            g_hash_table_add (self->expanded, g_steal_pointer (&child_key));
+        }
+    }
+
+  if (!self->filtering)
+    {
+      g_hash_table_iter_init (&hiter, self->expanded);
+      while (g_hash_table_iter_next (&hiter, &key, NULL))
+        {
+          const char *text = key;
+          const char *sep = strchr (text, '\x1f');
+          g_autofree char *server_key = NULL;
+
+          if (sep == NULL)
+            continue;
+          server_key = g_strndup (text, (gsize) (sep - text));
+          for (guint i = 0; i < g_list_model_get_n_items (self->servers); i++)
+            {
+              g_autoptr(LagoonServer) server = g_list_model_get_item (self->servers, i);
+
+              if (g_strcmp0 (lagoon_server_get_key (server), server_key) == 0 &&
+                  lagoon_view_model_find_key (self->model, server, sep + 1, &iter))
+                {
+                  g_autoptr(GtkTreePath) path =
+                    gtk_tree_model_get_path (GTK_TREE_MODEL (self->model), &iter);
+
+                  if (!gtk_tree_view_row_expanded (self->resource_tree, path))
+                    gtk_tree_view_expand_to_path (self->resource_tree, path);
+                }
+            }
+        }
+    }
+
+  /* The selected object's row was removed and inserted elsewhere (a VM started on a host):
+   * select it again. */
+  if (gtk_tree_selection_count_selected_rows (self->selection) == 0 &&
+      self->selected_server != NULL && self->selected_key != NULL &&
+      lagoon_view_model_find_key (self->model, self->selected_server, self->selected_key, &iter))
+    {
+      g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->model), &iter);
+
+      if (gtk_tree_path_get_depth (path) > 1)
+        {
+          gtk_tree_path_up (path);
+          gtk_tree_view_expand_to_path (self->resource_tree, path);
+          gtk_tree_path_down (path);
+          g_clear_pointer (&path, gtk_tree_path_free);
+        }
+      gtk_tree_selection_select_iter (self->selection, &iter);
+    }
+
+  self->restoring = FALSE;
+  update_status (self);
+  return G_SOURCE_REMOVE;
 }
+
+static void
+queue_restore (LagoonWindow *self)
+{
+  if (self->restore_id == 0)
+    self->restore_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, restore_idle, self, NULL);
+}
+
+static void
+on_model_row_inserted (GtkTreeModel *model,
+                       GtkTreePath  *path,
+                       GtkTreeIter  *iter,
+                       LagoonWindow *self)
+{
+  queue_restore (self);
+}
+
+static void
+on_model_row_deleted (GtkTreeModel *model,
+                      GtkTreePath  *path,
+                      LagoonWindow *self)
+{
+  queue_restore (self);
+}
+
+static void
+on_model_row_changed (GtkTreeModel *model,
+                      GtkTreePath  *path,
+                      GtkTreeIter  *iter,
+                      LagoonWindow *self)
+{
+  /* Server rows change with their connection state. */
+  if (gtk_tree_path_get_depth (path) == 1)
+    {
+      queue_restore (self);
+      if (self->selected_server != NULL && self->selected_ref == NULL && !self->selected_is_group)
+        lagoon_window_show_selection (self);
+    }
+}
+
+static void
+on_row_expanded (GtkTreeView  *tree,
+                 GtkTreeIter  *iter,
+                 GtkTreePath  *path,
+                 LagoonWindow *self)
+{
+  char *key;
+
+  if (self->filtering)
+    return;
+  key = row_expansion_key (self, iter);
+  if (key != NULL)
+    g_hash_table_add (self->expanded, key);
+}
+
+static void
+on_row_collapsed (GtkTreeView  *tree,
+                  GtkTreeIter  *iter,
+                  GtkTreePath  *path,
+                  LagoonWindow *self)
+{
+  g_autofree char *key = NULL;
+
+  if (self->filtering || self->restoring)
+    return;
+  key = row_expansion_key (self, iter);
+  if (key != NULL)
+    g_hash_table_remove (self->expanded, key);
+}
+
+static void
+lagoon_window_set_kind (LagoonWindow   *self,
+                        LagoonViewKind  kind)
+{
+  g_autoptr(LagoonViewModel) model = NULL;
+  const char *filter = gtk_entry_get_text (GTK_ENTRY (self->search_entry));
+  g_autofree char *stripped = g_strstrip (g_strdup (filter));
+
+  if (self->model != NULL && lagoon_view_model_get_kind (self->model) == kind)
+    return;
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+
+  model = lagoon_view_model_new (self->servers, kind);
+  lagoon_view_model_set_filter (model, stripped);
+  g_signal_connect_after (model, "row-inserted", G_CALLBACK (on_model_row_inserted), self);
+  g_signal_connect_after (model, "row-has-child-toggled", G_CALLBACK (on_model_row_inserted),
+                          self);
+  g_signal_connect_after (model, "row-deleted", G_CALLBACK (on_model_row_deleted), self);
+  g_signal_connect_after (model, "row-changed", G_CALLBACK (on_model_row_changed), self);
+
+  g_set_object (&self->model, model);
+  /* Expansion keys of one view mean nothing in another; the servers open again. */
+  g_hash_table_remove_all (self->expanded);
+  g_hash_table_remove_all (self->auto_expanded);
+  gtk_tree_view_set_model (self->resource_tree, GTK_TREE_MODEL (model));
+  if (self->filtering)
+    gtk_tree_view_expand_all (self->resource_tree);
+  queue_restore (self);
+}
+
+static void
+on_view_changed (GtkComboBox  *combo,
+                 LagoonWindow *self)
+{
+  const char *id = gtk_combo_box_get_active_id (combo);
+  LagoonViewKind kind;
+
+  if (id == NULL || !lagoon_view_kind_from_string (id, &kind))
+    return;
+
+  lagoon_window_set_kind (self, kind);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "view", id);
+}
+
+/* ---- search ------------------------------------------------------------------------------ */
 
 static void
 on_search_changed (GtkSearchEntry *entry,
@@ -89,13 +333,22 @@ on_search_changed (GtkSearchEntry *entry,
   const char *text = gtk_entry_get_text (GTK_ENTRY (entry));
   g_autofree char *stripped = g_strstrip (g_strdup (text));
 
-  g_clear_pointer (&self->filter_key, g_free);
-  if (stripped[0] != '\0')
-    self->filter_key = g_utf8_casefold (stripped, -1);
+  if (self->model == NULL)
+    return;
 
-  gtk_tree_model_filter_refilter (self->resource_filter);
-  if (self->filter_key != NULL)
-    gtk_tree_view_expand_all (self->resource_tree);
+  lagoon_view_model_set_filter (self->model, stripped);
+  if (stripped[0] != '\0')
+    {
+      /* Show every match; what the user had expanded comes back when the search ends. */
+      self->filtering = TRUE;
+      gtk_tree_view_expand_all (self->resource_tree);
+    }
+  else if (self->filtering)
+    {
+      self->filtering = FALSE;
+      gtk_tree_view_collapse_all (self->resource_tree);
+      queue_restore (self);
+    }
 }
 
 static void
@@ -103,6 +356,341 @@ on_stop_search (GtkSearchEntry *entry,
                 LagoonWindow   *self)
 {
   gtk_entry_set_text (GTK_ENTRY (entry), "");
+}
+
+/* ---- the selection and the tabs ---------------------------------------------------------- */
+
+static void
+on_selected_batch (LagoonCache      *cache,
+                   LagoonCacheBatch *batch,
+                   LagoonWindow     *self)
+{
+  if (self->selected_ref == NULL)
+    return;
+
+  /* Only when something the General tab shows may have changed. */
+  if (lagoon_cache_batch_lookup (batch, self->selected_class, self->selected_ref) !=
+        LAGOON_CHANGE_NONE ||
+      lagoon_cache_batch_has_class (batch, LAGOON_CLASS_VM_GUEST_METRICS) ||
+      lagoon_cache_batch_has_class (batch, LAGOON_CLASS_HOST_METRICS) ||
+      (self->selected_class == LAGOON_CLASS_POOL &&
+       lagoon_cache_batch_has_class (batch, LAGOON_CLASS_HOST)))
+    lagoon_general_page_refresh (self->general_page);
+}
+
+static void
+on_selected_state (LagoonConnection *connection,
+                   GParamSpec       *pspec,
+                   LagoonWindow     *self)
+{
+  lagoon_window_show_selection (self);
+}
+
+static void
+watch_server (LagoonWindow *self,
+              LagoonServer *server)
+{
+  LagoonConnection *connection = server != NULL ? lagoon_server_get_connection (server) : NULL;
+  LagoonCache *cache = connection != NULL ? lagoon_connection_get_cache (connection) : NULL;
+
+  if (cache != self->watched_cache)
+    {
+      if (self->watched_cache != NULL)
+        g_clear_signal_handler (&self->batch_id, self->watched_cache);
+      g_set_object (&self->watched_cache, cache);
+      if (cache != NULL)
+        self->batch_id = g_signal_connect (cache, "batch-applied",
+                                           G_CALLBACK (on_selected_batch), self);
+    }
+
+  if (connection != self->watched_connection)
+    {
+      if (self->watched_connection != NULL)
+        g_clear_signal_handler (&self->state_id, self->watched_connection);
+      g_set_object (&self->watched_connection, connection);
+      if (connection != NULL)
+        self->state_id = g_signal_connect (connection, "notify::state",
+                                           G_CALLBACK (on_selected_state), self);
+    }
+}
+
+/* Shows the tab pages for the selection (or the server's state when it has no objects). */
+static void
+lagoon_window_show_selection (LagoonWindow *self)
+{
+  LagoonConnection *connection;
+  LagoonCache *cache;
+
+  if (self->selected_server == NULL)
+    {
+      gboolean any = g_list_model_get_n_items (self->servers) > 0;
+
+      gtk_label_set_text (self->empty_title, any ? _("Nothing selected")
+                                                 : _("No server connected"));
+      gtk_label_set_text (self->empty_description,
+                          any ? _("Select a pool, server, VM or storage in the tree to see "
+                                  "its properties.")
+                              : _("Pools and servers you connect to appear in the tree on "
+                                  "the left. Add a server to connect to a pool through SSH "
+                                  "or directly."));
+      gtk_widget_set_visible (self->empty_add_button, !any);
+      gtk_stack_set_visible_child_name (self->content_stack, "empty");
+      return;
+    }
+
+  connection = lagoon_server_get_connection (self->selected_server);
+  cache = lagoon_connection_get_cache (connection);
+
+  if (self->selected_ref != NULL)
+    {
+      gtk_stack_set_visible_child_name (self->content_stack, "details");
+      return;
+    }
+
+  if (self->selected_is_group)
+    {
+      GtkTreeModel *model;
+      GtkTreeIter iter;
+      g_autofree char *name = NULL;
+      g_autofree char *text = NULL;
+      int n = 0;
+
+      if (gtk_tree_selection_get_selected (self->selection, &model, &iter))
+        {
+          gtk_tree_model_get (model, &iter, LAGOON_VIEW_MODEL_COLUMN_NAME, &name, -1);
+          n = gtk_tree_model_iter_n_children (model, &iter);
+        }
+      /* Translators: what a group row of the tree (a tag, a folder, "VMs") holds */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d item", "%d items", n), n);
+      gtk_label_set_text (self->empty_title, name != NULL ? name : "");
+      gtk_label_set_text (self->empty_description, text);
+      gtk_widget_hide (self->empty_add_button);
+      gtk_stack_set_visible_child_name (self->content_stack, "empty");
+      return;
+    }
+
+  /* A server row: its pool's properties once connected, else the connection state. */
+  if (lagoon_connection_get_state (connection) == LAGOON_CONNECTION_CONNECTED &&
+      lagoon_cache_get_n_records (cache, LAGOON_CLASS_POOL) > 0)
+    {
+      g_autoptr(GPtrArray) pools = lagoon_cache_list (cache, LAGOON_CLASS_POOL);
+      const LagoonRecord *pool = g_ptr_array_index (pools, 0);
+
+      lagoon_general_page_set_object (self->general_page, cache, LAGOON_CLASS_POOL,
+                                      lagoon_record_get_opaque_ref (pool));
+      gtk_stack_set_visible_child_name (self->content_stack, "details");
+    }
+  else
+    {
+      g_autofree char *name = lagoon_server_dup_display_name (self->selected_server);
+      const char *status = lagoon_connection_get_status (connection);
+      const GError *error = lagoon_connection_get_error (connection);
+      g_autofree char *text = NULL;
+
+      if (lagoon_connection_get_state (connection) == LAGOON_CONNECTION_DISCONNECTED)
+        text = g_strdup (_("Disconnected. Use Reconnect in the server's menu (right-click "
+                           "it in the tree) to connect again."));
+      else if (lagoon_connection_get_state (connection) == LAGOON_CONNECTION_FAILED)
+        /* Translators: %s says why the connection failed */
+        text = g_strdup_printf (_("%s\n\nFix the cause, then use Reconnect in the server's "
+                                  "menu (right-click it in the tree)."),
+                                error != NULL ? error->message
+                                              : (status != NULL ? status : ""));
+      else
+        text = g_strdup (status != NULL ? status : "");
+
+      gtk_label_set_text (self->empty_title, name);
+      gtk_label_set_text (self->empty_description, text);
+      gtk_widget_hide (self->empty_add_button);
+      gtk_stack_set_visible_child_name (self->content_stack, "empty");
+    }
+}
+
+static void
+on_selection_changed (GtkTreeSelection *selection,
+                      LagoonWindow     *self)
+{
+  g_autoptr(LagoonServer) server = NULL;
+  g_autofree char *ref = NULL;
+  g_autofree char *key = NULL;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  int class_id = -1;
+
+  if (!gtk_tree_selection_get_selected (selection, &model, &iter))
+    {
+      /* The row went away (moved, filtered out, or its server was removed): keep showing
+       * the object; restore_idle selects its new row. */
+      if (self->selected_server != NULL &&
+          !g_list_store_find (G_LIST_STORE (self->servers), self->selected_server, NULL))
+        {
+          g_clear_object (&self->selected_server);
+          g_clear_pointer (&self->selected_key, g_free);
+          g_clear_pointer (&self->selected_ref, g_free);
+          watch_server (self, NULL);
+          lagoon_window_show_selection (self);
+        }
+      queue_restore (self);
+      return;
+    }
+
+  gtk_tree_model_get (model, &iter,
+                      LAGOON_VIEW_MODEL_COLUMN_SERVER, &server,
+                      LAGOON_VIEW_MODEL_COLUMN_REF, &ref,
+                      LAGOON_VIEW_MODEL_COLUMN_KEY, &key,
+                      LAGOON_VIEW_MODEL_COLUMN_CLASS_ID, &class_id, -1);
+
+  g_set_object (&self->selected_server, server);
+  g_free (self->selected_key);
+  self->selected_key = g_steal_pointer (&key);
+  g_free (self->selected_ref);
+  self->selected_ref = g_steal_pointer (&ref);
+  self->selected_class = class_id;
+  watch_server (self, server);
+
+  if (self->selected_ref != NULL)
+    lagoon_general_page_set_object (self->general_page,
+                                    lagoon_connection_get_cache (
+                                      lagoon_server_get_connection (server)),
+                                    class_id, self->selected_ref);
+  else
+    lagoon_general_page_set_object (self->general_page, NULL, -1, NULL);
+
+  {
+    g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, &iter);
+
+    self->selected_is_group = gtk_tree_path_get_depth (path) > 1 && self->selected_ref == NULL;
+  }
+
+  lagoon_window_show_selection (self);
+}
+
+/* ---- server commands --------------------------------------------------------------------- */
+
+static LagoonServer *
+selected_server (LagoonWindow *self)
+{
+  return self->selected_server;
+}
+
+static void
+add_server_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  LagoonWindow *self = LAGOON_WINDOW (user_data);
+  GtkWidget *dialog = lagoon_add_server_dialog_new (GTK_WINDOW (self));
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+reconnect_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  LagoonWindow *self = LAGOON_WINDOW (user_data);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  LagoonServer *server = selected_server (self);
+
+  if (server != NULL && LAGOON_IS_APPLICATION (application))
+    lagoon_application_connect_server (LAGOON_APPLICATION (application), server);
+}
+
+static void
+disconnect_action (GSimpleAction *action,
+                   GVariant      *parameter,
+                   gpointer       user_data)
+{
+  LagoonWindow *self = LAGOON_WINDOW (user_data);
+  LagoonServer *server = selected_server (self);
+
+  if (server != NULL)
+    lagoon_server_disconnect (server);
+}
+
+static void
+remove_server_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  LagoonWindow *self = LAGOON_WINDOW (user_data);
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  g_autoptr(LagoonServer) server = NULL;
+
+  if (selected_server (self) == NULL || !LAGOON_IS_APPLICATION (application))
+    return;
+
+  server = g_object_ref (selected_server (self));
+  gtk_tree_selection_unselect_all (self->selection);
+  g_clear_object (&self->selected_server);
+  g_clear_pointer (&self->selected_key, g_free);
+  g_clear_pointer (&self->selected_ref, g_free);
+  watch_server (self, NULL);
+  lagoon_application_remove_server (LAGOON_APPLICATION (application), server);
+  lagoon_window_show_selection (self);
+}
+
+static void
+show_context_menu (LagoonWindow   *self,
+                   const GdkEvent *event)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkWidget *popup;
+
+  if (self->selected_server == NULL)
+    return;
+
+  g_menu_append (menu, _("_Reconnect"), "win.reconnect");
+  g_menu_append (menu, _("_Disconnect"), "win.disconnect");
+  g_menu_append (menu, _("Re_move Server"), "win.remove-server");
+
+  popup = gtk_menu_new_from_model (G_MENU_MODEL (menu));
+  gtk_menu_attach_to_widget (GTK_MENU (popup), GTK_WIDGET (self->resource_tree), NULL);
+  g_signal_connect (popup, "deactivate", G_CALLBACK (gtk_widget_destroy), NULL);
+  if (event != NULL)
+    gtk_menu_popup_at_pointer (GTK_MENU (popup), event);
+  else
+    gtk_menu_popup_at_widget (GTK_MENU (popup), GTK_WIDGET (self->resource_tree),
+                              GDK_GRAVITY_CENTER, GDK_GRAVITY_NORTH_WEST, NULL);
+}
+
+static gboolean
+on_tree_button_press (GtkWidget      *widget,
+                      GdkEventButton *event,
+                      LagoonWindow   *self)
+{
+  g_autoptr(GtkTreePath) path = NULL;
+
+  if (!gdk_event_triggers_context_menu ((GdkEvent *) event))
+    return GDK_EVENT_PROPAGATE;
+
+  if (gtk_tree_view_get_path_at_pos (self->resource_tree, (int) event->x, (int) event->y, &path,
+                                     NULL, NULL, NULL))
+    gtk_tree_selection_select_path (self->selection, path);
+
+  show_context_menu (self, (GdkEvent *) event);
+  return GDK_EVENT_STOP;
+}
+
+static gboolean
+on_tree_popup_menu (GtkWidget    *widget,
+                    LagoonWindow *self)
+{
+  show_context_menu (self, NULL);
+  return TRUE;
+}
+
+static void
+on_servers_changed (GListModel   *servers,
+                    guint         position,
+                    guint         removed,
+                    guint         added,
+                    LagoonWindow *self)
+{
+  update_status (self);
+  if (self->selected_server == NULL)
+    lagoon_window_show_selection (self);
 }
 
 /* ---- window actions ---------------------------------------------------------------------- */
@@ -115,6 +703,22 @@ search_action (GSimpleAction *action,
   LagoonWindow *self = LAGOON_WINDOW (user_data);
 
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+show_events_change_state (GSimpleAction *action,
+                          GVariant      *state,
+                          gpointer       user_data)
+{
+  LagoonWindow *self = LAGOON_WINDOW (user_data);
+  gboolean visible = g_variant_get_boolean (state);
+
+  g_simple_action_set_state (action, state);
+  /* A hidden revealer still asks for its child's height: hide it outright. */
+  gtk_widget_set_visible (GTK_WIDGET (self->events_revealer), visible);
+  gtk_revealer_set_reveal_child (self->events_revealer, visible);
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "events-visible", visible);
 }
 
 static void
@@ -137,6 +741,11 @@ show_help_overlay_action (GSimpleAction *action,
 static const GActionEntry win_entries[] = {
   { .name = "search", .activate = search_action },
   { .name = "show-help-overlay", .activate = show_help_overlay_action },
+  { .name = "add-server", .activate = add_server_action },
+  { .name = "reconnect", .activate = reconnect_action },
+  { .name = "disconnect", .activate = disconnect_action },
+  { .name = "remove-server", .activate = remove_server_action },
+  { .name = "show-events", .state = "false", .change_state = show_events_change_state },
 };
 
 /* ---- saved geometry ---------------------------------------------------------------------- */
@@ -286,9 +895,31 @@ lagoon_window_hide_message (LagoonWindow *self)
 LagoonWindow *
 lagoon_window_new (LagoonApplication *application)
 {
+  LagoonWindow *self;
+
   g_return_val_if_fail (LAGOON_IS_APPLICATION (application), NULL);
 
-  return g_object_new (LAGOON_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (LAGOON_TYPE_WINDOW, "application", application, NULL);
+  g_set_object (&self->servers, lagoon_application_get_servers (application));
+  lagoon_events_pane_set_model (self->events_pane, lagoon_application_get_actions (application));
+  g_signal_connect_object (self->servers, "items-changed", G_CALLBACK (on_servers_changed), self,
+                           0);
+
+  /* The view the user chose last time (this also builds the tree). */
+  {
+    g_autofree char *view = self->settings != NULL
+                              ? g_settings_get_string (self->settings, "view")
+                              : g_strdup ("infrastructure");
+
+    if (!gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->view_combo), view))
+      gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->view_combo), "infrastructure");
+    if (self->model == NULL)
+      lagoon_window_set_kind (self, LAGOON_VIEW_INFRASTRUCTURE);
+  }
+  update_status (self);
+  lagoon_window_show_selection (self);
+
+  return self;
 }
 
 /* ---- GObject ----------------------------------------------------------------------------- */
@@ -319,6 +950,18 @@ lagoon_window_dispose (GObject *object)
       g_clear_object (&self->settings);
     }
 
+  g_clear_handle_id (&self->restore_id, g_source_remove);
+  watch_server (self, NULL);
+  if (self->model != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->model, self);
+      if (self->resource_tree != NULL)
+        gtk_tree_view_set_model (self->resource_tree, NULL);
+      g_clear_object (&self->model);
+    }
+  g_clear_object (&self->selected_server);
+  g_clear_object (&self->servers);
+
   G_OBJECT_CLASS (lagoon_window_parent_class)->dispose (object);
 }
 
@@ -327,7 +970,10 @@ lagoon_window_finalize (GObject *object)
 {
   LagoonWindow *self = LAGOON_WINDOW (object);
 
-  g_clear_pointer (&self->filter_key, g_free);
+  g_clear_pointer (&self->expanded, g_hash_table_unref);
+  g_clear_pointer (&self->auto_expanded, g_hash_table_unref);
+  g_free (self->selected_key);
+  g_free (self->selected_ref);
 
   G_OBJECT_CLASS (lagoon_window_parent_class)->finalize (object);
 }
@@ -344,28 +990,49 @@ lagoon_window_class_init (LagoonWindowClass *klass)
   widget_class->size_allocate = lagoon_window_size_allocate;
   widget_class->window_state_event = lagoon_window_window_state_event;
 
+  g_type_ensure (LAGOON_TYPE_GENERAL_PAGE);
+  g_type_ensure (LAGOON_TYPE_EVENTS_PANE);
+
   lagoon_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/lagoon/Lagoon/lagoon-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, info_bar);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, info_icon);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, info_label);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, view_combo);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, resource_tree);
-  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, resource_store);
-  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, resource_filter);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, selection);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, empty_title);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, empty_description);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, empty_add_button);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, tab_stack);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, general_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_pane);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, status_label);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
+  gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_expanded);
+  gtk_widget_class_bind_template_callback (widget_class, on_row_collapsed);
+  gtk_widget_class_bind_template_callback (widget_class, on_selection_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_tree_button_press);
+  gtk_widget_class_bind_template_callback (widget_class, on_tree_popup_menu);
 }
 
 static void
 lagoon_window_init (LagoonWindow *self)
 {
+  self->expanded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->auto_expanded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->selected_class = -1;
+  /* Until lagoon_window_new() gives the application's list. */
+  self->servers = G_LIST_MODEL (g_list_store_new (LAGOON_TYPE_SERVER));
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_tree_model_filter_set_visible_func (self->resource_filter, resource_visible_func, self,
-                                          NULL);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
 
@@ -375,4 +1042,8 @@ lagoon_window_init (LagoonWindow *self)
   self->settings = lagoon_ui_create_settings ();
   lagoon_window_restore_state (self);
   lagoon_window_fit_to_monitor (self);
+
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "events-visible"))
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "show-events",
+                                        g_variant_new_boolean (TRUE));
 }

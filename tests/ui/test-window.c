@@ -11,7 +11,7 @@
 
 /* XenCenter's top-level menus, in order, as the user reads them (mnemonics stripped). */
 static const char * const expected_menus[] = {
-  "Server", "Pool", "VM", "Storage", "Templates", "Tools", "Help",
+  "Server", "View", "Pool", "VM", "Storage", "Templates", "Tools", "Help",
 };
 
 static gboolean

@@ -6,7 +6,8 @@ Run by run-atspi-test.sh inside a private D-Bus session with an accessibility bu
     test_smoke.py LAGOON_BINARY
 Starts Lagoon, finds the main window and its controls by accessible name, opens
 Help > About Lagoon with the mouse, checks and closes the About dialog, and quits with Ctrl+Q.
-Then starts `lagoon --demo` (when the build has xapi-sim), reads the demo banner, and checks
+Then starts `lagoon --demo` (when the build has xapi-sim), waits for the banner saying it is
+connected, and checks
 that the simulator runs as Lagoon's child and stops when Lagoon quits.
 """
 
@@ -113,7 +114,7 @@ def quit_with_keyboard(window, proc):
 
 
 def test_demo(binary, env):
-    """lagoon --demo starts the simulator, says where it runs, and stops it on quit."""
+    """lagoon --demo starts the simulator, connects to it, and stops it on quit."""
     builddir = os.environ.get("LAGOON_BUILDDIR", "")
     sim = os.path.join(builddir, "tests", "xapi-sim", "xapi-sim")
     if not os.access(sim, os.X_OK):
@@ -124,7 +125,7 @@ def test_demo(binary, env):
     try:
         app = find_app("lagoon")
         window = app.child(name="Lagoon", roleName="frame")
-        prefix = "Demo pool simulator running at http://127.0.0.1:"
+        prefix = "Demo pool: connected to the simulator on loopback"
         banner = window.findChild(
             lambda n: n.roleName == "label" and n.name.startswith(prefix))
         wait_for("the demo banner to show", lambda: banner.showing)
@@ -171,7 +172,8 @@ def main():
         # The seven XenCenter menus, in order.
         menubar = window.child(roleName="menu bar")
         menus = [m.name for m in menubar.children if m.roleName == "menu"]
-        assert menus == ["Server", "Pool", "VM", "Storage", "Templates", "Tools", "Help"], menus
+        assert menus == ["Server", "View", "Pool", "VM", "Storage", "Templates", "Tools",
+                         "Help"], menus
 
         # Help > About Lagoon, with the mouse.
         help_menu = menubar.child(name="Help", roleName="menu")
