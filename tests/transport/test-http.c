@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 #include <glib/gstdio.h>
 
 #include "lagoon-http-client.h"
@@ -741,6 +742,125 @@ test_connect_tunnel_async (void)
   test_server_free (server);
 }
 
+/* ---- any GIOStream: an opener handing out one end of a socketpair ---------------- */
+
+/* What the SSH tunnel will do: the HTTP client gets one end of a socketpair, a pump (here
+ * a thread playing the server) owns the other. */
+struct _TestPairOpener
+{
+  GObject  parent_instance;
+  GThread *server;
+  guint    opened;
+};
+
+#define TEST_TYPE_PAIR_OPENER (test_pair_opener_get_type ())
+G_DECLARE_FINAL_TYPE (TestPairOpener, test_pair_opener, TEST, PAIR_OPENER, GObject)
+
+static void test_pair_opener_iface_init (LagoonStreamOpenerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TestPairOpener, test_pair_opener, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (LAGOON_TYPE_STREAM_OPENER,
+                                                      test_pair_opener_iface_init))
+
+static gpointer
+pair_server (gpointer data)
+{
+  GSocket *socket = data;
+  /* Answer with chunked replies on a kept-alive "channel". */
+  while (TRUE)
+    {
+      GString *head = g_string_new (NULL);
+      char c;
+
+      while (!g_str_has_suffix (head->str, "\r\n\r\n"))
+        {
+          if (g_socket_receive (socket, &c, 1, NULL, NULL) != 1)
+            {
+              g_string_free (head, TRUE);
+              g_object_unref (socket);
+              return NULL;
+            }
+          g_string_append_c (head, c);
+        }
+      g_string_free (head, TRUE);
+      static const char reply[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                  "4\r\npair\r\n0\r\n\r\n";
+
+      if (g_socket_send (socket, reply, sizeof reply - 1, NULL, NULL) != sizeof reply - 1)
+        {
+          g_object_unref (socket);
+          return NULL;
+        }
+    }
+}
+
+static GIOStream *
+test_pair_opener_open (LagoonStreamOpener  *opener,
+                       const char          *host,
+                       guint16              port,
+                       gboolean             tls,
+                       GCancellable        *cancellable,
+                       GError             **error)
+{
+  TestPairOpener *self = TEST_PAIR_OPENER (opener);
+  int fds[2];
+  GSocket *ours, *theirs;
+  GIOStream *stream;
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  ours = g_socket_new_from_fd (fds[0], error);
+  theirs = g_socket_new_from_fd (fds[1], error);
+  g_assert_nonnull (ours);
+  g_assert_nonnull (theirs);
+  g_socket_set_timeout (theirs, 10);
+  g_assert_null (self->server);
+  self->server = g_thread_new ("pair-server", pair_server, theirs);
+  self->opened++;
+  stream = G_IO_STREAM (g_socket_connection_factory_create_connection (ours));
+  g_object_unref (ours);
+  return stream;
+}
+
+static void
+test_pair_opener_iface_init (LagoonStreamOpenerInterface *iface)
+{
+  iface->open = test_pair_opener_open;
+}
+
+static void
+test_pair_opener_class_init (TestPairOpenerClass *klass)
+{
+}
+
+static void
+test_pair_opener_init (TestPairOpener *self)
+{
+}
+
+static void
+test_socketpair_stream (void)
+{
+  g_autoptr(TestPairOpener) opener = g_object_new (TEST_TYPE_PAIR_OPENER, NULL);
+  g_autoptr(LagoonHttpClient) client = NULL;
+
+  client = lagoon_http_client_new (LAGOON_STREAM_OPENER (opener), "10.0.0.7", 80, FALSE);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LagoonHttpResponse) response = NULL;
+      g_autofree char *text = NULL;
+
+      response = lagoon_http_client_send (client, "GET", "/", NULL, NULL, NULL, NULL, NULL,
+                                          NULL, &error);
+      g_assert_no_error (error);
+      text = body_string (response);
+      g_assert_cmpstr (text, ==, "pair");
+    }
+  g_assert_cmpuint (opener->opened, ==, 1);
+  g_clear_object (&client);   /* closes our end: the server thread sees EOF */
+  g_thread_join (opener->server);
+}
+
 /* ---- pure parsing ------------------------------------------------------------------------ */
 
 static void
@@ -998,6 +1118,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/http/redirect-loop", test_redirect_loop);
   g_test_add_func ("/lagoon/http/connect-tunnel", test_connect_tunnel);
   g_test_add_func ("/lagoon/http/connect-tunnel-async", test_connect_tunnel_async);
+  g_test_add_func ("/lagoon/http/socketpair-stream", test_socketpair_stream);
   g_test_add_func ("/lagoon/http/parse-head", test_parse_head);
   g_test_add_func ("/lagoon/http/split-url", test_split_url);
   g_test_add_func ("/lagoon/http/tls-pinning", test_tls_pinning);
