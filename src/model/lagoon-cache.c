@@ -1065,7 +1065,8 @@ lagoon_cache_row_begin (LagoonCache *self,
   if (row->n_lists < klass->n_fields)
     {
       row->lists = g_renew (GPtrArray *, row->lists, klass->n_fields);
-      memset (row->lists + row->n_lists, 0, (klass->n_fields - row->n_lists) * sizeof (GPtrArray *));
+      memset (row->lists + row->n_lists, 0,
+              (klass->n_fields - row->n_lists) * sizeof (GPtrArray *));
       row->n_lists = klass->n_fields;
     }
   return row;

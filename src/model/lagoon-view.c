@@ -387,8 +387,8 @@ vm_storage_host (LagoonCache        *cache,
 
   for (guint i = 0; i < n; i++)
     {
-      const LagoonRecord *vdi = lagoon_cache_lookup (cache, LAGOON_CLASS_VDI,
-                                                     lagoon_record_get_ref (list[i], LAGOON_VBD_VDI));
+      const char *vdi_ref = lagoon_record_get_ref (list[i], LAGOON_VBD_VDI);
+      const LagoonRecord *vdi = lagoon_cache_lookup (cache, LAGOON_CLASS_VDI, vdi_ref);
       const LagoonRecord *sr;
       const char *host;
 
@@ -1097,7 +1097,8 @@ place_vm (LagoonView         *self,
             parent = top;
             if (home != NULL && top->class_id != LAGOON_CLASS_HOST)
               {
-                const LagoonRecord *host = lagoon_cache_lookup (self->cache, LAGOON_CLASS_HOST, home);
+                const LagoonRecord *host =
+                  lagoon_cache_lookup (self->cache, LAGOON_CLASS_HOST, home);
 
                 if (host != NULL && classify (self, host) != RANK_HIDDEN)
                   {

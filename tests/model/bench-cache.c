@@ -6,7 +6,8 @@
  *
  * A pool spec is first generated into a temporary database dump by a child process (the
  * generator holds the whole pool as GVariants, which would swamp the measurement); the
- * dump is then loaded with lagoon_cache_load_dump, and the bench prints the process RSS, the time to build the Infrastructure and Objects views, and the time to
+ * dump is then loaded with lagoon_cache_load_dump, and the bench prints the process RSS,
+ * the time to build the Infrastructure and Objects views, and the time to
  * apply 1000 VM `mod` events (as GVariant snapshots, and as streamed rows) with the views
  * following. Built on demand: ninja tests/model/bench-cache.
  */
@@ -112,9 +113,11 @@ main (int    argc,
   g_autoptr(LagoonView) objects = NULL;
   g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GPtrArray) hosts = NULL;
-  g_autoptr(GPtrArray) snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr(GPtrArray) snapshots =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) flat_snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr(GPtrArray) flat_snapshots =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(GStringChunk) chunk = g_string_chunk_new (1 << 16);
   g_autoptr(GArray) ops = g_array_new (FALSE, FALSE, sizeof (StreamOp));
   const char *host;
@@ -245,8 +248,8 @@ main (int    argc,
               const LagoonRecord *vm = lagoon_cache_lookup (cache, LAGOON_CLASS_VM,
                                                             g_ptr_array_index (refs, i));
               g_autoptr(GVariant) record = lagoon_record_to_variant (vm);
-              gboolean running = g_str_equal (lagoon_record_get_enum_string (vm, LAGOON_VM_POWER_STATE),
-                                              "Running");
+              const char *state = lagoon_record_get_enum_string (vm, LAGOON_VM_POWER_STATE);
+              gboolean running = g_str_equal (state, "Running");
               g_variant_unref (g_variant_ref_sink (flat));
               g_variant_dict_init (&dict, record);
               g_variant_dict_insert (&dict, "power_state", "s", running ? "Halted" : "Running");
@@ -289,7 +292,8 @@ main (int    argc,
           StreamOp op = { f, NULL, NULL, NULL };
 
           if (f == LAGOON_VM_POWER_STATE)
-            op.a = g_str_equal (g_variant_get_string (value, NULL), "Running") ? "Halted" : "Running";
+            op.a = g_str_equal (g_variant_get_string (value, NULL), "Running")
+                     ? "Halted" : "Running";
           else if (f == LAGOON_VM_RESIDENT_ON)
             op.a = g_str_equal (g_variant_get_string (value, NULL), LAGOON_NULL_REF)
                      ? host : LAGOON_NULL_REF;
@@ -304,15 +308,14 @@ main (int    argc,
           else if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
             op.a = g_variant_get_boolean (value) ? "true" : "false";
           else if (g_variant_is_of_type (value, G_VARIANT_TYPE ("av")) &&
-                   lagoon_schema_classes[LAGOON_CLASS_VM].fields[f].type->value->kind != LAGOON_TYPE_INT)
+                   klass->fields[f].type->value->kind != LAGOON_TYPE_INT)
             {
               for (gsize c = 0; c < g_variant_n_children (value); c++)
                 {
                   g_autoptr(GVariant) boxed = g_variant_get_child_value (value, c);
                   g_autoptr(GVariant) item = g_variant_get_variant (boxed);
-                  StreamOp add = { f, g_string_chunk_insert_const (chunk,
-                                                                   g_variant_get_string (item, NULL)),
-                                   "", NULL };
+                  const char *text = g_variant_get_string (item, NULL);
+                  StreamOp add = { f, g_string_chunk_insert_const (chunk, text), "", NULL };
                   g_array_append_val (ops, add);
                 }
               continue;

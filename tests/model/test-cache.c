@@ -656,7 +656,8 @@ test_serialised (void)
         g_autoptr(GVariant) v = NULL;
 
         for (guint k = 0; k < 1 + round % 4; k++)
-          copy[g_rand_int_range (rand, 0, (gint32) size)] = (guint8) g_rand_int_range (rand, 0, 256);
+          copy[g_rand_int_range (rand, 0, (gint32) size)] =
+            (guint8) g_rand_int_range (rand, 0, 256);
         damaged = g_bytes_new_take (copy, cut);
         v = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, damaged, FALSE));
         lagoon_cache_apply (flat_cache, "VM", LAGOON_CACHE_OP_MOD, "OpaqueRef:vm", v);
@@ -1046,9 +1047,9 @@ test_measure (void)
                 g_variant_iter_init (&mi, value);
                 while (g_variant_iter_next (&mi, "{&sv}", &k, &v))
                   {
+                    const char *text = g_variant_get_string (v, NULL);
                     StreamOp pair = { f, g_string_chunk_insert_const (chunk, k),
-                                      g_string_chunk_insert_const (chunk,
-                                                                   g_variant_get_string (v, NULL)) };
+                                      g_string_chunk_insert_const (chunk, text) };
                     g_array_append_val (ops, pair);
                     g_variant_unref (v);
                   }
@@ -1061,9 +1062,8 @@ test_measure (void)
                     g_autoptr(GVariant) item = g_variant_is_of_type (child, G_VARIANT_TYPE_VARIANT)
                                                  ? g_variant_get_variant (child)
                                                  : g_variant_ref (child);
-                    StreamOp add = { f, g_string_chunk_insert_const (chunk,
-                                                                     g_variant_get_string (item, NULL)),
-                                     "" };
+                    const char *text = g_variant_get_string (item, NULL);
+                    StreamOp add = { f, g_string_chunk_insert_const (chunk, text), "" };
                     g_array_append_val (ops, add);
                   }
               }

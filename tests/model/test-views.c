@@ -56,9 +56,10 @@ make_pool (void)
   LagoonCache *cache = lagoon_cache_new ();
 
   lagoon_cache_begin_batch (cache);
-  put (cache, "pool", "OpaqueRef:pool", snap ("name_label", S ("pool"), "master", S ("OpaqueRef:hM"),
-                                              NULL));
-  put (cache, "host", "OpaqueRef:hA", snap ("name_label", S ("alpha"), "metrics", S ("OpaqueRef:mA"),
+  put (cache, "pool", "OpaqueRef:pool", snap ("name_label", S ("pool"),
+                                              "master", S ("OpaqueRef:hM"), NULL));
+  put (cache, "host", "OpaqueRef:hA", snap ("name_label", S ("alpha"),
+                                            "metrics", S ("OpaqueRef:mA"),
                                             "tags", TAGS ("prod", NULL), NULL));
   put (cache, "host", "OpaqueRef:hB", snap ("name_label", S ("beta"), "metrics", S ("OpaqueRef:mB"),
                                             NULL));
@@ -272,9 +273,11 @@ test_standalone_host (void)
   g_autoptr(LagoonView) view = NULL;
 
   lagoon_cache_begin_batch (cache);
-  put (cache, "pool", "OpaqueRef:p", snap ("name_label", S (""), "master", S ("OpaqueRef:h"), NULL));
+  put (cache, "pool", "OpaqueRef:p", snap ("name_label", S (""), "master", S ("OpaqueRef:h"),
+                                           NULL));
   put (cache, "host", "OpaqueRef:h", snap ("name_label", S ("solo"), NULL));
-  put (cache, "VM", "OpaqueRef:b", snap ("name_label", S ("b-running"), "power_state", S ("Running"),
+  put (cache, "VM", "OpaqueRef:b", snap ("name_label", S ("b-running"),
+                                         "power_state", S ("Running"),
                                          "resident_on", S ("OpaqueRef:h"), NULL));
   put (cache, "VM", "OpaqueRef:a", snap ("name_label", S ("a-halted"), NULL));
   put (cache, "VM", "OpaqueRef:t", snap ("name_label", S ("tpl"), "is_a_template", B (TRUE), NULL));
