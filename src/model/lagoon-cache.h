@@ -7,6 +7,13 @@
  * batch emits one ::batch-applied signal describing what changed. Several changes to one
  * object within a batch are coalesced (add then mod = added; mod then del = removed; add
  * then del = nothing). Main thread only.
+ *
+ * Three ways in, one store: lagoon_cache_apply (an event's snapshot as a GVariant; a
+ * serialised snapshot, as the streaming XML-RPC parser produces, is read straight from its
+ * bytes), the row API (field by field from text, for a parser that feeds the cache
+ * directly), and lagoon_cache_apply_fields (a database-dump row; lagoon_cache_load_dump).
+ * Records are stored as described in lagoon-record.h; strings are interned with reference
+ * counts, so values that go away (old names, finished tasks) are freed.
  */
 #pragma once
 

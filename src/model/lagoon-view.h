@@ -8,8 +8,10 @@
  * kept sorted: a group rank first (the coordinator before other hosts, VMs before SRs...),
  * then natural, case-insensitive name order ("vm2" before "vm10").
  *
- * After each cache batch the view works out the tree it should show and changes only what
- * differs, announcing each change:
+ * After each cache batch the view changes only what differs, announcing each change. When
+ * only VMs moved (starts, stops, migrations, renames: the usual live traffic) it moves just
+ * their nodes; otherwise (hosts, storage, a filter...) it works out the whole tree it should
+ * show and compares it with the one shown. Either way the signals are:
  *   ::node-removed (parent, index, node)  node was at @index under @parent; it has already
  *                                         been taken out, and is freed after the emission.
  *   ::node-inserted (parent, index, node) node now sits at @index under @parent, with
