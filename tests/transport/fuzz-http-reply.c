@@ -44,6 +44,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     g_autoptr(GError) error = NULL;
     g_autoptr(LagoonHttpResponse) head = lagoon_http_response_parse_head ((const char *) data,
                                                                           size, &error);
+    if (head != NULL)
+      (void) lagoon_http_response_get_header (head, "Content-Length");
   }
 
   input = g_memory_input_stream_new_from_data (g_memdup2 (data, size), (gssize) size, g_free);

@@ -48,6 +48,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       {
         g_autoptr(GError) e2 = NULL;
         g_autoptr(GVariant) value = lagoon_xmlrpc_unwrap_envelope (top, &e2);
+        if (value == NULL && e2 == NULL)
+          __builtin_trap ();
       }
   }
 
