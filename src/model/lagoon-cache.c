@@ -1016,6 +1016,14 @@ lagoon_cache_apply_fields (LagoonCache             *self,
   ensure_scratch (self, MAX (n, 1));
   for (guint f = 0; f < n; f++)
     {
+      /* Rows come in the canonical shapes: the rare fields kept as GVariants are kept as
+       * given when they have the field's type (no need to rebuild them). */
+      if (fields[f] != NULL && store->layout->kinds[f] == LAGOON_SLOT_VARIANT &&
+          g_variant_is_of_type (fields[f], lagoon_type_variant_type (klass->fields[f].type)))
+        {
+          self->scratch[f].v = g_variant_ref (fields[f]);
+          continue;
+        }
       if (fields[f] == NULL ||
           !lagoon_slot_from_variant (self->pool, &klass->fields[f], store->layout->kinds[f],
                                      fields[f], &self->scratch[f]))

@@ -1118,8 +1118,12 @@ lagoon_class_layout_new (LagoonStringPool        *pool,
     {
       g_autoptr(GVariant) def = lagoon_schema_field_default (&klass->fields[f]);
 
-      if (!lagoon_slot_from_variant (pool, &klass->fields[f], layout->kinds[f], def,
-                                     &layout->defaults[f]))
+      /* Defaults are canonical: GVariant slots keep them as they are. */
+      if (layout->kinds[f] == LAGOON_SLOT_VARIANT &&
+          g_variant_is_of_type (def, lagoon_type_variant_type (klass->fields[f].type)))
+        layout->defaults[f].v = g_variant_ref (def);
+      else if (!lagoon_slot_from_variant (pool, &klass->fields[f], layout->kinds[f], def,
+                                          &layout->defaults[f]))
         {
           g_autoptr(GVariant) zero = lagoon_type_zero_value (klass->fields[f].type);
 
