@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "lagoon-general-page.h"
 #include "lagoon-ui-private.h"
@@ -169,10 +170,22 @@ describe_vm (LagoonCache        *cache,
                                                             &n_pairs);
       g_autoptr(GPtrArray) ips = g_ptr_array_new ();
 
-      add_row (rows, _("Operating system"), os);
+      /* Windows guests append "|C:\Windows|\Device\..." to the name. */
+      if (os != NULL)
+        take_row (rows, _("Operating system"), g_strndup (os, strcspn (os, "|")));
+      /* "0/ip" and "0/ipv4/0" often carry the same address: list each once. */
       for (guint i = 0; i < n_pairs; i++)
-        if (networks[2 * i + 1] != NULL && networks[2 * i + 1][0] != '\0')
-          g_ptr_array_add (ips, (gpointer) networks[2 * i + 1]);
+        {
+          const char *ip = networks[2 * i + 1];
+          gboolean seen = FALSE;
+
+          if (ip == NULL || ip[0] == '\0')
+            continue;
+          for (guint j = 0; j < ips->len && !seen; j++)
+            seen = g_strcmp0 (g_ptr_array_index (ips, j), ip) == 0;
+          if (!seen)
+            g_ptr_array_add (ips, (gpointer) ip);
+        }
       g_ptr_array_add (ips, NULL);
       take_row (rows, _("IP addresses"), g_strjoinv (", ", (char **) ips->pdata));
       add_row (rows, _("Guest tools"),

@@ -122,8 +122,6 @@ static gboolean
 restore_idle (gpointer user_data)
 {
   LagoonWindow *self = LAGOON_WINDOW (user_data);
-  GHashTableIter hiter;
-  gpointer key;
   GtkTreeIter iter;
 
   self->restore_id = 0;
@@ -158,10 +156,11 @@ restore_idle (gpointer user_data)
 
   if (!self->filtering)
     {
-      g_hash_table_iter_init (&hiter, self->expanded);
-      while (g_hash_table_iter_next (&hiter, &key, NULL))
+      g_autofree gpointer *keys = g_hash_table_get_keys_as_array (self->expanded, NULL);
+
+      for (guint k = 0; keys[k] != NULL; k++)
         {
-          const char *text = key;
+          const char *text = keys[k];
           const char *sep = strchr (text, '\x1f');
           g_autofree char *server_key = NULL;
 
@@ -255,7 +254,8 @@ on_row_expanded (GtkTreeView  *tree,
 {
   char *key;
 
-  if (self->filtering)
+  /* restore_idle records what it expands itself (and iterates the set meanwhile). */
+  if (self->filtering || self->restoring)
     return;
   key = row_expansion_key (self, iter);
   if (key != NULL)
@@ -345,8 +345,13 @@ on_search_changed (GtkSearchEntry *entry,
     }
   else if (self->filtering)
     {
+      /* Collapsing would move the selection up to the collapsed rows: keep it out of that,
+       * then restore_idle opens what the user had open and selects the object again. */
       self->filtering = FALSE;
+      self->restoring = TRUE;
       gtk_tree_view_collapse_all (self->resource_tree);
+      gtk_tree_selection_unselect_all (self->selection);
+      self->restoring = FALSE;
       queue_restore (self);
     }
 }
@@ -516,6 +521,10 @@ on_selection_changed (GtkTreeSelection *selection,
   GtkTreeModel *model;
   GtkTreeIter iter;
   int class_id = -1;
+
+  /* restore_idle (or the end of a search) moves the selection itself. */
+  if (self->restoring)
+    return;
 
   if (!gtk_tree_selection_get_selected (selection, &model, &iter))
     {
