@@ -99,7 +99,11 @@ build_server (LagoonAddServerDialog  *self,
   if (ssh)
     {
       g_autofree char *host = g_strstrip (g_strdup (gtk_entry_get_text (self->xapi_host_entry)));
-      int port = gtk_spin_button_get_value_as_int (self->xapi_port_spin);
+      int port;
+
+      /* Take what is typed even when the spin button still has the focus. */
+      gtk_spin_button_update (self->xapi_port_spin);
+      port = gtk_spin_button_get_value_as_int (self->xapi_port_spin);
 
       if (host[0] == '\0')
         {

@@ -295,7 +295,7 @@ secret_stored_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!lagoon_secrets_store_finish (result, &error))
+  if (!lagoon_secrets_store_finish (result, &error) && error != NULL)
     g_message ("The password could not be saved in the keyring: %s", error->message);
 }
 
@@ -306,7 +306,8 @@ secret_cleared_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!lagoon_secrets_clear_finish (result, &error))
+  /* FALSE without an error: there was nothing to forget. */
+  if (!lagoon_secrets_clear_finish (result, &error) && error != NULL)
     g_debug ("The keyring could not forget a password: %s", error->message);
 }
 

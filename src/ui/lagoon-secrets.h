@@ -28,6 +28,7 @@ void     lagoon_secrets_clear_async   (const char          *server_key,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data);
+/* FALSE with no error when nothing was stored. */
 gboolean lagoon_secrets_clear_finish  (GAsyncResult        *result,
                                        GError             **error);
 void     lagoon_secrets_free          (char                *password);

@@ -55,6 +55,8 @@ struct _LagoonWindow
 
   /* The selection, kept across updates that remove and re-insert its row. */
   LagoonServer        *selected_server;
+  /* A server just added: selected once its row exists. */
+  LagoonServer        *select_server;
   char                *selected_key;
   char                *selected_ref;
   int                  selected_class;
@@ -182,6 +184,15 @@ restore_idle (gpointer user_data)
                 }
             }
         }
+    }
+
+  if (self->select_server != NULL &&
+      lagoon_view_model_find_server (self->model, self->select_server, &iter))
+    {
+      g_clear_object (&self->select_server);
+      self->restoring = FALSE;
+      gtk_tree_selection_select_iter (self->selection, &iter);
+      self->restoring = TRUE;
     }
 
   /* The selected object's row was removed and inserted elsewhere (a VM started on a host):
@@ -698,6 +709,12 @@ on_servers_changed (GListModel   *servers,
                     LagoonWindow *self)
 {
   update_status (self);
+  if (added > 0)
+    {
+      g_clear_object (&self->select_server);
+      self->select_server = g_list_model_get_item (servers, position + added - 1);
+      queue_restore (self);
+    }
   if (self->selected_server == NULL)
     lagoon_window_show_selection (self);
 }
@@ -969,6 +986,7 @@ lagoon_window_dispose (GObject *object)
       g_clear_object (&self->model);
     }
   g_clear_object (&self->selected_server);
+  g_clear_object (&self->select_server);
   g_clear_object (&self->servers);
 
   G_OBJECT_CLASS (lagoon_window_parent_class)->dispose (object);
