@@ -751,7 +751,10 @@ coerce_value (const LagoonType *type,
               GError          **error)
 {
   GVariant *v = coerce_value_inner (type, value, error);
-  return v != NULL ? g_variant_ref_sink (v) : NULL;
+
+  /* The inner function returns either a new floating value or a full reference to an
+   * existing one; take_ref leaves the latter alone. */
+  return v != NULL ? g_variant_take_ref (v) : NULL;
 }
 
 static GVariant *
