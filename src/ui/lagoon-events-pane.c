@@ -109,6 +109,9 @@ update_row (LagoonAction *action,
   gtk_widget_set_tooltip_text (GTK_WIDGET (w->status), status);
   gtk_progress_bar_set_fraction (w->progress,
                                  state == LAGOON_ACTION_SUCCEEDED ? 1.0 : progress);
+  /* A bar stuck half-way says nothing about a failure: the status line does. */
+  gtk_widget_set_visible (GTK_WIDGET (w->progress),
+                          state != LAGOON_ACTION_FAILED && state != LAGOON_ACTION_CANCELLED);
   gtk_widget_set_visible (GTK_WIDGET (w->cancel), lagoon_action_get_can_cancel (action) &&
                                                   !lagoon_action_is_finished (action));
 

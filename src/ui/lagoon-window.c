@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lagoon-add-server-dialog.h"
+#include "lagoon-commands.h"
 #include "lagoon-events-pane.h"
 #include "lagoon-general-page.h"
 #include "lagoon-ui-private.h"
@@ -41,6 +42,12 @@ struct _LagoonWindow
   GtkRevealer         *events_revealer;
   LagoonEventsPane    *events_pane;
   GtkLabel            *status_label;
+  GtkWidget           *command_box;
+  GtkWidget           *start_button;
+  GtkWidget           *shutdown_button;
+  GtkWidget           *reboot_button;
+  GtkWidget           *suspend_button;
+  GtkWidget           *resume_button;
 
   GListModel          *servers;
   LagoonViewModel     *model;
@@ -70,6 +77,7 @@ struct _LagoonWindow
 G_DEFINE_FINAL_TYPE (LagoonWindow, lagoon_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static void lagoon_window_show_selection (LagoonWindow *self);
+static void lagoon_window_update_commands (LagoonWindow *self);
 
 /* ---- expansion and selection that survive updates --------------------------------------- */
 
@@ -384,6 +392,10 @@ on_selected_batch (LagoonCache      *cache,
   if (self->selected_ref == NULL)
     return;
 
+  if (lagoon_cache_batch_lookup (batch, self->selected_class, self->selected_ref) !=
+      LAGOON_CHANGE_NONE)
+    lagoon_window_update_commands (self);
+
   /* Only when something the General tab shows may have changed. */
   if (lagoon_cache_batch_lookup (batch, self->selected_class, self->selected_ref) !=
         LAGOON_CHANGE_NONE ||
@@ -400,6 +412,43 @@ on_selected_state (LagoonConnection *connection,
                    LagoonWindow     *self)
 {
   lagoon_window_show_selection (self);
+  lagoon_window_update_commands (self);
+}
+
+/* Enables the commands for the selection; a disabled button says why in its tooltip. */
+static void
+lagoon_window_update_commands (LagoonWindow *self)
+{
+  static const struct {
+    const char *action;
+    const char *tooltip;
+    gsize       offset;
+  } buttons[] = {
+    { "vm-start", N_("Start the VM"), G_STRUCT_OFFSET (LagoonWindow, start_button) },
+    { "vm-shutdown", N_("Shut the VM down cleanly"),
+      G_STRUCT_OFFSET (LagoonWindow, shutdown_button) },
+    { "vm-reboot", N_("Reboot the VM cleanly"), G_STRUCT_OFFSET (LagoonWindow, reboot_button) },
+    { "vm-suspend", N_("Suspend the VM to disk"),
+      G_STRUCT_OFFSET (LagoonWindow, suspend_button) },
+    { "vm-resume", N_("Resume the suspended VM"),
+      G_STRUCT_OFFSET (LagoonWindow, resume_button) },
+  };
+
+  lagoon_commands_update (G_ACTION_MAP (self), self->selected_server, self->selected_class,
+                          self->selected_ref);
+
+  /* Only VMs have these commands: elsewhere the bar is hidden rather than all grey. */
+  gtk_widget_set_visible (self->command_box, self->selected_ref != NULL &&
+                                             self->selected_class == LAGOON_CLASS_VM);
+
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    {
+      GtkWidget *button = G_STRUCT_MEMBER (GtkWidget *, self, buttons[i].offset);
+      const char *reason = lagoon_commands_get_reason (G_ACTION_MAP (self), buttons[i].action);
+
+      if (button != NULL)
+        gtk_widget_set_tooltip_text (button, reason != NULL ? reason : _(buttons[i].tooltip));
+    }
 }
 
 static void
@@ -583,6 +632,7 @@ on_selection_changed (GtkTreeSelection *selection,
   }
 
   lagoon_window_show_selection (self);
+  lagoon_window_update_commands (self);
 }
 
 /* ---- server commands --------------------------------------------------------------------- */
@@ -661,9 +711,26 @@ show_context_menu (LagoonWindow   *self,
   if (self->selected_server == NULL)
     return;
 
-  g_menu_append (menu, _("_Reconnect"), "win.reconnect");
-  g_menu_append (menu, _("_Disconnect"), "win.disconnect");
-  g_menu_append (menu, _("Re_move Server"), "win.remove-server");
+  if (self->selected_ref != NULL && self->selected_class == LAGOON_CLASS_VM)
+    {
+      g_autoptr(GMenu) vm = g_menu_new ();
+
+      g_menu_append (vm, _("_Start"), "win.vm-start");
+      g_menu_append (vm, _("Shut _Down"), "win.vm-shutdown");
+      g_menu_append (vm, _("Re_boot"), "win.vm-reboot");
+      g_menu_append (vm, _("Sus_pend"), "win.vm-suspend");
+      g_menu_append (vm, _("_Resume"), "win.vm-resume");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (vm));
+    }
+  else
+    {
+      g_autoptr(GMenu) server = g_menu_new ();
+
+      g_menu_append (server, _("_Reconnect"), "win.reconnect");
+      g_menu_append (server, _("_Disconnect"), "win.disconnect");
+      g_menu_append (server, _("Re_move Server"), "win.remove-server");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (server));
+    }
 
   popup = gtk_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_menu_attach_to_widget (GTK_MENU (popup), GTK_WIDGET (self->resource_tree), NULL);
@@ -1039,6 +1106,12 @@ lagoon_window_class_init (LagoonWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_revealer);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_pane);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, command_box);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, start_button);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, shutdown_button);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, reboot_button);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, suspend_button);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, resume_button);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
   gtk_widget_class_bind_template_callback (widget_class, on_view_changed);
@@ -1062,6 +1135,7 @@ lagoon_window_init (LagoonWindow *self)
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
+  lagoon_commands_add (G_ACTION_MAP (self));
 
   /* Start in the tree, so that the search entry shows its placeholder. */
   gtk_widget_grab_focus (GTK_WIDGET (self->resource_tree));

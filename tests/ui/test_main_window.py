@@ -7,8 +7,10 @@ Run by run-atspi-test.sh inside a private D-Bus session with an accessibility bu
 Starts `lagoon --demo`, finds the simulator it started, and reads the same pool over XML-RPC
 (Python's xmlrpc.client) to know what the tree must show. Checks that the tree shows the pool
 and its hosts, and after expanding a host its running VMs; that typing in the search entry
-filters the tree; that selecting a VM shows its name and UUID in the General tab; and that
-renaming the VM over XML-RPC updates the tree row and the General tab within seconds.
+filters the tree; that selecting a VM shows its name and UUID in the General tab; that
+renaming the VM over XML-RPC updates the tree row and the General tab within seconds; and that
+Shut Down and Start run as actions the Events pane follows to completion while the VM stays
+selected.
 Prints the time from start to a populated tree. With LAGOON_SCREENSHOT_DIR set, saves
 screenshots of the window there.
 """
@@ -239,11 +241,65 @@ def main():
         log(f"rename shown {time.monotonic() - renamed_at:.2f} s after VM.set_name_label")
         assert cell_named(table, vm_name) is None, "the old name is still in the tree"
 
-        # Starting a halted VM moves it under its host, and a selected VM stays selected.
+        # Commands run as actions the Events pane shows; the VM moves in the tree as its
+        # power state changes, and stays selected.
+        window.child(name="Events", roleName="toggle button").click()
+        events = window.child(name="Event list", roleName="list box")
+        wait_for("the Events pane to show", lambda: events.showing)
+
+        # What the simulator does with a clean shutdown decides what the pane must show: a
+        # halted VM answers VM_BAD_POWER_STATE when the call exists.
+        halted = next(r for r, v in vms.items() if v["power_state"] == "Halted"
+                      and not v["is_a_template"] and not v["is_control_domain"])
+        probe = getattr(pool.proxy.VM, "clean_shutdown")(pool.session, halted)
+        implemented = probe["Status"] == "Success" or probe["ErrorDescription"][0] not in (
+            "MESSAGE_METHOD_UNKNOWN", "NOT_IMPLEMENTED")
+        log(f"the simulator {'implements' if implemented else 'does not implement'} "
+            f"VM.clean_shutdown ({probe.get('ErrorDescription', ['ok'])[0]})")
+
+        def wait_row(title):
+            row_name = f"{title}: {new_name}"
+            wait_for(f"the event {row_name!r}", lambda: events.findChild(
+                lambda n: n.name == row_name, retry=False, requireResult=False) is not None)
+            return events.findChild(lambda n: n.name == row_name)
+
+        def row_label(row, predicate):
+            return row.findChild(lambda n: n.roleName == "label" and predicate(n.name)
+                                 and n.showing, retry=False, requireResult=False)
+
+        def run_command(button, title, state):
+            window.child(name=button, roleName="push button").click()
+            row = wait_row(title)
+            wait_for(f"{title} to complete", lambda: row_label(
+                row, lambda t: t == "Completed") is not None, timeout=15)
+            wait_for(f"the General tab to say {state}",
+                     lambda: label_named(window, state) is not None, timeout=5)
+            log(f"{title}: completed, the VM is {state}")
+
+        if implemented:
+            run_command("Shut Down", "Shut down VM", "Halted")
+            run_command("Start", "Start VM", "Running")
+        else:
+            window.child(name="Shut Down", roleName="push button").click()
+            row = wait_row("Shut down VM")
+            wait_for("the failure to show", lambda: row_label(
+                row, lambda t: t.startswith("Failed: ")) is not None, timeout=15)
+            log("event: " + row_label(row, lambda t: t.startswith("Failed: ")).name)
+            row.child(name="Details", roleName="toggle button").click()
+            code = probe["ErrorDescription"][0]
+            wait_for("the details to show the error code", lambda: row_label(
+                row, lambda t: t.startswith(code)) is not None)
+            log("details: " + row_label(row, lambda t: t.startswith(code)).name.replace("\n", " "))
+            assert label_named(window, "Running") is not None, "the VM's state changed"
+        screenshot("events.png")
+
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=TIMEOUT)
         assert rc == 0, f"lagoon exited with status {rc}"
         log("quit")
+    except Exception:
+        screenshot("main-window-failure.png")
+        raise
     finally:
         if proc.poll() is None:
             proc.kill()

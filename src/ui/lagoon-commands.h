@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * lagoon-commands.h: commands on the selection as GActions ("win.vm-start"...). One update
+ * function decides every command's `enabled` from the object's allowed_operations and keeps
+ * the reason when it is disabled, for tooltips. Running a command builds a LagoonAction and
+ * hands it to the application (the Events pane lists it).
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "lagoon-server.h"
+
+G_BEGIN_DECLS
+
+/* Adds the commands to @map (a window). */
+void        lagoon_commands_add        (GActionMap   *map);
+/* Enables each command for @ref of @class_id on @server (NULL: nothing selected). */
+void        lagoon_commands_update     (GActionMap   *map,
+                                        LagoonServer *server,
+                                        int           class_id,
+                                        const char   *ref);
+/* Why the command @name is disabled, or NULL when it is enabled. */
+const char *lagoon_commands_get_reason (GActionMap   *map,
+                                        const char   *name);
+
+G_END_DECLS
