@@ -448,6 +448,52 @@ class PoolSourceMixin:
         self.assertEqual([e["operation"] for e in mods], ["mod"])
         self.assertEqual(mods[0]["snapshot"]["name_label"], "woken")
 
+    def test_one_session_on_several_connections(self):
+        # XenCenter keeps event.from blocked on a second connection that
+        # shares the session; xen-api runs up to 20 calls at once.
+        x = self.session.xenapi
+        token = x.event.inject("pool", x.pool.get_all()[0])
+        vm = sorted(x.VM.get_all())[1]
+        results, errors = {}, []
+
+        def watch():
+            s2 = xenapi_lite.Session(self.url)
+            s2._session = self.session.handle
+            try:
+                results["events"] = getattr(s2.xenapi.event, "from")(["vm"], token, 10.0)["events"]
+            except Exception as e:  # reported below
+                errors.append(e)
+            finally:
+                s2.close()
+
+        def fetch(cls):
+            s3 = xenapi_lite.Session(self.url)
+            s3._session = self.session.handle
+            try:
+                results[cls] = len(getattr(s3.xenapi, cls).get_all_records())
+            except Exception as e:  # reported below
+                errors.append(e)
+            finally:
+                s3.close()
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        fetchers = [threading.Thread(target=fetch, args=(cls,)) for cls in CLASSES * 2]
+        for t in fetchers:
+            t.start()
+        for t in fetchers:
+            t.join(20)
+        time.sleep(0.2)
+        start = time.monotonic()
+        x.VM.set_name_label(vm, "seen by the shared session")
+        watcher.join(10)
+        self.assertFalse(watcher.is_alive(), "event.from still blocked")
+        self.assertEqual(errors, [])
+        self.assertLess(time.monotonic() - start, 5.0)
+        for cls in CLASSES:
+            self.assertEqual(results[cls], len(getattr(x, cls).get_all()))
+        self.assertIn(vm, [e["ref"] for e in results["events"]])
+
     def test_event_del_has_no_snapshot(self):
         x = self.session.xenapi
         net = x.network.create({"name_label": "short-lived", "name_description": "",
