@@ -285,7 +285,9 @@ def main():
             wait_for("the failure to show", lambda: row_label(
                 row, lambda t: t.startswith("Failed: ")) is not None, timeout=15)
             log("event: " + row_label(row, lambda t: t.startswith("Failed: ")).name)
-            row.child(name="Details", roleName="toggle button").click()
+            expander = row.child(name="Details", roleName="toggle button")
+            expander.doActionNamed("activate")
+            wait_for("the details to open", lambda: expander.checked or expander.expanded)
             code = probe["ErrorDescription"][0]
             wait_for("the details to show the error code", lambda: row_label(
                 row, lambda t: t.startswith(code)) is not None)
