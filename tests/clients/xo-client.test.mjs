@@ -480,6 +480,28 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
           })
 
           if (source.dump === undefined) {
+            it('resolves every reference of the generated pool', async () => {
+              await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
+              const dangling = []
+              const check = (o, field, ref) => {
+                if (typeof ref === 'string' && ref.startsWith('OpaqueRef:') && ref !== 'OpaqueRef:NULL') {
+                  if (xapi.getObjectByRef(ref, undefined) === undefined) dangling.push(`${o.$type}.${field} ${ref}`)
+                }
+              }
+              for (const o of Object.values(xapi.objects.all)) {
+                for (const [field, value] of Object.entries(o)) {
+                  if (Array.isArray(value)) value.forEach(ref => check(o, field, ref))
+                  else if (value !== null && typeof value === 'object') Object.values(value).forEach(ref => check(o, field, ref))
+                  else check(o, field, value)
+                }
+              }
+              assert.deepEqual(dangling.slice(0, 10), [])
+              // one-to-many relations are kept in step both ways
+              for (const vm of vms(xapi)) {
+                for (const vbd of vm.$VBDs) assert.equal(vbd?.VM, vm.$ref, `VBD of ${vm.name_label}`)
+              }
+            })
+
             it('follows HOST_IS_SLAVE from a supporter to the coordinator', async () => {
               await withTimeout(xapi.objectsFetched, 20e3, 'objectsFetched')
               const master = xapi.pool.$master
