@@ -58,6 +58,14 @@ static const GOptionEntry option_entries[] = {
 
 /* ---- shared helpers (lagoon-ui-private.h) ------------------------------------------------ */
 
+static gint64 start_time;
+
+gint64
+lagoon_ui_get_start_time (void)
+{
+  return start_time;
+}
+
 void
 lagoon_ui_register_resources (void)
 {
@@ -112,6 +120,26 @@ lagoon_ui_create_settings (void)
     }
 
   return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* ---- measurements ------------------------------------------------------------------------ */
+
+/* With LAGOON_MEASURE_STALLS set, a 5 ms timer reports (g_debug, G_MESSAGES_DEBUG=
+ * lagoon-application) every main-loop stall over 50 ms and the longest so far. */
+static gboolean
+stall_tick (gpointer user_data)
+{
+  static gint64 last, longest;
+  gint64 now = g_get_monotonic_time ();
+
+  if (last != 0 && now - last > 50000)
+    {
+      longest = MAX (longest, now - last);
+      g_debug ("Main loop stalled %" G_GINT64_FORMAT " ms (longest %" G_GINT64_FORMAT " ms)",
+               (now - last) / 1000, longest / 1000);
+    }
+  last = now;
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- demo -------------------------------------------------------------------------------- */
@@ -829,6 +857,9 @@ lagoon_application_startup (GApplication *application)
   self->settings = lagoon_ui_create_settings ();
   lagoon_application_restore_servers (self);
 
+  if (g_getenv ("LAGOON_MEASURE_STALLS") != NULL)
+    g_timeout_add (5, stall_tick, NULL);
+
   css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/dev/lagoon/Lagoon/style.css");
   gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
@@ -930,6 +961,8 @@ lagoon_application_class_init (LagoonApplicationClass *klass)
 static void
 lagoon_application_init (LagoonApplication *self)
 {
+  if (start_time == 0)
+    start_time = g_get_monotonic_time ();
   self->servers = g_list_store_new (LAGOON_TYPE_SERVER);
   self->actions = g_list_store_new (LAGOON_TYPE_ACTION);
   self->cancellable = g_cancellable_new ();

@@ -324,7 +324,9 @@ child_setup (gpointer user_data)
  * lagoon_demo_start_async:
  *
  * Finds and starts the simulator with a generated pool of 3 hosts and 40 VMs on a free
- * loopback port, and completes once it has reported its address.
+ * loopback port, and completes once it has reported its address. LAGOON_DEMO_POOL
+ * (HOSTS:VMS[:SEED], as xapi-sim --generate takes it) asks for another size, for
+ * measurements such as the 64:5000 benchmark.
  */
 void
 lagoon_demo_start_async (LagoonDemo          *self,
@@ -365,8 +367,14 @@ lagoon_demo_start_async (LagoonDemo          *self,
 #endif
   g_debug ("Starting %s", path);
   self->stopping = FALSE;
-  self->process = g_subprocess_launcher_spawn (launcher, &error, path,
-                                               "--generate", "3:40", "--port", "0", NULL);
+  {
+    const char *pool = g_getenv ("LAGOON_DEMO_POOL");
+
+    if (pool == NULL || !g_regex_match_simple ("^[0-9]+:[0-9]+(:[0-9]+)?$", pool, 0, 0))
+      pool = "3:40";
+    self->process = g_subprocess_launcher_spawn (launcher, &error, path,
+                                                 "--generate", pool, "--port", "0", NULL);
+  }
   if (self->process == NULL)
     {
       g_task_return_new_error (task, LAGOON_DEMO_ERROR, LAGOON_DEMO_ERROR_FAILED,

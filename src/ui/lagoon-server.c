@@ -29,6 +29,7 @@ struct _LagoonServer
   LagoonSshSession *ssh_session;
   LagoonTcpOpener  *tcp_opener;
   char             *password;      /* xapi password for reconnects; never logged or saved */
+  gint64            connect_time;
 
   GMutex            pending_lock;  /* pending_certificate is set from the connecting thread */
   char             *pending_certificate;
@@ -486,6 +487,7 @@ lagoon_server_connect (LagoonServer *self,
 
   if (lagoon_connection_get_state (self->connection) != LAGOON_CONNECTION_DISCONNECTED)
     lagoon_connection_disconnect (self->connection);
+  self->connect_time = g_get_monotonic_time ();
   lagoon_connection_connect (self->connection);
 }
 
@@ -520,6 +522,13 @@ lagoon_server_get_connection (LagoonServer *self)
 
   lagoon_server_ensure_connection (self);
   return self->connection;
+}
+
+gint64
+lagoon_server_get_connect_time (LagoonServer *self)
+{
+  g_return_val_if_fail (LAGOON_IS_SERVER (self), 0);
+  return self->connect_time;
 }
 
 LagoonSshSession *

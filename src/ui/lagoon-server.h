@@ -67,6 +67,8 @@ void              lagoon_server_reconnect         (LagoonServer      *self);
 /* Whether a password was given (an empty one counts). */
 gboolean          lagoon_server_has_password      (LagoonServer      *self);
 LagoonConnection *lagoon_server_get_connection    (LagoonServer      *self);
+/* g_get_monotonic_time() of the last connect (0: never), for measurements. */
+gint64            lagoon_server_get_connect_time  (LagoonServer      *self);
 /* The SSH session of an SSH server (NULL otherwise). */
 LagoonSshSession *lagoon_server_get_ssh_session   (LagoonServer      *self);
 /* For the SSH password and passphrase prompts: applied before the next connect. */

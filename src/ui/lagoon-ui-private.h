@@ -14,5 +14,7 @@ enum {
 
 void       lagoon_ui_register_resources (void);
 GSettings *lagoon_ui_create_settings    (void);
+/* g_get_monotonic_time() when the application object was created. */
+gint64     lagoon_ui_get_start_time     (void);
 
 G_END_DECLS

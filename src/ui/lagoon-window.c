@@ -149,6 +149,21 @@ restore_idle (gpointer user_data)
         continue;
 
       g_hash_table_add (self->auto_expanded, g_strdup (lagoon_server_get_key (server)));
+      {
+        LagoonConnection *connection = lagoon_server_get_connection (server);
+
+        /* For measurements: G_MESSAGES_DEBUG=lagoon-window shows this. */
+        gint64 now = g_get_monotonic_time ();
+
+        g_debug ("Tree of %s populated %" G_GINT64_FORMAT " ms after the process started, %"
+                 G_GINT64_FORMAT " ms after connect (login %" G_GINT64_FORMAT
+                 " ms, cache ready %" G_GINT64_FORMAT " ms after connect)",
+                 lagoon_server_get_address (server),
+                 (now - lagoon_ui_get_start_time ()) / 1000,
+                 (now - lagoon_server_get_connect_time (server)) / 1000,
+                 lagoon_connection_get_login_time_ms (connection),
+                 lagoon_connection_get_ready_time_ms (connection));
+      }
       /* Nothing chosen yet: show this pool. */
       if (self->selected_server == NULL)
         gtk_tree_selection_select_iter (self->selection, &iter);
