@@ -64,6 +64,8 @@ struct _LagoonWindow
   LagoonServer        *selected_server;
   /* A server just added: selected once its row exists. */
   LagoonServer        *select_server;
+  /* The last context menu of the tree (attached to it, so destroyed with it). */
+  GtkWidget           *context_menu;
   char                *selected_key;
   char                *selected_ref;
   int                  selected_class;
@@ -747,9 +749,14 @@ show_context_menu (LagoonWindow   *self,
       g_menu_append_section (menu, NULL, G_MENU_MODEL (server));
     }
 
+  /* The menu shell deactivates before its item activates: the previous menu is destroyed
+   * only when the next one is made (or with the window), never from ::deactivate. */
+  if (self->context_menu != NULL)
+    gtk_widget_destroy (self->context_menu);
   popup = gtk_menu_new_from_model (G_MENU_MODEL (menu));
   gtk_menu_attach_to_widget (GTK_MENU (popup), GTK_WIDGET (self->resource_tree), NULL);
-  g_signal_connect (popup, "deactivate", G_CALLBACK (gtk_widget_destroy), NULL);
+  self->context_menu = popup;
+  g_object_add_weak_pointer (G_OBJECT (popup), (gpointer *) &self->context_menu);
   if (event != NULL)
     gtk_menu_popup_at_pointer (GTK_MENU (popup), event);
   else

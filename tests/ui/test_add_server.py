@@ -9,7 +9,8 @@ with ~/.ssh/id_ed25519 and an empty known_hosts in the scratch HOME. In Lagoon: 
 user@127.0.0.1:port with the simulator as the xapi target, the host-key prompt shows the
 key's SHA256 fingerprint and is accepted (known_hosts gets the key), and the pool loads.
 Then a direct connection with a wrong password shows a clear error in its tree row, and the
-window stays usable. Both servers stop by themselves if this script dies.
+window stays usable; Disconnect and Reconnect work from the row's context menu; and when the
+simulator dies the row says the connection is lost. Both servers stop by themselves if this script dies.
 """
 
 import ctypes
@@ -256,6 +257,43 @@ def main():
         search.typeText(host_names[0])
         wait_for("the search to filter", lambda: cell_containing(table, host_names[1]) is None)
         log("the window stays usable")
+
+        search.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        rawinput.pressKey("BackSpace")
+
+        # Disconnect and Reconnect from the server row's context menu.
+        ssh_row = cell_containing(table, f"{user}@127.0.0.1:{ssh_port}")
+        def context(row, item_name):
+            x, y = row.position
+            w, h = row.size
+            rawinput.click(x + w // 2, y + h // 2, button=3)
+            # The menu bar's Server menu has the same items: take the popup's.
+            item = app.findChild(lambda n: n.roleName == "menu item" and n.name == item_name
+                                 and n.showing and n.parent.parent.roleName != "menu bar")
+            item.click()
+        context(ssh_row, "Disconnect")
+        wait_for("the row to say Disconnected", lambda: cell_containing(
+            table, f"{user}@127.0.0.1:{ssh_port}  Disconnected") is not None)
+        log("disconnected")
+        context(cell_containing(table, f"{user}@127.0.0.1:{ssh_port}"), "Reconnect")
+        wait_for("the pool to come back", lambda: cell_containing(
+            table, f"{user}@127.0.0.1:{ssh_port}  Connected") is not None and
+            cell_containing(table, host_names[0]) is not None)
+        log("reconnected")
+
+        # The simulator dies: the row says the connection is lost, the window stays usable.
+        sim.kill()
+        sim.wait()
+        wait_for("the row to report the lost connection", lambda: cell_containing(
+            table, f"{user}@127.0.0.1:{ssh_port}  Connection to") is not None or
+            cell_containing(table, f"{user}@127.0.0.1:{ssh_port}  Could not connect")
+            is not None, timeout=40)
+        log("tree row: " + cell_containing(table, f"{user}@127.0.0.1:{ssh_port}").name)
+        window.child(name="View", roleName="combo box")
+        search.grabFocus()
+        search.typeText("x")
+        log("the window stays usable after the loss")
 
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=TIMEOUT)

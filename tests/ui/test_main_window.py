@@ -10,7 +10,8 @@ and its hosts, and after expanding a host its running VMs; that typing in the se
 filters the tree; that selecting a VM shows its name and UUID in the General tab; that
 renaming the VM over XML-RPC updates the tree row and the General tab within seconds; and that
 Shut Down and Start run as actions the Events pane follows to completion while the VM stays
-selected.
+selected (or, while the simulator lacks the call, that the failure is explained with its
+details); and that the view switcher shows the Objects view.
 Prints the time from start to a populated tree. With LAGOON_SCREENSHOT_DIR set, saves
 screenshots of the window there.
 """
@@ -294,6 +295,24 @@ def main():
             log("details: " + row_label(row, lambda t: t.startswith(code)).name.replace("\n", " "))
             assert label_named(window, "Running") is not None, "the VM's state changed"
         screenshot("events.png")
+
+        # The view switcher: the Objects view groups by type.
+        combo = window.child(name="View", roleName="combo box")
+        combo.click()
+        objects = combo.child(name="Objects", roleName="menu item")
+        wait_for("the view menu", lambda: objects.showing)
+        objects.click()
+        wait_for("the Objects view", lambda: cell_named(table, "VMs") is not None
+                 and cell_named(table, "Servers") is not None)
+        assert cell_named(table, "Pools") is not None, "the Pools group is missing"
+        log("Objects view shows its groups")
+        combo.click()
+        infrastructure = combo.child(name="Infrastructure", roleName="menu item")
+        wait_for("the view menu", lambda: infrastructure.showing)
+        infrastructure.click()
+        wait_for("the Infrastructure view", lambda: cell_named(table, "VMs") is None and
+                 cell_named(table, first_host) is not None)
+        log("back to the Infrastructure view")
 
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=TIMEOUT)
