@@ -41,8 +41,9 @@ typedef struct
 {
   guint  rows;              /* rows delivered */
   guint  skipped_tables;    /* tables the schema does not know */
-  guint  unknown_columns;   /* columns the schema does not know (ignored) */
-  guint  defaulted_fields;  /* fields filled from defaults because the dump lacked them */
+  guint  unknown_columns;   /* columns the schema does not know (ignored), once per table */
+  guint  defaulted_fields;  /* fields filled from defaults because the dump lacked them,
+                               summed over rows */
   gint64 generation;        /* manifest generation_count, or -1 */
   int    schema_major;      /* manifest schema_major_vsn, or -1 */
   int    schema_minor;      /* manifest schema_minor_vsn, or -1 */
