@@ -794,6 +794,14 @@ lagoon_dbdump_writer_add_row (LagoonDbdumpWriter      *writer,
   g_return_if_fail (ref != NULL);
   g_return_if_fail (fields != NULL);
 
+  /* check the whole row before writing any of it */
+  for (guint f = 0; f < klass->n_fields; f++)
+    {
+      g_return_if_fail (fields[f] != NULL);
+      g_return_if_fail (g_variant_is_of_type (fields[f],
+                                              lagoon_type_variant_type (klass->fields[f].type)));
+    }
+
   columns = class_columns (klass);
   if (writer->tables[klass->id] == NULL)
     writer->tables[klass->id] = g_string_sized_new (4096);
@@ -805,10 +813,8 @@ lagoon_dbdump_writer_add_row (LagoonDbdumpWriter      *writer,
                           G_GINT64_FORMAT "\"", writer->generation, writer->generation);
   for (guint f = 0; f < klass->n_fields; f++)
     {
-      g_autofree char *text = NULL;
+      g_autofree char *text = lagoon_db_value_encode (klass->fields[f].type, fields[f]);
 
-      g_return_if_fail (fields[f] != NULL);
-      text = lagoon_db_value_encode (klass->fields[f].type, fields[f]);
       g_string_append_c (out, ' ');
       g_string_append (out, columns[f]);
       g_string_append (out, "=\"");

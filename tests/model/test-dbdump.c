@@ -817,6 +817,34 @@ test_string_roundtrip (void)
     }
 }
 
+/* A row with a value of the wrong shape is refused whole, not half written. */
+static void
+test_writer_rejects (void)
+{
+  const LagoonSchemaClass *vm = lagoon_schema_find_class ("VM");
+  g_autoptr(LagoonDbdumpWriter) writer = lagoon_dbdump_writer_new (1);
+  g_autofree GVariant **fields = g_new0 (GVariant *, vm->n_fields);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  LagoonDbdumpStats stats;
+
+  for (guint f = 0; f < vm->n_fields; f++)
+    fields[f] = lagoon_schema_field_default (&vm->fields[f]);
+  lagoon_dbdump_writer_add_row (writer, vm, "OpaqueRef:good", fields);
+  g_variant_unref (fields[LAGOON_VM_VCPUS_MAX]);
+  fields[LAGOON_VM_VCPUS_MAX] = g_variant_ref_sink (g_variant_new_string ("four"));
+  g_test_expect_message ("lagoon-dbdump", G_LOG_LEVEL_CRITICAL, "*g_variant_is_of_type*");
+  lagoon_dbdump_writer_add_row (writer, vm, "OpaqueRef:bad", fields);
+  g_test_assert_expected_messages ();
+  for (guint f = 0; f < vm->n_fields; f++)
+    g_variant_unref (fields[f]);
+
+  bytes = lagoon_dbdump_writer_finish (writer);
+  rows = load_bytes (bytes, &stats);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_nonnull (find_row (rows, "VM", "OpaqueRef:good"));
+}
+
 /* ---- hostile input ------------------------------------------------------------- */
 
 static void
@@ -1041,6 +1069,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/dbdump/column-names", test_column_names);
   g_test_add_func ("/lagoon/dbdump/escapes", test_escapes);
   g_test_add_func ("/lagoon/dbdump/string-roundtrip", test_string_roundtrip);
+  g_test_add_func ("/lagoon/dbdump/writer-rejects", test_writer_rejects);
   g_test_add_func ("/lagoon/dbdump/own-fixtures/load", test_own_fixtures_load);
   g_test_add_func ("/lagoon/dbdump/own-fixtures/roundtrip", test_own_fixtures_roundtrip);
   g_test_add_func ("/lagoon/dbdump/fixtures/load", test_fixtures_load);
