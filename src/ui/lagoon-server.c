@@ -513,6 +513,9 @@ lagoon_server_disconnect (LagoonServer *self)
 
   if (self->connection != NULL)
     lagoon_connection_disconnect (self->connection);
+  /* The tunnel too: the next connect checks the host key and logs in again. */
+  if (self->ssh_session != NULL)
+    lagoon_ssh_session_disconnect (self->ssh_session);
 }
 
 LagoonConnection *

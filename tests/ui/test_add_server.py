@@ -9,8 +9,9 @@ with ~/.ssh/id_ed25519 and an empty known_hosts in the scratch HOME. In Lagoon: 
 user@127.0.0.1:port with the simulator as the xapi target, the host-key prompt shows the
 key's SHA256 fingerprint and is accepted (known_hosts gets the key), and the pool loads.
 Then a direct connection with a wrong password shows a clear error in its tree row, and the
-window stays usable; Disconnect and Reconnect work from the row's context menu; and when the
-simulator dies the row says the connection is lost. Both servers stop by themselves if this script dies.
+window stays usable; Disconnect and Reconnect work from the row's context menu; a changed host
+key is a hard error that cannot be accepted; and when the simulator dies the row says the
+connection is lost. Both servers stop by themselves if this script dies.
 """
 
 import ctypes
@@ -281,6 +282,47 @@ def main():
             table, f"{user}@127.0.0.1:{ssh_port}  Connected") is not None and
             cell_containing(table, host_names[0]) is not None)
         log("reconnected")
+
+        # The host key changes (known_hosts now names another key): a hard error, no override.
+        other_key = os.path.join(workdir, "other_key")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other_key],
+                       check=True)
+        with open(other_key + ".pub") as f:
+            key_type, key_data = f.read().split()[:2]
+        with open(known_hosts, "w") as f:
+            f.write(f"[127.0.0.1]:{ssh_port} {key_type} {key_data}\n")
+        context(cell_containing(table, f"{user}@127.0.0.1:{ssh_port}"), "Disconnect")
+        wait_for("the row to say Disconnected", lambda: cell_containing(
+            table, f"{user}@127.0.0.1:{ssh_port}  Disconnected") is not None)
+        context(cell_containing(table, f"{user}@127.0.0.1:{ssh_port}"), "Reconnect")
+        title = f"The SSH host key of {user}@127.0.0.1:{ssh_port} has changed"
+        wait_for("the changed-key error", lambda: app.findChild(
+            lambda n: n.roleName == "label" and n.name == title and n.showing,
+            retry=False, requireResult=False) is not None)
+        alert = app.findChild(lambda n: n.roleName == "label" and n.name == title).parent
+        while alert.roleName not in ("alert", "dialog"):
+            alert = alert.parent
+        assert alert.findChild(lambda n: n.roleName == "push button" and n.name == "Accept and Connect",
+                               retry=False, requireResult=False) is None, "a changed key can be accepted"
+        screenshot("add-server-key-changed.png")
+        alert.child(name="Close", roleName="push button").click()
+        wait_for("the error to close", lambda: not alert.showing)
+        with open(known_hosts) as f:
+            assert key_data in f.read(), "known_hosts was changed"
+        log("a changed host key is refused with an error")
+        with open(known_hosts, "w") as f:
+            pass
+        # Trusting the real key again brings the pool back.
+        context(cell_containing(table, f"{user}@127.0.0.1:{ssh_port}"), "Reconnect")
+        prompt_title = f"Trust the SSH host key of {user}@127.0.0.1:{ssh_port}?"
+        wait_for("the host-key prompt", lambda: app.findChild(
+            lambda n: n.roleName == "label" and n.name == prompt_title and n.showing,
+            retry=False, requireResult=False) is not None)
+        app.findChild(lambda n: n.roleName == "push button" and n.name == "Accept and Connect"
+                      and n.showing).click()
+        wait_for("the pool to come back", lambda: cell_containing(
+            table, f"{user}@127.0.0.1:{ssh_port}  Connected") is not None)
+        log("trusted again, connected")
 
         # The simulator dies: the row says the connection is lost, the window stays usable.
         sim.kill()
