@@ -5,9 +5,11 @@
 
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "lagoon-http-client.h"
+#include "lagoon-stream-fd.h"
 #include "lagoon-tcp-opener.h"
 #include "lagoon-tls.h"
 #include "lagoon-transport-error.h"
@@ -742,6 +744,72 @@ test_connect_tunnel_async (void)
   test_server_free (server);
 }
 
+static void
+read_exactly (int    fd,
+              char  *buf,
+              gsize  len)
+{
+  gsize done = 0;
+
+  while (done < len)
+    {
+      ssize_t n = read (fd, buf + done, len - done);
+
+      g_assert_cmpint (n, >, 0);
+      done += (gsize) n;
+    }
+}
+
+static void
+check_console_fd (GIOStream *stream)
+{
+  g_autoptr(GError) error = NULL;
+  char buf[13] = { 0 };
+  int fd;
+
+  fd = lagoon_io_stream_steal_fd (stream, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fd, >=, 0);
+  read_exactly (fd, buf, 12);
+  g_assert_cmpstr (buf, ==, "RFB 003.008\n");
+  g_assert_cmpint (write (fd, "RFB 003.003\n", 12), ==, 12);
+  memset (buf, 0, sizeof buf);
+  read_exactly (fd, buf, 12);
+  g_assert_cmpstr (buf, ==, "RFB 003.003\n");
+  close (fd);
+}
+
+/* The console widget takes an fd: a socket gives its own, anything else (TLS) is pumped
+ * through a socketpair. */
+static void
+test_tunnel_fd (void)
+{
+  TestServer *server = test_server_new (handle_connect, NULL);
+  g_autoptr(LagoonHttpClient) client = client_for (server);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GIOStream) stream = NULL;
+      g_autoptr(GIOStream) wrapped = NULL;
+
+      stream = lagoon_http_client_open_tunnel (client, "/console?uuid=c1", "OpaqueRef:s1",
+                                               NULL, &error);
+      g_assert_no_error (error);
+      if (i == 1)
+        {
+          /* Not a GSocketConnection: forces the pump. */
+          wrapped = g_simple_io_stream_new (g_io_stream_get_input_stream (stream),
+                                            g_io_stream_get_output_stream (stream));
+          check_console_fd (wrapped);
+        }
+      else
+        check_console_fd (stream);
+    }
+  g_clear_object (&client);
+  test_server_free (server);
+}
+
 /* ---- any GIOStream: an opener handing out one end of a socketpair ---------------- */
 
 /* What the SSH tunnel will do: the HTTP client gets one end of a socketpair, a pump (here
@@ -1119,6 +1187,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/http/connect-tunnel", test_connect_tunnel);
   g_test_add_func ("/lagoon/http/connect-tunnel-async", test_connect_tunnel_async);
   g_test_add_func ("/lagoon/http/socketpair-stream", test_socketpair_stream);
+  g_test_add_func ("/lagoon/http/tunnel-fd", test_tunnel_fd);
   g_test_add_func ("/lagoon/http/parse-head", test_parse_head);
   g_test_add_func ("/lagoon/http/split-url", test_split_url);
   g_test_add_func ("/lagoon/http/tls-pinning", test_tls_pinning);
