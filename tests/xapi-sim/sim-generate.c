@@ -1139,7 +1139,8 @@ make_vbd (Pool       *p,
           Row        *vdi,
           guint       userdevice,
           gboolean    cd,
-          gboolean    attached)
+          gboolean    attached,
+          gboolean    booted)
 {
   Row *vbd = new_row (p->g, "VBD");
   static const char * const devices[] = { "xvda", "xvdb", "xvdc", "xvdd", "xvde" };
@@ -1149,7 +1150,8 @@ make_vbd (Pool       *p,
   set_ref (vbd, "VDI", vdi);
   if (vdi != NULL)
     link_ref (vdi, "VBDs", vbd);
-  set_str (vbd, "device", attached ? devices[MIN (userdevice, 4)] : "");
+  /* the device name is set when the VM first boots and kept when it halts */
+  set_str (vbd, "device", booted ? devices[MIN (userdevice, 4)] : "");
   set_printf (vbd, "userdevice", "%u", userdevice);
   set_bool (vbd, "bootable", userdevice == 0);
   set_str (vbd, "mode", cd ? "RO" : "RW");
@@ -1320,11 +1322,11 @@ make_vm (Pool   *p,
       set_words (p->g, vdi, "allowed_operations",
                  live ? "clone snapshot forget update generate_config "
                  "mirror" : "clone copy snapshot resize destroy forget update generate_config");
-      make_vbd (p, vm, vdi, d, FALSE, live);
+      make_vbd (p, vm, vdi, d, FALSE, live, TRUE);
     }
   {
     Row *iso = chance (g, 0.3) ? p->iso_vdis->pdata[rnd (g, 0, p->iso_vdis->len - 1)] : NULL;
-    make_vbd (p, vm, iso, 3, TRUE, live);
+    make_vbd (p, vm, iso, 3, TRUE, live, TRUE);
   }
   ip0 = g_strdup_printf ("10.1.%u.%u", p->ip_serial / 250, p->ip_serial % 250 + 1);
   ip1 = g_strdup_printf ("10.2.%u.%u", p->ip_serial / 250, p->ip_serial % 250 + 1);
@@ -1491,7 +1493,7 @@ make_snapshots (Pool *p,
               set_words (p->g, snap_vdi, "allowed_operations", "clone copy destroy forget update "
                          "generate_config");
             }
-          make_vbd (p, snap, snap_vdi, userdevice, cd, FALSE);
+          make_vbd (p, snap, snap_vdi, userdevice, cd, FALSE, FALSE);
         }
       for (guint i = 0; i < vif_rows->len; i++)
         {
@@ -1543,8 +1545,8 @@ make_custom_templates (Pool *p)
       set_words (p->g, vdi, "allowed_operations",
                  "clone copy snapshot resize destroy forget update "
                  "generate_config");
-      make_vbd (p, vm, vdi, 0, FALSE, FALSE);
-      make_vbd (p, vm, NULL, 3, TRUE, FALSE);
+      make_vbd (p, vm, vdi, 0, FALSE, FALSE, FALSE);
+      make_vbd (p, vm, NULL, 3, TRUE, FALSE, FALSE);
       {
         g_autofree char *mac = gen_mac (g);
         make_vif (p, vm, p->net[0], 0, mac, FALSE);
