@@ -296,6 +296,24 @@ def main():
             assert label_named(window, "Running") is not None, "the VM's state changed"
         screenshot("events.png")
 
+        # A host and an SR have General tabs of their own.
+        srs = pool.call("SR.get_all_records")
+        shared_sr = next(v for v in srs.values() if v["shared"])
+        for row, key, value in ((first_host, "Address", hosts[first_host_ref]["address"]),
+                                (shared_sr["name_label"], "Type", shared_sr["type"])):
+            cell = cell_named(table, row)
+            x, y = cell.position
+            w, h = cell.size
+            rawinput.click(x + w // 2, y + h // 2)
+            wait_for(f"the General tab of {row}", lambda: label_named(window, key) is not None
+                     and label_named(window, value) is not None)
+            log(f"General tab of {row}: {key} {value}")
+            if row == first_host:
+                # Fold the host so that the storage rows below are on screen.
+                cell.doActionNamed("expand or contract")
+                wait_for("the host to fold", lambda: cell_named(table, new_name) is None)
+        screenshot("sr-general.png")
+
         # The view switcher: the Objects view groups by type.
         combo = window.child(name="View", roleName="combo box")
         combo.click()
