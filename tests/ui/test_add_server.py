@@ -173,6 +173,7 @@ def add_server(app, window, address, user, password, xapi_port=None, direct=Fals
     remember = dialog.child(name="Remember in keyring", roleName="check box")
     if remember.checked:
         remember.click()
+    screenshot("add-server-dialog-direct.png" if direct else "add-server-dialog.png")
     dialog.child(name="Add", roleName="push button").click()
     wait_for("the Add Server dialog to close", lambda: not dialog.showing)
 
