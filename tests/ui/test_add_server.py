@@ -9,7 +9,8 @@ with ~/.ssh/id_ed25519 and an empty known_hosts in the scratch HOME. In Lagoon: 
 user@127.0.0.1:port with the simulator as the xapi target, the host-key prompt shows the
 key's SHA256 fingerprint and is accepted (known_hosts gets the key), and the pool loads.
 Then a direct connection with a wrong password shows a clear error in its tree row, and the
-window stays usable; Disconnect and Reconnect work from the row's context menu; a changed host
+window stays usable; Disconnect and Reconnect work from the row's context menu; an identity
+with a passphrase makes Lagoon ask for it; a changed host
 key is a hard error that cannot be accepted; and when the simulator dies the row says the
 connection is lost. Both servers stop by themselves if this script dies.
 """
@@ -283,6 +284,26 @@ def main():
             table, f"{user}@127.0.0.1:{ssh_port}  Connected") is not None and
             cell_containing(table, host_names[0]) is not None)
         log("reconnected")
+
+        # The identity gets a passphrase: Lagoon asks for it, and connects with it.
+        subprocess.run(["ssh-keygen", "-q", "-p", "-N", "open sesame", "-f", identity],
+                       check=True, capture_output=True)
+        context(cell_containing(table, f"{user}@127.0.0.1:{ssh_port}"), "Disconnect")
+        wait_for("the row to say Disconnected", lambda: cell_containing(
+            table, f"{user}@127.0.0.1:{ssh_port}  Disconnected") is not None)
+        context(cell_containing(table, f"{user}@127.0.0.1:{ssh_port}"), "Reconnect")
+        unlock = f"Unlock your SSH key for {user}@127.0.0.1:{ssh_port}"
+        wait_for("the passphrase prompt", lambda: app.findChild(
+            lambda n: n.roleName == "label" and n.name == unlock and n.showing,
+            retry=False, requireResult=False) is not None)
+        entry = app.findChild(lambda n: n.name == "SSH key passphrase" and n.showing)
+        entry.grabFocus()
+        entry.text = "open sesame"
+        app.findChild(lambda n: n.roleName == "push button" and n.name == "Connect"
+                      and n.showing).click()
+        wait_for("the pool to come back", lambda: cell_containing(
+            table, f"{user}@127.0.0.1:{ssh_port}  Connected") is not None)
+        log("asked for the key's passphrase, connected")
 
         # The host key changes (known_hosts now names another key): a hard error, no override.
         other_key = os.path.join(workdir, "other_key")
