@@ -23,6 +23,11 @@ typedef struct
   gulong           status_id;
   gulong           batch_id;
   gboolean         busy;
+  /* Was connected once, and is now disconnected or failed: the cache holds what the pool
+   * was, not what it is, so the server row shows no children (as XenCenter does). */
+  gboolean         ever_connected;
+  gboolean         hidden;
+  guint            n_shown;   /* while hidden: top rows still announced (0 once hidden) */
 } Entry;
 
 struct _LagoonViewModel
@@ -106,6 +111,16 @@ parent_node (Entry          *entry,
   return node != NULL ? node : lagoon_view_get_root (entry->view);
 }
 
+/* Children a row shows: none under a hidden server. */
+static guint
+row_n_children (Entry          *entry,
+                LagoonViewNode *node)
+{
+  if (node == NULL && entry->hidden)
+    return entry->n_shown;
+  return lagoon_view_node_get_n_children (parent_node (entry, node));
+}
+
 /* ---- view signals ------------------------------------------------------------------------ */
 
 static void
@@ -130,6 +145,9 @@ on_node_inserted (LagoonView     *view,
   gboolean parent_is_root = lagoon_view_node_get_kind (parent) == LAGOON_VIEW_NODE_ROOT;
   g_autoptr(GtkTreePath) path = path_for (self, entry, parent_is_root ? NULL : parent);
   GtkTreeIter iter;
+  if (entry->hidden)
+    return;
+
 
   gtk_tree_path_append_index (path, (int) index);
   make_iter (self, &iter, entry, node, index);
@@ -161,6 +179,9 @@ on_node_removed (LagoonView     *view,
   gboolean parent_is_root = lagoon_view_node_get_kind (parent) == LAGOON_VIEW_NODE_ROOT;
   g_autoptr(GtkTreePath) path = path_for (self, entry, parent_is_root ? NULL : parent);
   GtkTreeIter iter;
+  if (entry->hidden)
+    return;
+
 
   gtk_tree_path_append_index (path, (int) index);
   gtk_tree_model_row_deleted (GTK_TREE_MODEL (self), path);
@@ -182,6 +203,9 @@ on_node_changed (LagoonView     *view,
   LagoonViewModel *self = entry->model;
   g_autoptr(GtkTreePath) path = NULL;
   GtkTreeIter iter;
+  if (entry->hidden)
+    return;
+
 
   if (lagoon_view_node_get_kind (node) == LAGOON_VIEW_NODE_ROOT)
     return;
@@ -217,6 +241,60 @@ pulse_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Takes the server's rows out of the tree, or puts them back, as whole subtrees. */
+static void
+entry_set_hidden (LagoonViewModel *self,
+                  Entry           *entry,
+                  gboolean         hidden)
+{
+  LagoonViewNode *root = lagoon_view_get_root (entry->view);
+  guint n = lagoon_view_node_get_n_children (root);
+  g_autoptr(GtkTreePath) server_path = NULL;
+  GtkTreeIter iter;
+
+  if (entry->hidden == hidden)
+    return;
+
+  /* Rows go and come one by one, and the model answers for exactly the rows announced so
+   * far at each signal. */
+  server_path = path_for (self, entry, NULL);
+  entry->hidden = TRUE;
+  if (hidden)
+    {
+      for (guint i = n; i > 0; i--)
+        {
+          g_autoptr(GtkTreePath) path = gtk_tree_path_copy (server_path);
+
+          entry->n_shown = i - 1;
+          gtk_tree_path_append_index (path, (int) i - 1);
+          gtk_tree_model_row_deleted (GTK_TREE_MODEL (self), path);
+        }
+    }
+  else
+    {
+      for (guint i = 0; i < n; i++)
+        {
+          LagoonViewNode *node = lagoon_view_node_get_child (root, i);
+          g_autoptr(GtkTreePath) path = gtk_tree_path_copy (server_path);
+
+          entry->n_shown = i + 1;
+          gtk_tree_path_append_index (path, (int) i);
+          make_iter (self, &iter, entry, node, i);
+          gtk_tree_model_row_inserted (GTK_TREE_MODEL (self), path, &iter);
+          if (lagoon_view_node_get_n_children (node) > 0)
+            gtk_tree_model_row_has_child_toggled (GTK_TREE_MODEL (self), path, &iter);
+        }
+      entry->hidden = FALSE;
+    }
+  entry->n_shown = 0;
+
+  if (n > 0)
+    {
+      make_iter (self, &iter, entry, NULL, 0);
+      gtk_tree_model_row_has_child_toggled (GTK_TREE_MODEL (self), server_path, &iter);
+    }
+}
+
 static void
 on_connection_notify (LagoonConnection *connection,
                       GParamSpec       *pspec,
@@ -228,6 +306,12 @@ on_connection_notify (LagoonConnection *connection,
   entry->busy = state == LAGOON_CONNECTION_CONNECTING || state == LAGOON_CONNECTION_RECONNECTING;
   if (entry->busy && self->pulse_id == 0)
     self->pulse_id = g_timeout_add (120, pulse_cb, self);
+
+  if (state == LAGOON_CONNECTION_CONNECTED)
+    entry->ever_connected = TRUE;
+  entry_set_hidden (self, entry, entry->ever_connected &&
+                                 (state == LAGOON_CONNECTION_DISCONNECTED ||
+                                  state == LAGOON_CONNECTION_FAILED));
 
   emit_server_row_changed (self, entry);
 }
@@ -520,7 +604,9 @@ lagoon_view_model_get_iter (GtkTreeModel *model,
   node = lagoon_view_get_root (entry->view);
   for (int i = 1; i < depth; i++)
     {
-      if (indices[i] < 0 || (guint) indices[i] >= lagoon_view_node_get_n_children (node))
+      if (indices[i] < 0 ||
+          (guint) indices[i] >= (i == 1 ? row_n_children (entry, NULL)
+                                        : lagoon_view_node_get_n_children (node)))
         return FALSE;
       node = lagoon_view_node_get_child (node, (guint) indices[i]);
     }
@@ -702,7 +788,10 @@ lagoon_view_model_iter_next (GtkTreeModel *model,
 
   parent = lagoon_view_node_get_parent (node);
   index = node_index (node, GPOINTER_TO_UINT (iter->user_data3)) + 1;
-  if (parent == NULL || index >= lagoon_view_node_get_n_children (parent))
+  if (parent == NULL ||
+      index >= (lagoon_view_node_get_kind (parent) == LAGOON_VIEW_NODE_ROOT
+                  ? row_n_children (entry, NULL)
+                  : lagoon_view_node_get_n_children (parent)))
     {
       iter->stamp = 0;
       return FALSE;
@@ -774,7 +863,7 @@ lagoon_view_model_iter_nth_child (GtkTreeModel *model,
 
   entry = parent->user_data;
   node = parent_node (entry, parent->user_data2);
-  if ((guint) n >= lagoon_view_node_get_n_children (node))
+  if ((guint) n >= row_n_children (entry, parent->user_data2))
     return FALSE;
 
   make_iter (self, iter, entry, lagoon_view_node_get_child (node, (guint) n), (guint) n);
@@ -800,7 +889,7 @@ lagoon_view_model_iter_n_children (GtkTreeModel *model,
 
   g_return_val_if_fail (iter->stamp == self->stamp, 0);
 
-  return (int) lagoon_view_node_get_n_children (parent_node (iter->user_data, iter->user_data2));
+  return (int) row_n_children (iter->user_data, iter->user_data2);
 }
 
 static gboolean
@@ -947,7 +1036,7 @@ lagoon_view_model_find_ref (LagoonViewModel *self,
   g_return_val_if_fail (LAGOON_IS_VIEW_MODEL (self), FALSE);
 
   entry = find_entry (self, server);
-  if (entry == NULL || ref == NULL)
+  if (entry == NULL || ref == NULL || entry->hidden)
     return FALSE;
 
   nodes = lagoon_view_find_nodes (entry->view, ref);
@@ -1002,6 +1091,9 @@ lagoon_view_model_find_key (LagoonViewModel *self,
       make_iter (self, iter, entry, NULL, 0);
       return TRUE;
     }
+
+  if (entry->hidden)
+    return FALSE;
 
   if (g_str_has_prefix (key, "OpaqueRef:"))
     return lagoon_view_model_find_ref (self, server, key, iter);

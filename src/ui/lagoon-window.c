@@ -237,6 +237,17 @@ restore_idle (gpointer user_data)
         }
       gtk_tree_selection_select_iter (self->selection, &iter);
     }
+  else if (gtk_tree_selection_count_selected_rows (self->selection) == 0 &&
+           self->selected_server != NULL &&
+           lagoon_connection_get_state (lagoon_server_get_connection (self->selected_server)) !=
+             LAGOON_CONNECTION_CONNECTED &&
+           lagoon_view_model_find_server (self->model, self->selected_server, &iter))
+    {
+      /* The server lost its rows (disconnected): show the server and why. */
+      self->restoring = FALSE;
+      gtk_tree_selection_select_iter (self->selection, &iter);
+      self->restoring = TRUE;
+    }
 
   self->restoring = FALSE;
   update_status (self);

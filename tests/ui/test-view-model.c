@@ -3,13 +3,15 @@
  * The resource tree's GtkTreeModel adapter: a mirror kept only from the model's signals
  * (as GtkTreeView keeps its own) must equal the model after every cache batch, rows that did
  * not change keep their place, and each server's rows read as the view's text.
- * Needs no display: a GtkTreeModel is not a widget.
+ * Needs no display: a GtkTreeModel is not a widget. The last case connects to xapi-sim (started
+ * as `lagoon --demo` does) to see a disconnected server lose its rows and get them back.
  */
 #include "config.h"
 
 #include <gtk/gtk.h>
 #include <string.h>
 
+#include "lagoon-demo.h"
 #include "lagoon-view-model.h"
 
 /* ---- records ----------------------------------------------------------------------------- */
@@ -484,6 +486,107 @@ test_view_model_columns (void)
   g_assert_nonnull (strstr (markup, "Disconnected"));
 }
 
+
+/* ---- against the simulator: a disconnected server shows no rows --------------------------- */
+
+typedef struct
+{
+  GMainLoop    *loop;
+  GAsyncResult *result;
+} Wait;
+
+static void
+demo_started (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Wait *w = user_data;
+
+  w->result = g_object_ref (result);
+  g_main_loop_quit (w->loop);
+}
+
+static gboolean
+wait_state (LagoonConnection      *connection,
+            LagoonConnectionState  state)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (lagoon_connection_get_state (connection) != state &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  return lagoon_connection_get_state (connection) == state;
+}
+
+static void
+test_view_model_disconnected (void)
+{
+  g_autoptr(LagoonDemo) demo = lagoon_demo_new ();
+  g_autoptr(GListStore) servers = g_list_store_new (LAGOON_TYPE_SERVER);
+  g_autoptr(LagoonServer) server = NULL;
+  g_autoptr(LagoonViewModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  LagoonConnection *connection;
+  Wait w = { loop, NULL };
+  Mirror m = { 0 };
+  GtkTreeIter iter;
+
+  lagoon_demo_start_async (demo, NULL, demo_started, &w);
+  g_main_loop_run (loop);
+  if (!lagoon_demo_start_finish (demo, w.result, &error))
+    {
+      g_clear_object (&w.result);
+      if (g_error_matches (error, LAGOON_DEMO_ERROR, LAGOON_DEMO_ERROR_NOT_FOUND))
+        {
+          g_test_skip ("xapi-sim is not built");
+          return;
+        }
+      g_assert_no_error (error);
+    }
+  g_clear_object (&w.result);
+
+  server = lagoon_server_new (LAGOON_SERVER_DEMO, lagoon_demo_get_uri (demo), &error);
+  g_assert_no_error (error);
+  g_list_store_append (servers, server);
+  model = lagoon_view_model_new (G_LIST_MODEL (servers), LAGOON_VIEW_INFRASTRUCTURE);
+  mirror_init (&m, GTK_TREE_MODEL (model));
+  connection = lagoon_server_get_connection (server);
+
+  lagoon_server_connect (server, "xenroot");
+  g_assert_true (wait_state (connection, LAGOON_CONNECTION_CONNECTED));
+  assert_mirror (&m);
+  assert_matches_view (model, server);
+  g_assert_true (lagoon_view_model_find_server (model, server, &iter));
+  g_assert_true (gtk_tree_model_iter_has_child (GTK_TREE_MODEL (model), &iter));
+
+  /* Disconnected: the rows go (the cache still holds the old pool). */
+  lagoon_server_disconnect (server);
+  g_assert_true (wait_state (connection, LAGOON_CONNECTION_DISCONNECTED));
+  assert_mirror (&m);
+  g_assert_true (lagoon_view_model_find_server (model, server, &iter));
+  g_assert_false (gtk_tree_model_iter_has_child (GTK_TREE_MODEL (model), &iter));
+  g_assert_false (lagoon_view_model_find_ref (model, server, "OpaqueRef:NULL", &iter));
+
+  /* Connected again: the rows come back. */
+  lagoon_server_connect (server, NULL);
+  g_assert_true (wait_state (connection, LAGOON_CONNECTION_CONNECTED));
+  assert_mirror (&m);
+  assert_matches_view (model, server);
+
+  /* A wrong password after that: failed, no rows. */
+  lagoon_server_disconnect (server);
+  lagoon_server_connect (server, "wrong");
+  g_assert_true (wait_state (connection, LAGOON_CONNECTION_FAILED));
+  assert_mirror (&m);
+  g_assert_true (lagoon_view_model_find_server (model, server, &iter));
+  g_assert_false (gtk_tree_model_iter_has_child (GTK_TREE_MODEL (model), &iter));
+
+  lagoon_server_disconnect (server);
+  mirror_clear (&m);
+  lagoon_demo_stop (demo);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -492,6 +595,7 @@ main (int    argc,
 
   g_test_add_func ("/lagoon/view-model/updates", test_view_model_updates);
   g_test_add_func ("/lagoon/view-model/columns", test_view_model_columns);
+  g_test_add_func ("/lagoon/view-model/disconnected", test_view_model_disconnected);
 
   return g_test_run ();
 }
