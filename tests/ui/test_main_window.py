@@ -190,6 +190,38 @@ def main():
         log(f"tree populated {time.monotonic() - started:.2f} s after start "
             f"(pool {pool_name!r}, hosts {host_names})")
 
+        # The same tree as lagoon-cli prints for this pool, in the same order.
+        cli = os.path.join(builddir, "src", "cli", "lagoon-cli")
+        cli_lines = None
+        if os.access(cli, os.X_OK):
+            password_file = os.path.join(os.environ["HOME"], "xapi-password")
+            with open(password_file, "w") as f:
+                f.write("xenroot\n")
+            out = subprocess.run([cli, "-s", "127.0.0.1", "-p", str(listening_port(sim_pid)),
+                                  "-pwf", password_file, "tree"],
+                                 capture_output=True, text=True, timeout=TIMEOUT)
+            assert out.returncode == 0, out.stderr
+            cli_lines = out.stdout.splitlines()
+
+            def at_depth(lines, depth, under=None):
+                found, inside = [], under is None
+                for line in lines:
+                    d = (len(line) - len(line.lstrip(" "))) // 2
+                    if under is not None and d == depth - 1:
+                        inside = line.strip() == under
+                    elif inside and d == depth:
+                        found.append(line.strip())
+                return found
+
+            assert cli_lines[0] == pool_name, cli_lines[:1]
+            shown = cells(table)
+            # The server row, the pool, then the pool's children (hosts still folded).
+            assert shown[1] == pool_name, shown[:3]
+            assert shown[2:] == at_depth(cli_lines, 1), (shown[2:], at_depth(cli_lines, 1))
+            log(f"the pool's {len(shown) - 2} rows match lagoon-cli tree, in order")
+        else:
+            log(f"lagoon-cli is not built: no comparison")
+
         # Expand the first host: its running VMs are under it.
         first_host_ref = min(hosts, key=lambda r: hosts[r]["name_label"])
         first_host = hosts[first_host_ref]["name_label"]
@@ -201,6 +233,12 @@ def main():
         wait_for(f"the VMs of {first_host} to show",
                  lambda: all(cell_named(table, n) is not None for n in on_host))
         log(f"{first_host} shows {on_host}")
+        if cli_lines is not None:
+            shown = cells(table)
+            start = shown.index(first_host) + 1
+            expected = at_depth(cli_lines, 2, under=first_host)
+            assert shown[start:start + len(expected)] == expected, (shown, expected)
+            log(f"{first_host}'s {len(expected)} rows match lagoon-cli tree, in order")
 
         # Typing in the search box filters as one types.
         vm_ref, vm = min(((r, v) for r, v in running.items()
