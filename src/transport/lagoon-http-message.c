@@ -552,8 +552,9 @@ read_one_head (LagoonHttpReader  *self,
       gsize head_end = 0;
       gssize n;
 
-      /* Look for LF (CR) LF from where the previous scan stopped. */
-      for (gsize i = scanned > 0 ? scanned - 1 : 0; i < avail; i++)
+      /* Look for LF (CR) LF from where the previous scan stopped, backing up over a
+       * partial terminator ("\n\r" at the end of the last read). */
+      for (gsize i = scanned > 2 ? scanned - 2 : 0; i < avail; i++)
         {
           const guint8 *nl = memchr (base + i, '\n', avail - i);
 
@@ -834,8 +835,6 @@ lagoon_http_reader_read_body (LagoonHttpReader    *self,
                        response->content_length, self->max_body);
           return FALSE;
         }
-      if (collect != NULL)
-        g_byte_array_set_size (collect, 0);
       ok = copy_body_bytes (self, &out, response->content_length, cancellable, error);
     }
   else

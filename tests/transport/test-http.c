@@ -186,6 +186,54 @@ test_no_retry_after_partial_reply (void)
   test_server_free (server);
 }
 
+/* The reply arrives a byte at a time: every framing element straddles reads. */
+static void
+handle_trickled_reply (TestServer *server,
+                       GSocket    *socket,
+                       guint       index,
+                       gpointer    user_data)
+{
+  const char *reply = user_data;
+  g_autoptr(TestRequest) request = test_server_read_request (server, socket);
+
+  if (request == NULL)
+    return;
+  for (const char *p = reply; *p != '\0'; p++)
+    {
+      if (!test_server_write (server, socket, p, 1))
+        return;
+      g_usleep (1000);
+    }
+}
+
+static void
+test_trickled_reply (void)
+{
+  const char *replies[] = {
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+    "HTTP/1.1 200 OK\nContent-Length: 5\n\nhello",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhe\r\n3;x=y\r\nllo\r\n0\r\n\r\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      TestServer *server = test_server_new (handle_trickled_reply, (gpointer) replies[i]);
+      g_autoptr(LagoonHttpClient) client = client_for (server);
+      g_autoptr(LagoonHttpResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+
+      lagoon_http_client_set_timeout (client, 3000);
+      response = lagoon_http_client_send (client, "GET", "/", NULL, NULL, NULL, NULL, NULL,
+                                          NULL, &error);
+      g_assert_no_error (error);
+      text = body_string (response);
+      g_assert_cmpstr (text, ==, "hello");
+      g_clear_object (&client);
+      test_server_free (server);
+    }
+}
+
 /* ---- scripted raw replies --------------------------------------------------------- */
 
 typedef struct {
@@ -1168,6 +1216,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/http/stale-keep-alive", test_stale_keep_alive);
   g_test_add_func ("/lagoon/http/no-retry-after-partial-reply",
                    test_no_retry_after_partial_reply);
+  g_test_add_func ("/lagoon/http/trickled-reply", test_trickled_reply);
   g_test_add_func ("/lagoon/http/chunked", test_chunked);
   g_test_add_func ("/lagoon/http/close-delimited", test_close_delimited);
   g_test_add_func ("/lagoon/http/truncated-body", test_truncated_body);
