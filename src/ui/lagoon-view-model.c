@@ -611,7 +611,10 @@ lagoon_view_model_get_iter (GtkTreeModel *model,
       node = lagoon_view_node_get_child (node, (guint) indices[i]);
     }
 
-  make_iter (self, iter, entry, depth == 1 ? NULL : node, depth == 1 ? 0 : (guint) indices[depth - 1]);
+  if (depth == 1)
+    make_iter (self, iter, entry, NULL, 0);
+  else
+    make_iter (self, iter, entry, node, (guint) indices[depth - 1]);
   return TRUE;
 }
 

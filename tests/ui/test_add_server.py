@@ -212,7 +212,8 @@ def main():
         proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{sim_port}/")
         session = proxy.session.login_with_password("root", "xenroot", "2.21", "t")["Value"]
         pool_name = list(proxy.pool.get_all_records(session)["Value"].values())[0]["name_label"]
-        host_names = [h["name_label"] for h in proxy.host.get_all_records(session)["Value"].values()]
+        host_records = proxy.host.get_all_records(session)["Value"]
+        host_names = [h["name_label"] for h in host_records.values()]
 
         wait_for("the accessibility bus", a11y_bus_ready)
         env = dict(os.environ)
@@ -324,8 +325,10 @@ def main():
         alert = app.findChild(lambda n: n.roleName == "label" and n.name == title).parent
         while alert.roleName not in ("alert", "dialog"):
             alert = alert.parent
-        assert alert.findChild(lambda n: n.roleName == "push button" and n.name == "Accept and Connect",
-                               retry=False, requireResult=False) is None, "a changed key can be accepted"
+        accept = alert.findChild(lambda n: n.roleName == "push button"
+                                 and n.name == "Accept and Connect",
+                                 retry=False, requireResult=False)
+        assert accept is None, "a changed key can be accepted"
         screenshot("add-server-key-changed.png")
         alert.child(name="Close", roleName="push button").click()
         wait_for("the error to close", lambda: not alert.showing)

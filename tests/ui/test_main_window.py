@@ -220,7 +220,7 @@ def main():
             assert shown[2:] == at_depth(cli_lines, 1), (shown[2:], at_depth(cli_lines, 1))
             log(f"the pool's {len(shown) - 2} rows match lagoon-cli tree, in order")
         else:
-            log(f"lagoon-cli is not built: no comparison")
+            log("lagoon-cli is not built: no comparison")
 
         # Expand the first host: its running VMs are under it.
         first_host_ref = min(hosts, key=lambda r: hosts[r]["name_label"])

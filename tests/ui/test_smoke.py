@@ -28,7 +28,7 @@ config.searchBackoffDuration = 0.25
 config.searchCutoffCount = 40
 config.actionDelay = 0.2
 
-from dogtail import predicate, rawinput, tree  # noqa: E402  (after the config)
+from dogtail import rawinput, tree  # noqa: E402  (after the config)
 
 TIMEOUT = 15.0
 

@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import shutil
 
 from gi.repository import Gio, GLib
 
