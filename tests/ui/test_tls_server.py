@@ -18,6 +18,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import shutil
 import tempfile
 import threading
 import time
