@@ -30,6 +30,28 @@ NO_EVENT_CLASSES = {
 # Implicit messages that still have an Async.* form.
 ASYNC_IMPLICIT = {"create", "destroy"}
 
+
+def load_sync_only():
+    """Explicit messages without an Async.* form, from tools/xenapi-sync-only.txt."""
+    path = Path(__file__).with_name("xenapi-sync-only.txt")
+    names = set()
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            names.add(line)
+    return names
+
+
+def has_async_form(cls, msg, sync_only):
+    if cls in SYNC_ONLY_CLASSES:
+        return False
+    if msg.get("implicit"):
+        return msg["name"] in ASYNC_IMPLICIT
+    if "%s.%s" % (cls, msg["name"]) in sync_only:
+        return False
+    # Newer than the list: queries answer at once, everything else may take time.
+    return not msg["name"].startswith(("get_", "list_", "query_"))
+
 LIFECYCLE = {
     "Published_s": "LAGOON_LIFECYCLE_PUBLISHED",
     "Prototyped_s": "LAGOON_LIFECYCLE_PROTOTYPED",
@@ -171,6 +193,7 @@ def main():
         for e in cls.get("enums", []):
             enums.setdefault(e["name"], [v["name"] for v in e["values"]])
 
+    sync_only = load_sync_only()
     types = Types(enums)
     body = []
     ids = []
@@ -224,7 +247,7 @@ def main():
             flags = []
             if m.get("implicit"):
                 flags.append("LAGOON_MESSAGE_IMPLICIT")
-            if name not in SYNC_ONLY_CLASSES and (not m.get("implicit") or m["name"] in ASYNC_IMPLICIT):
+            if has_async_form(name, m, sync_only):
                 flags.append("LAGOON_MESSAGE_ASYNC")
             if not params or params[0]["type"] != "session ref":
                 flags.append("LAGOON_MESSAGE_SESSIONLESS")

@@ -365,9 +365,14 @@ xenapi_code_is (const GError *error,
 static char *
 describe (const GError *error)
 {
-  if (error->domain == LAGOON_XENAPI_ERROR)
-    return lagoon_xenapi_error_describe (error);
-  return g_strdup (error->message);
+  char *text = error->domain == LAGOON_XENAPI_ERROR ? lagoon_xenapi_error_describe (error)
+                                                    : g_strdup (error->message);
+  gsize len = strlen (text);
+
+  /* The sentences around it supply their own full stop. */
+  while (len > 0 && (text[len - 1] == '.' || g_ascii_isspace (text[len - 1])))
+    text[--len] = '\0';
+  return text;
 }
 
 static gboolean
@@ -600,7 +605,7 @@ connection_thread (gpointer data)
           if (is_fatal_error (error))
             {
               post_state (self, generation, LAGOON_CONNECTION_FAILED,
-                          g_strdup_printf (_("Could not connect to %s: %s"), host, why),
+                          g_strdup_printf (_("Could not connect to %s: %s."), host, why),
                           error, FALSE, FALSE);
               break;
             }

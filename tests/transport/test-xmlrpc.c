@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 #include "lagoon-tcp-opener.h"
@@ -813,6 +814,12 @@ watchdog_thread (gpointer data)
 }
 
 static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
 test_simulator (void)
 {
   const char *builddir = g_getenv ("LAGOON_BUILDDIR");
@@ -844,7 +851,12 @@ test_simulator (void)
 
   {
     const char *argv[] = { sim, "--port=0", "--generate=2:60", "--consoles=none", NULL };
-    proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+    g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    /* The simulator dies with this test, even when an assertion aborts it. */
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
   }
   g_assert_no_error (error);
 
