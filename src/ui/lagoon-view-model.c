@@ -38,6 +38,7 @@ struct _LagoonViewModel
   GPtrArray      *entries;   /* Entry*, in the order of @servers */
   LagoonViewKind  kind;
   char           *filter;
+  gboolean        show_default_templates;
   int             stamp;
   guint           pulse;
   guint           pulse_id;
@@ -341,6 +342,7 @@ entry_new (LagoonViewModel *self,
   entry->view = lagoon_view_new (cache, self->kind);
   if (self->filter != NULL)
     lagoon_view_set_filter (entry->view, self->filter);
+  lagoon_view_set_show_default_templates (entry->view, self->show_default_templates);
 
   entry->inserted_id = g_signal_connect (entry->view, "node-inserted",
                                          G_CALLBACK (on_node_inserted), entry);
@@ -993,6 +995,25 @@ lagoon_view_model_set_filter (LagoonViewModel *self,
       Entry *entry = g_ptr_array_index (self->entries, i);
 
       lagoon_view_set_filter (entry->view, filter);
+    }
+}
+
+void
+lagoon_view_model_set_show_default_templates (LagoonViewModel *self,
+                                              gboolean         show)
+{
+  g_return_if_fail (LAGOON_IS_VIEW_MODEL (self));
+
+  show = !!show;
+  if (self->show_default_templates == show)
+    return;
+
+  self->show_default_templates = show;
+  for (guint i = 0; i < self->entries->len; i++)
+    {
+      Entry *entry = g_ptr_array_index (self->entries, i);
+
+      lagoon_view_set_show_default_templates (entry->view, show);
     }
 }
 

@@ -40,6 +40,8 @@ LagoonViewModel *lagoon_view_model_new           (GListModel      *servers,
 LagoonViewKind   lagoon_view_model_get_kind      (LagoonViewModel *self);
 void             lagoon_view_model_set_filter    (LagoonViewModel *self,
                                                   const char      *filter);
+void             lagoon_view_model_set_show_default_templates (LagoonViewModel *self,
+                                                  gboolean         show);
 /* The row of a server, or of the first node showing @ref in @server's view. */
 gboolean         lagoon_view_model_find_server   (LagoonViewModel *self,
                                                   LagoonServer    *server,

@@ -340,6 +340,13 @@ lagoon_window_set_kind (LagoonWindow   *self,
 
   model = lagoon_view_model_new (self->servers, kind);
   lagoon_view_model_set_filter (model, stripped);
+  {
+    g_autoptr(GVariant) state =
+      g_action_group_get_action_state (G_ACTION_GROUP (self), "show-default-templates");
+
+    lagoon_view_model_set_show_default_templates (model, state != NULL &&
+                                                         g_variant_get_boolean (state));
+  }
   g_signal_connect_after (model, "row-inserted", G_CALLBACK (on_model_row_inserted), self);
   g_signal_connect_after (model, "row-has-child-toggled", G_CALLBACK (on_model_row_inserted),
                           self);
@@ -848,6 +855,21 @@ show_events_change_state (GSimpleAction *action,
 }
 
 static void
+show_default_templates_change_state (GSimpleAction *action,
+                                     GVariant      *state,
+                                     gpointer       user_data)
+{
+  LagoonWindow *self = LAGOON_WINDOW (user_data);
+  gboolean show = g_variant_get_boolean (state);
+
+  g_simple_action_set_state (action, state);
+  if (self->model != NULL)
+    lagoon_view_model_set_show_default_templates (self->model, show);
+  if (self->settings != NULL)
+    g_settings_set_boolean (self->settings, "show-default-templates", show);
+}
+
+static void
 show_help_overlay_action (GSimpleAction *action,
                           GVariant      *parameter,
                           gpointer       user_data)
@@ -872,6 +894,8 @@ static const GActionEntry win_entries[] = {
   { .name = "disconnect", .activate = disconnect_action },
   { .name = "remove-server", .activate = remove_server_action },
   { .name = "show-events", .state = "false", .change_state = show_events_change_state },
+  { .name = "show-default-templates", .state = "false",
+    .change_state = show_default_templates_change_state },
 };
 
 /* ---- saved geometry ---------------------------------------------------------------------- */
@@ -1177,6 +1201,9 @@ lagoon_window_init (LagoonWindow *self)
   lagoon_window_restore_state (self);
   lagoon_window_fit_to_monitor (self);
 
+  if (self->settings != NULL && g_settings_get_boolean (self->settings, "show-default-templates"))
+    g_action_group_change_action_state (G_ACTION_GROUP (self), "show-default-templates",
+                                        g_variant_new_boolean (TRUE));
   if (self->settings != NULL && g_settings_get_boolean (self->settings, "events-visible"))
     g_action_group_change_action_state (G_ACTION_GROUP (self), "show-events",
                                         g_variant_new_boolean (TRUE));

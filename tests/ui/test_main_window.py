@@ -352,6 +352,26 @@ def main():
                 wait_for("the host to fold", lambda: cell_named(table, new_name) is None)
         screenshot("sr-general.png")
 
+        # View > Show Default Templates adds the pool's default templates, and takes them away.
+        default_template = next(v["name_label"] for v in vms.values()
+                                if v["is_a_template"] and v["other_config"].get(
+                                    "default_template") == "true")
+        assert cell_named(table, default_template) is None
+
+        def toggle_default_templates():
+            menubar = window.child(roleName="menu bar")
+            view_menu = menubar.child(name="View", roleName="menu")
+            view_menu.click()
+            item = view_menu.child(name="Show Default Templates", roleName="check menu item")
+            wait_for("the View menu", lambda: item.showing)
+            item.click()
+
+        toggle_default_templates()
+        wait_for("the default templates", lambda: cell_named(table, default_template) is not None)
+        toggle_default_templates()
+        wait_for("the default templates to go", lambda: cell_named(table, default_template) is None)
+        log(f"View > Show Default Templates shows and hides {default_template!r}")
+
         # The view switcher: the Objects view groups by type.
         combo = window.child(name="View", roleName="combo box")
         combo.click()
