@@ -637,6 +637,9 @@ lagoon_http_reader_read_head (LagoonHttpReader  *self,
           response->chunked = FALSE;
           response->has_length = TRUE;
           response->content_length = 0;
+          /* After 101 the connection speaks another protocol. */
+          if (response->status == 101)
+            response->keep_alive = FALSE;
         }
       else if (request_method != NULL && g_ascii_strcasecmp (request_method, "CONNECT") == 0 &&
                response->status >= 200 && response->status < 300)
