@@ -332,9 +332,12 @@ static void
 on_cancelled (GCancellable *cancellable,
               gpointer      user_data)
 {
-  /* May run in any thread: send from the main context. */
-  g_main_context_invoke_full (g_task_get_context (user_data), G_PRIORITY_DEFAULT, send_cancel,
-                              g_object_ref (user_data), g_object_unref);
+  /* May run in any thread: send from the task's own context, always later. */
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_callback (source, send_cancel, g_object_ref (user_data), g_object_unref);
+  g_source_attach (source, g_task_get_context (user_data));
+  g_source_unref (source);
 }
 
 static void
@@ -402,8 +405,8 @@ lagoon_action_run_task_async (LagoonAction        *self,
   g_task_set_task_data (task, w, (GDestroyNotify) task_watch_free);
 
   wire = g_strconcat ("Async.", method, NULL);
-  lagoon_connection_call_async (priv->connection, wire, w->args ? g_variant_ref (w->args) : NULL,
-                                cancellable, async_call_done, g_object_ref (task));
+  lagoon_connection_call_async (priv->connection, wire, w->args, cancellable, async_call_done,
+                                g_object_ref (task));
 }
 
 GVariant *
@@ -438,8 +441,8 @@ lagoon_action_real_run (LagoonAction *self,
 {
   LagoonActionPrivate *priv = lagoon_action_get_instance_private (self);
 
-  lagoon_action_run_task_async (self, priv->method,
-                                priv->args ? g_variant_ref (priv->args) : NULL, 0.0, 1.0,
+  /* run_task_async takes its own reference (ref_sink), as every GVariant argument here. */
+  lagoon_action_run_task_async (self, priv->method, priv->args, 0.0, 1.0,
                                 g_task_get_cancellable (task), default_run_done,
                                 g_object_ref (task));
 }

@@ -69,6 +69,22 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* Runs @func in the thread that iterates @context, always later: unlike
+ * g_main_context_invoke(), never in the calling thread, even when @context is free. */
+static void
+post_to_context (GMainContext *context,
+                 GSourceFunc   func,
+                 gpointer      data)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, NULL);
+  g_source_set_static_name (source, "[lagoon] post to owner");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 /* ---- main-thread updates posted by the worker --------------------------------------------- */
 
 typedef struct
@@ -139,7 +155,7 @@ post_state (LagoonConnection      *self,
   p->error = error ? g_error_copy (error) : NULL;
   p->login_done = login_done;
   p->ready = ready;
-  g_main_context_invoke (self->main_context, apply_state, p);
+  post_to_context (self->main_context, apply_state, p);
 }
 
 /* ---- events ---------------------------------------------------------------------------------- */
@@ -284,7 +300,7 @@ flush_chunk (Collector *col,
   c->flags = extra_flags | (col->resync ? CHUNK_RESYNC : 0) | (col->begun ? 0 : CHUNK_BEGIN);
   col->begun = TRUE;
   col->items = g_ptr_array_new_with_free_func ((GDestroyNotify) event_item_free);
-  g_main_context_invoke (self->main_context, apply_chunk, c);
+  post_to_context (self->main_context, apply_chunk, c);
 }
 
 static gboolean
@@ -1128,8 +1144,7 @@ call_thread (GTask        *task,
 {
   CallData *d = task_data;
   GError *error = NULL;
-  GVariant *result = lagoon_connection_call_sync (source_object, d->method,
-                                                  d->args ? g_variant_ref (d->args) : NULL,
+  GVariant *result = lagoon_connection_call_sync (source_object, d->method, d->args,
                                                   cancellable, &error);
 
   if (result != NULL)
