@@ -333,6 +333,8 @@ def main():
             log("details: " + row_label(row, lambda t: t.startswith(code)).name.replace("\n", " "))
             assert label_named(window, "Running") is not None, "the VM's state changed"
         screenshot("events.png")
+        window.child(name="Events", roleName="toggle button").click()
+        wait_for("the Events pane to hide", lambda: not events.showing)
 
         # A host and an SR have General tabs of their own.
         srs = pool.call("SR.get_all_records")
