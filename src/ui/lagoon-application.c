@@ -339,6 +339,52 @@ secret_cleared_cb (GObject      *object,
     g_debug ("The keyring could not forget a password: %s", error->message);
 }
 
+typedef struct
+{
+  char         *key;
+  char         *label;
+  char         *password;
+  GCancellable *cancellable;
+} PendingSecret;
+
+static void
+pending_secret_free (gpointer data)
+{
+  PendingSecret *pending = data;
+
+  g_free (pending->key);
+  g_free (pending->label);
+  if (pending->password != NULL)
+    memset (pending->password, 0, strlen (pending->password));
+  g_free (pending->password);
+  g_clear_object (&pending->cancellable);
+  g_free (pending);
+}
+
+static void
+pending_secret_state_cb (LagoonConnection *connection,
+                         GParamSpec       *pspec,
+                         PendingSecret    *pending)
+{
+  switch (lagoon_connection_get_state (connection))
+    {
+    case LAGOON_CONNECTION_CONNECTED:
+      lagoon_secrets_store_async (pending->key, pending->label, pending->password,
+                                  pending->cancellable, secret_stored_cb, NULL);
+      break;
+    case LAGOON_CONNECTION_FAILED:
+    case LAGOON_CONNECTION_DISCONNECTED:
+      break;
+    case LAGOON_CONNECTION_CONNECTING:
+    case LAGOON_CONNECTION_RECONNECTING:
+    default:
+      return;
+    }
+
+  /* Once decided, either way (this frees @pending). */
+  g_signal_handlers_disconnect_by_func (connection, pending_secret_state_cb, pending);
+}
+
 static LagoonServer *
 lagoon_application_find_server (LagoonApplication *self,
                                 const char        *key)
@@ -385,14 +431,25 @@ lagoon_application_add_server (LagoonApplication *self,
 
   /* Translators: the keyring's label for a saved password; %s is the server's address */
   label = g_strdup_printf (_("Lagoon: xapi password for %s"), lagoon_server_get_address (server));
+  lagoon_server_connect (server, password);
+
+  /* After connecting: the disconnect a reconnection starts with must not count. */
   if (remember && password != NULL)
-    lagoon_secrets_store_async (lagoon_server_get_key (server), label, password,
-                                self->cancellable, secret_stored_cb, NULL);
+    {
+      /* Kept only once it has logged in: a mistyped password is not worth remembering. */
+      PendingSecret *pending = g_new0 (PendingSecret, 1);
+
+      pending->key = g_strdup (lagoon_server_get_key (server));
+      pending->label = g_strdup (label);
+      pending->password = g_strdup (password);
+      pending->cancellable = g_object_ref (self->cancellable);
+      g_signal_connect_data (lagoon_server_get_connection (server), "notify::state",
+                             G_CALLBACK (pending_secret_state_cb), pending,
+                             (GClosureNotify) pending_secret_free, 0);
+    }
   else if (!remember)
     lagoon_secrets_clear_async (lagoon_server_get_key (server), self->cancellable,
                                 secret_cleared_cb, NULL);
-
-  lagoon_server_connect (server, password);
 }
 
 void

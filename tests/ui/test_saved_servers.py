@@ -8,7 +8,8 @@ Starts gnome-keyring-daemon (a fresh, unlocked login keyring in the scratch HOME
 xapi-sim. First run of Lagoon: Add Server (direct, to the simulator) with "Remember in
 keyring"; the pool loads. The password is then in the keyring (secret-tool finds it by the
 schema's attribute) and not in the settings file. Second run: the server is restored from
-GSettings and connects by itself with the password from the keyring.
+GSettings and connects by itself with the password from the keyring. A password that fails
+to log in is not remembered.
 """
 
 import ctypes
@@ -169,6 +170,27 @@ def main():
             ["secret-tool", "lookup", "server", key], env=env, capture_output=True,
             text=True).stdout == PASSWORD, timeout=10)
         log("the keyring holds the password under server=" + key)
+
+        # A wrong password, "remembered": not kept, since it did not log in.
+        window.child(name="Add Server", roleName="push button").click()
+        dialog = app.child(name="Add Server", roleName="dialog")
+        wait_for("the Add Server dialog", lambda: dialog.showing)
+        dialog.child(name="Directly (HTTP or TLS)", roleName="radio button").click()
+        tls = dialog.child(name="Use TLS (https, port 443)", roleName="check box")
+        if tls.checked:
+            tls.click()
+        wrong_address = f"http://127.0.0.1:{port}"
+        fill(dialog.child(name="Server address", roleName="text"), wrong_address)
+        fill(dialog.child(name="Password", roleName="password text"), "mistyped")
+        dialog.child(name="Add", roleName="push button").click()
+        wait_for("the login to fail", lambda: cell_containing(
+            table, "password is incorrect") is not None)
+        time.sleep(1)
+        wrong_key = f"direct:{wrong_address}>{address}"
+        looked_up = subprocess.run(["secret-tool", "lookup", "server", wrong_key], env=env,
+                                   capture_output=True, text=True).stdout
+        assert looked_up == "", "a password that failed to log in was remembered"
+        log("a password that failed to log in is not remembered")
         quit_lagoon(proc)
 
         settings = os.path.join(env["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
