@@ -71,7 +71,11 @@ struct _LagoonXmlrpcStreamParser
   guint                    depth;      /* frames[depth] is the innermost open element */
   GString                 *text;
   gboolean                 collect_text;
-  GByteArray              *out;        /* serialised values under construction */
+  struct {
+    guint8                *data;
+    gsize                  len;
+    gsize                  cap;
+  }                        out;        /* serialised values under construction */
   GArray                  *offsets;    /* gsize: element ends of the open containers */
   GVariant                *top;        /* owned, sunk */
   GVariant                *fault;      /* owned, sunk */
@@ -257,14 +261,20 @@ out_append (LagoonXmlrpcStreamParser *self,
             const void               *data,
             gsize                     len)
 {
-  g_byte_array_append (self->out, data, (guint) len);
+  if (G_UNLIKELY (self->out.len + len > self->out.cap))
+    {
+      self->out.cap = MAX (self->out.cap * 2, self->out.len + len);
+      self->out.data = g_realloc (self->out.data, self->out.cap);
+    }
+  memcpy (self->out.data + self->out.len, data, len);
+  self->out.len += len;
 }
 
 static inline void
 out_align8 (LagoonXmlrpcStreamParser *self)
 {
   static const guint8 zeros[8] = { 0 };
-  gsize pad = (8 - (self->out->len & 7)) & 7;
+  gsize pad = (8 - (self->out.len & 7)) & 7;
 
   if (pad > 0)
     out_append (self, zeros, pad);
@@ -302,7 +312,7 @@ close_container (LagoonXmlrpcStreamParser *self,
                  guint                     base)
 {
   gsize n = self->offsets->len - base;
-  gsize body = self->out->len - start;
+  gsize body = self->out.len - start;
 
   if (n > 0)
     {
@@ -320,7 +330,7 @@ take_value (LagoonXmlrpcStreamParser *self,
             const char               *type,
             gsize                     start)
 {
-  g_autoptr(GBytes) bytes = g_bytes_new (self->out->data + start, self->out->len - start);
+  g_autoptr(GBytes) bytes = g_bytes_new (self->out.data + start, self->out.len - start);
 
   return g_variant_new_from_bytes (G_VARIANT_TYPE (type), bytes, TRUE);
 }
@@ -393,7 +403,7 @@ on_start (void        *data,
       g_string_truncate (self->text, 0);
       self->collect_text = TRUE;
       out_align8 (self);
-      f->start = self->out->len;
+      f->start = self->out.len;
       if (parent->kind == E_PARAM || parent->kind == E_ROOT)
         f->on_path = TRUE;
       else if (parent->kind == E_MEMBER && parent->on_path)
@@ -407,7 +417,7 @@ on_start (void        *data,
     case E_ARRAY:
       if (self->split && parent->on_path && parent->path_depth == self->n_path)
         f->splitting = TRUE;
-      f->start = self->out->len;
+      f->start = self->out.len;
       f->offsets_base = self->offsets->len;
       break;
 
@@ -419,7 +429,7 @@ on_start (void        *data,
       if (!parent->splitting)
         {
           out_align8 (self);
-          f->start = self->out->len;
+          f->start = self->out.len;
         }
       break;
 
@@ -580,7 +590,7 @@ deliver (LagoonXmlrpcStreamParser *self,
   GError *error = NULL;
   GVariant *value = g_variant_ref_sink (take_value (self, type, start));
 
-  g_byte_array_set_size (self->out, (guint) start);
+  self->out.len = start;
   self->n_items++;
   if (self->func != NULL && !self->func (key, value, self->user_data, &error))
     {
@@ -596,8 +606,17 @@ static void
 variant_trailer (LagoonXmlrpcStreamParser *self,
                  const char               *type)
 {
-  out_append (self, "", 1);
-  out_append (self, type, strlen (type));
+  /* The type strings are literals; copying the NUL in front of them in one go. */
+  gsize len = strlen (type);
+
+  if (G_UNLIKELY (self->out.len + 1 + len > self->out.cap))
+    {
+      self->out.cap = MAX (self->out.cap * 2, self->out.len + 1 + len);
+      self->out.data = g_realloc (self->out.data, self->out.cap);
+    }
+  self->out.data[self->out.len] = '\0';
+  memcpy (self->out.data + self->out.len + 1, type, len);
+  self->out.len += 1 + len;
 }
 
 /* A <value> is complete: frames[depth] is the value, already popped from collection. */
@@ -617,13 +636,13 @@ value_done (LagoonXmlrpcStreamParser *self,
           return;
         }
       self->top = g_variant_ref_sink (take_value (self, f->type, f->start));
-      g_byte_array_set_size (self->out, (guint) f->start);
+      self->out.len = f->start;
       break;
 
     case E_FAULT:
       g_clear_pointer (&self->fault, g_variant_unref);
       self->fault = g_variant_ref_sink (take_value (self, f->type, f->start));
-      g_byte_array_set_size (self->out, (guint) f->start);
+      self->out.len = f->start;
       break;
 
     case E_MEMBER:
@@ -649,7 +668,7 @@ value_done (LagoonXmlrpcStreamParser *self,
             gsize end;
 
             variant_trailer (self, f->type);
-            end = self->out->len - array->start;
+            end = self->out.len - array->start;
             g_array_append_val (self->offsets, end);
           }
       }
@@ -692,7 +711,7 @@ on_end (void       *data,
         else
           {
             out_append (self, self->text->str, self->text->len + 1);
-            parent->key_end = self->out->len - parent->start;
+            parent->key_end = self->out.len - parent->start;
             out_align8 (self);
           }
         parent->have_name = TRUE;
@@ -729,7 +748,7 @@ on_end (void       *data,
     case E_ARRAY:
       if (f->splitting)
         {
-          g_byte_array_set_size (self->out, (guint) f->start);
+          self->out.len = f->start;
           g_array_set_size (self->offsets, f->offsets_base);
         }
       else
@@ -745,11 +764,11 @@ on_end (void       *data,
         }
       if (!parent->splitting)
         {
-          gsize body = self->out->len - f->start;
+          gsize body = self->out.len - f->start;
           gsize end;
 
           out_offset (self, f->key_end, offset_width (body, 1));
-          end = self->out->len - parent->start;
+          end = self->out.len - parent->start;
           g_array_append_val (self->offsets, end);
         }
       break;
@@ -813,7 +832,8 @@ lagoon_xmlrpc_stream_parser_new (const char              *split_path,
   self->func = func;
   self->user_data = user_data;
   self->text = g_string_sized_new (256);
-  self->out = g_byte_array_sized_new (64 * 1024);
+  self->out.cap = 64 * 1024;
+  self->out.data = g_malloc (self->out.cap);
   self->offsets = g_array_sized_new (FALSE, FALSE, sizeof (gsize), 1024);
 
   if (!(flags & LAGOON_XMLRPC_STREAM_NO_ENVELOPE) && !(flags & LAGOON_XMLRPC_STREAM_FRAGMENT))
@@ -851,7 +871,7 @@ lagoon_xmlrpc_stream_parser_free (LagoonXmlrpcStreamParser *self)
     frame_reset (&self->frames[i]);
   g_strfreev (self->path);
   g_string_free (self->text, TRUE);
-  g_byte_array_unref (self->out);
+  g_free (self->out.data);
   g_array_unref (self->offsets);
   g_clear_pointer (&self->top, g_variant_unref);
   g_clear_pointer (&self->fault, g_variant_unref);
