@@ -500,8 +500,9 @@ send_locked (LagoonHttpClient    *self,
               goto out;
             }
 
-          g_debug ("Redirect %u from %s:%u%s to %s:%u%s", lagoon_http_response_get_status (response),
-                   target.host, target.port, target.path, next.host, next.port, next.path);
+          g_debug ("Redirect %u from %s:%u%s to %s:%u%s",
+                   lagoon_http_response_get_status (response), target.host, target.port,
+                   target.path, next.host, next.port, next.path);
           if (lagoon_http_response_get_status (response) == 303)
             {
               next.method = g_strdup (g_ascii_strcasecmp (target.method, "HEAD") == 0 ?

@@ -155,7 +155,8 @@ static const ErrorInfo error_infos[] = {
   { LAGOON_XENAPI_ERROR_HA_IS_ENABLED, "HA_IS_ENABLED",
     N_("This operation cannot be performed while high availability is enabled.") },
   { LAGOON_XENAPI_ERROR_SR_FULL, "SR_FULL",
-    N_("The storage repository is full: {1} bytes were requested, at most {2} bytes are available.") },
+    N_("The storage repository is full: {1} bytes were requested, "
+       "at most {2} bytes are available.") },
   { LAGOON_XENAPI_ERROR_SR_HAS_PBD, "SR_HAS_PBD",
     N_("The storage repository is still attached to a host.") },
   { LAGOON_XENAPI_ERROR_SR_NOT_EMPTY, "SR_NOT_EMPTY",

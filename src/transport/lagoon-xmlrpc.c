@@ -358,7 +358,8 @@ xmlrpc_to_variant (xmlrpc_env    *env,
     case XMLRPC_TYPE_ARRAY:
       {
         int n = xmlrpc_array_size (env, xv);
-        g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+        g_autoptr(GPtrArray) items =
+          g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
 
         for (int i = 0; i < n && !env->fault_occurred; i++)
           {
@@ -382,7 +383,8 @@ xmlrpc_to_variant (xmlrpc_env    *env,
     case XMLRPC_TYPE_STRUCT:
       {
         int n = xmlrpc_struct_size (env, xv);
-        g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+        g_autoptr(GPtrArray) items =
+          g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
 
         for (int i = 0; i < n && !env->fault_occurred; i++)
           {
@@ -409,9 +411,10 @@ xmlrpc_to_variant (xmlrpc_env    *env,
               }
             {
               g_autofree char *valid_key = g_utf8_make_valid (key_str, -1);
-              g_ptr_array_add (items,
-                               g_variant_ref_sink (g_variant_new_dict_entry (g_variant_new_string (valid_key),
-                                                                             g_variant_new_variant (v))));
+              GVariant *entry = g_variant_new_dict_entry (g_variant_new_string (valid_key),
+                                                          g_variant_new_variant (v));
+
+              g_ptr_array_add (items, g_variant_ref_sink (entry));
             }
             free ((void *) key_str);
           }

@@ -37,7 +37,8 @@ conn_thread (gpointer data)
 
   if (server->certificate != NULL)
     {
-      g_autoptr(GSocketConnection) base = g_socket_connection_factory_create_connection (info->socket);
+      g_autoptr(GSocketConnection) base =
+        g_socket_connection_factory_create_connection (info->socket);
       g_autoptr(GError) error = NULL;
       GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (base), server->certificate,
                                                     &error);
