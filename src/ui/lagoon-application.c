@@ -610,7 +610,8 @@ handle_failure_idle (gpointer user_data)
                                    "it is added to ~/.ssh/known_hosts."),
                                  lagoon_ssh_session_get_host_key_type (session),
                                  lagoon_ssh_session_get_host_key_fingerprint (session));
-      if (ask_yes_no (self, title, message, _("_Accept and Connect")))
+      if (ask_yes_no (self, title, message, _("_Accept and Connect")) &&
+          g_list_store_find (self->servers, server, NULL))
         {
           g_autoptr(GError) trust_error = NULL;
 
@@ -640,7 +641,8 @@ handle_failure_idle (gpointer user_data)
                          : g_strdup_printf (_("SSH password for %s"), address);
       secret = ask_secret (self, title, error->message,
                            passphrase ? _("SSH key passphrase") : _("SSH password"));
-      if (secret != NULL)
+      /* The server may have been removed while the question was asked. */
+      if (secret != NULL && g_list_store_find (self->servers, server, NULL))
         {
           if (passphrase)
             lagoon_server_set_ssh_passphrase (server, secret);
@@ -666,7 +668,8 @@ handle_failure_idle (gpointer user_data)
                                        "fingerprint\n\n%s\n\nIf it is the one your pool "
                                        "shows (xe host-list params=…), accept it: Lagoon will "
                                        "then refuse any other."), fingerprint);
-          if (ask_yes_no (self, title, message, _("_Accept and Connect")))
+          if (ask_yes_no (self, title, message, _("_Accept and Connect")) &&
+              g_list_store_find (self->servers, server, NULL))
             {
               lagoon_server_set_fingerprint (server, fingerprint);
               lagoon_application_save_servers (self);
