@@ -317,11 +317,41 @@ on_connection_notify (LagoonConnection *connection,
   emit_server_row_changed (self, entry);
 }
 
+/* A host's row shows whether its metrics say it is live: a metrics change is a row change. */
+static void
+host_metrics_changed (LagoonClassId     class_id,
+                      const char       *ref,
+                      LagoonChangeKind  kind,
+                      gpointer          user_data)
+{
+  Entry *entry = user_data;
+  LagoonCache *cache = lagoon_view_get_cache (entry->view);
+  const LagoonRecord *const *hosts;
+  guint n_hosts = 0;
+
+  if (!lagoon_cache_has_index (cache, LAGOON_CLASS_HOST, LAGOON_HOST_METRICS))
+    lagoon_cache_add_index (cache, LAGOON_CLASS_HOST, LAGOON_HOST_METRICS);
+  hosts = lagoon_cache_get_referrers (cache, LAGOON_CLASS_HOST, LAGOON_HOST_METRICS, ref,
+                                      &n_hosts);
+  for (guint i = 0; i < n_hosts; i++)
+    {
+      g_autofree LagoonViewNode **nodes =
+        lagoon_view_find_nodes (entry->view, lagoon_record_get_opaque_ref (hosts[i]));
+
+      for (guint j = 0; nodes != NULL && nodes[j] != NULL; j++)
+        on_node_changed (entry->view, nodes[j], entry);
+    }
+}
+
 static void
 on_batch_applied (LagoonCache      *cache,
                   LagoonCacheBatch *batch,
                   Entry            *entry)
 {
+  if (!entry->hidden && !lagoon_cache_batch_is_resync (batch) &&
+      lagoon_cache_batch_has_class (batch, LAGOON_CLASS_HOST_METRICS))
+    lagoon_cache_batch_foreach (batch, LAGOON_CLASS_HOST_METRICS, host_metrics_changed, entry);
+
   /* The server row shows the pool's name. */
   if (lagoon_cache_batch_has_class (batch, LAGOON_CLASS_POOL) ||
       lagoon_cache_batch_has_class (batch, LAGOON_CLASS_HOST))
@@ -490,6 +520,35 @@ vm_state (const LagoonRecord *rec,
     {
       *icon_name = "media-playback-pause-symbolic";
       *text = _("Paused");
+    }
+}
+
+static void
+host_state (LagoonCache         *cache,
+            const LagoonRecord  *rec,
+            const char         **icon_name,
+            const char         **text)
+{
+  const char *metrics_ref = lagoon_record_get_ref (rec, LAGOON_HOST_METRICS);
+  const LagoonRecord *metrics = metrics_ref != NULL
+                                  ? lagoon_cache_lookup (cache, LAGOON_CLASS_HOST_METRICS,
+                                                         metrics_ref)
+                                  : NULL;
+
+  if (metrics != NULL && !lagoon_record_get_bool (metrics, LAGOON_HOST_METRICS_LIVE))
+    {
+      *icon_name = "network-error-symbolic";
+      *text = _("Not responding");
+    }
+  else if (!lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
+    {
+      *icon_name = "emblem-important-symbolic";
+      *text = _("In maintenance mode (disabled)");
+    }
+  else
+    {
+      *icon_name = NULL;
+      *text = NULL;
     }
 }
 
@@ -676,9 +735,13 @@ lagoon_view_model_get_value (GtkTreeModel *model,
           vm_state (rec, &icon_name, &text);
           g_value_set_string (value, icon_name);
         }
-      else if (class_id == LAGOON_CLASS_HOST && rec != NULL &&
-               !lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
-        g_value_set_string (value, "emblem-important-symbolic");
+      else if (class_id == LAGOON_CLASS_HOST && rec != NULL)
+        {
+          const char *icon_name, *text;
+
+          host_state (lagoon_view_get_cache (entry->view), rec, &icon_name, &text);
+          g_value_set_string (value, icon_name);
+        }
       break;
 
     case LAGOON_VIEW_MODEL_COLUMN_NAME:
@@ -711,9 +774,13 @@ lagoon_view_model_get_value (GtkTreeModel *model,
           vm_state (rec, &icon_name, &text);
           g_value_set_string (value, text);
         }
-      else if (class_id == LAGOON_CLASS_HOST && rec != NULL &&
-               !lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
-        g_value_set_string (value, _("In maintenance mode (disabled)"));
+      else if (class_id == LAGOON_CLASS_HOST && rec != NULL)
+        {
+          const char *icon_name, *text;
+
+          host_state (lagoon_view_get_cache (entry->view), rec, &icon_name, &text);
+          g_value_set_string (value, text);
+        }
       break;
 
     case LAGOON_VIEW_MODEL_COLUMN_BUSY:

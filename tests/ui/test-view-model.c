@@ -445,6 +445,12 @@ test_view_model_updates (void)
 }
 
 static void
+count_change (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_view_model_columns (void)
 {
   g_autoptr(GListStore) servers = g_list_store_new (LAGOON_TYPE_SERVER);
@@ -477,6 +483,38 @@ test_view_model_columns (void)
   g_assert_cmpstr (ref, ==, "OpaqueRef:vm1");
   g_assert_cmpint (class_id, ==, LAGOON_CLASS_VM);
   g_assert_true (row_server == a);
+
+  /* A host whose metrics say it is not live: its row changes and says so. */
+  {
+    LagoonCache *cache = server_cache (a);
+    g_autofree char *host_icon = NULL;
+    g_autofree char *host_tip = NULL;
+    guint changed = 0;
+    gulong id;
+
+    lagoon_cache_begin_batch (cache);
+    put (cache, "host_metrics", "OpaqueRef:m0", snap ("live", B (TRUE), NULL));
+    put (cache, "host", "OpaqueRef:h0", snap ("name_label", S ("host0"), "enabled", B (TRUE),
+                                              "metrics", S ("OpaqueRef:m0"), NULL));
+    lagoon_cache_end_batch (cache);
+    g_assert_true (lagoon_view_model_find_ref (model, a, "OpaqueRef:h0", &iter));
+    gtk_tree_model_get (GTK_TREE_MODEL (model), &iter,
+                        LAGOON_VIEW_MODEL_COLUMN_STATE_ICON_NAME, &host_icon, -1);
+    g_assert_null (host_icon);
+
+    id = g_signal_connect_swapped (model, "row-changed", G_CALLBACK (count_change), &changed);
+    lagoon_cache_begin_batch (cache);
+    put (cache, "host_metrics", "OpaqueRef:m0", snap ("live", B (FALSE), NULL));
+    lagoon_cache_end_batch (cache);
+    g_signal_handler_disconnect (model, id);
+    g_assert_cmpuint (changed, >=, 1);
+    g_assert_true (lagoon_view_model_find_ref (model, a, "OpaqueRef:h0", &iter));
+    gtk_tree_model_get (GTK_TREE_MODEL (model), &iter,
+                        LAGOON_VIEW_MODEL_COLUMN_STATE_ICON_NAME, &host_icon,
+                        LAGOON_VIEW_MODEL_COLUMN_TOOLTIP, &host_tip, -1);
+    g_assert_cmpstr (host_icon, ==, "network-error-symbolic");
+    g_assert_cmpstr (host_tip, ==, "Not responding");
+  }
 
   /* The server row: its address and state, markup-escaped. */
   g_assert_true (lagoon_view_model_find_server (model, a, &iter));
