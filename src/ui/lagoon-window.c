@@ -480,9 +480,16 @@ lagoon_window_update_commands (LagoonWindow *self)
     {
       GtkWidget *button = G_STRUCT_MEMBER (GtkWidget *, self, buttons[i].offset);
       const char *reason = lagoon_commands_get_reason (G_ACTION_MAP (self), buttons[i].action);
+      const char *text = reason != NULL ? reason : _(buttons[i].tooltip);
 
-      if (button != NULL)
-        gtk_widget_set_tooltip_text (button, reason != NULL ? reason : _(buttons[i].tooltip));
+      if (button == NULL)
+        continue;
+      gtk_widget_set_tooltip_text (button, text);
+      /* Screen readers get the same sentence: the tool button's inner button is what they
+       * focus and name. */
+      if (GTK_IS_BIN (button) && gtk_bin_get_child (GTK_BIN (button)) != NULL)
+        atk_object_set_description (
+          gtk_widget_get_accessible (gtk_bin_get_child (GTK_BIN (button))), text);
     }
 }
 

@@ -286,6 +286,14 @@ def main():
         events = window.child(name="Event list", roleName="list box")
         wait_for("the Events pane to show", lambda: events.showing)
 
+        # A disabled command says why (its tooltip, which is also its accessible description).
+        start = window.child(name="Start", roleName="push button")
+        assert not start.sensitive, "Start is enabled on a running VM"
+        assert start.description == "Not possible while the VM is Running.", start.description
+        shut_down = window.child(name="Shut Down", roleName="push button")
+        assert shut_down.sensitive, "Shut Down is disabled on a running VM"
+        log(f"Start is disabled: {start.description!r}")
+
         # What the simulator does with a clean shutdown decides what the pane must show: a
         # halted VM answers VM_BAD_POWER_STATE when the call exists.
         halted = next(r for r, v in vms.items() if v["power_state"] == "Halted"
