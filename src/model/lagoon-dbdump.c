@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -263,7 +265,7 @@ reader_fail_at (Reader     *reader,
   va_end (args);
 
   reader_fail (reader, g_error_new (LAGOON_DBDUMP_ERROR, code,
-                                    "Line %lu, column %lu: %s",
+                                    _("Line %lu, column %lu: %s"),
                                     (gulong) XML_GetCurrentLineNumber (reader->parser),
                                     (gulong) XML_GetCurrentColumnNumber (reader->parser) + 1,
                                     message));
@@ -407,7 +409,7 @@ reader_row (Reader          *reader,
     {
       if (reader->error == NULL)
         g_set_error_literal (&reader->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "Reading was stopped by the row handler");
+                             _("Reading was stopped by the row handler"));
       XML_StopParser (reader->parser, XML_FALSE);
     }
 
@@ -643,7 +645,7 @@ reader_status (Reader          *reader,
     {
       enum XML_Error code = XML_GetErrorCode (reader->parser);
       reader->error = g_error_new (LAGOON_DBDUMP_ERROR, LAGOON_DBDUMP_ERROR_PARSE,
-                                   "Malformed XML at line %lu, column %lu: %s",
+                                   _("Malformed XML at line %lu, column %lu: %s"),
                                    (gulong) XML_GetCurrentLineNumber (reader->parser),
                                    (gulong) XML_GetCurrentColumnNumber (reader->parser) + 1,
                                    XML_ErrorString (code));
@@ -657,7 +659,7 @@ reader_finish (Reader  *reader,
 {
   if (reader->error == NULL && reader->state != STATE_DONE)
     reader->error = g_error_new_literal (LAGOON_DBDUMP_ERROR, LAGOON_DBDUMP_ERROR_PARSE,
-                                         "Not a xapi database dump: no <database> element");
+                                         _("Not a xapi database dump: no <database> element"));
   if (reader->error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&reader->error));
@@ -723,7 +725,7 @@ lagoon_dbdump_read_file (const char          *path,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Could not open database dump “%s”: %s", path, g_strerror (saved));
+                   _("Could not open database dump “%s”: %s"), path, g_strerror (saved));
       return FALSE;
     }
 
@@ -736,7 +738,7 @@ lagoon_dbdump_read_file (const char          *path,
       if (buf == NULL)
         {
           reader.error = g_error_new_literal (LAGOON_DBDUMP_ERROR, LAGOON_DBDUMP_ERROR_PARSE,
-                                              "Out of memory while parsing the database dump");
+                                              _("Out of memory while parsing the database dump"));
           break;
         }
       do
@@ -746,7 +748,7 @@ lagoon_dbdump_read_file (const char          *path,
         {
           int saved = errno;
           reader.error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                      "Could not read database dump: %s", g_strerror (saved));
+                                      _("Could not read database dump: %s"), g_strerror (saved));
           break;
         }
       ok = reader_status (&reader, XML_ParseBuffer (reader.parser, (int) n, n == 0));
@@ -758,7 +760,7 @@ lagoon_dbdump_read_file (const char          *path,
   ok = reader_finish (&reader, error);
   reader_clear (&reader);
   if (!ok)
-    g_prefix_error (error, "%s: ", path);
+    g_prefix_error (error, _("%s: "), path);
   return ok;
 }
 
@@ -896,7 +898,7 @@ lagoon_dbdump_writer_save (LagoonDbdumpWriter  *writer,
   if (!ok)
     {
       g_set_error (error, local_error->domain, local_error->code,
-                   "Could not save the database dump: %s", local_error->message);
+                   _("Could not save the database dump: %s"), local_error->message);
       return FALSE;
     }
   return TRUE;

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "lagoon-deadline-private.h"
 #include "lagoon-transport-error.h"
 
@@ -138,7 +140,7 @@ lagoon_deadline_fix_error (LagoonDeadline  *self,
 
   g_clear_error (error);
   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TIMED_OUT,
-               "%s: no answer within %u.%03u s", what,
+               _("%s: no answer within %u.%03u s"), what,
                self->timeout_ms / 1000, self->timeout_ms % 1000);
 }
 

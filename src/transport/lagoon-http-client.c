@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "lagoon-deadline-private.h"
@@ -463,7 +465,7 @@ send_locked (LagoonHttpClient    *self,
           if (redirects + 1 > self->max_redirects)
             {
               g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_REDIRECT,
-                           "Too many redirects (more than %u); the last pointed to %s",
+                           _("Too many redirects (more than %u); the last pointed to %s"),
                            self->max_redirects, location);
               goto out;
             }
@@ -487,7 +489,7 @@ send_locked (LagoonHttpClient    *self,
                                           &next.path))
                 {
                   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                               "The server redirected to an invalid location “%s”", location);
+                               _("The server redirected to an invalid location “%s”"), location);
                   goto out;
                 }
             }
@@ -496,7 +498,7 @@ send_locked (LagoonHttpClient    *self,
               target_clear (&next);
               g_set_error_literal (error, LAGOON_TRANSPORT_ERROR,
                                    LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                                   "The server redirected to an invalid location");
+                                   _("The server redirected to an invalid location"));
               goto out;
             }
 
@@ -539,7 +541,7 @@ out:
   if (result == NULL && error != NULL && *error != NULL)
     {
       lagoon_deadline_fix_error (deadline, error, "HTTP request");
-      g_prefix_error (error, "%s %s on %s:%u: ", target.method, target.path, target.host,
+      g_prefix_error (error, _("%s %s on %s:%u: "), target.method, target.path, target.host,
                       target.port);
     }
   target_clear (&target);
@@ -569,14 +571,14 @@ lagoon_http_client_send (LagoonHttpClient    *self,
       strchr (method, ' ') != NULL || strchr (path, ' ') != NULL)
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                           "Invalid HTTP method or path");
+                           _("Invalid HTTP method or path"));
       return NULL;
     }
   for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
     if (has_line_break (headers[i]) || strchr (headers[i], ':') == NULL)
       {
         g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                     "Invalid HTTP header line “%s”", headers[i]);
+                     _("Invalid HTTP header line “%s”"), headers[i]);
         return NULL;
       }
 
@@ -694,7 +696,7 @@ connect_exchange (GIOStream     *stream,
       strchr (path, ' ') != NULL)
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                           "Invalid CONNECT path, host or session");
+                           _("Invalid CONNECT path, host or session"));
       return FALSE;
     }
 
@@ -733,7 +735,7 @@ connect_exchange (GIOStream     *stream,
       if (len > LAGOON_HTTP_DEFAULT_MAX_HEAD)
         {
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                       "The CONNECT reply header block is larger than %d bytes",
+                       _("The CONNECT reply header block is larger than %d bytes"),
                        LAGOON_HTTP_DEFAULT_MAX_HEAD);
           return FALSE;
         }
@@ -746,7 +748,7 @@ connect_exchange (GIOStream     *stream,
   if (status < 200 || status >= 300)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_HTTP_STATUS,
-                   "CONNECT %s was refused: %u %s", path, status,
+                   _("CONNECT %s was refused: %u %s"), path, status,
                    lagoon_http_response_get_reason (response));
       return FALSE;
     }
@@ -809,7 +811,7 @@ lagoon_http_client_open_tunnel (LagoonHttpClient  *self,
   if (!connect_exchange (stream, host_header->str, path, session_id, c, error))
     {
       lagoon_deadline_fix_error (deadline, error, "CONNECT");
-      g_prefix_error (error, "%s:%u: ", self->host, self->port);
+      g_prefix_error (error, _("%s:%u: "), self->host, self->port);
       g_io_stream_close (stream, NULL, NULL);
       return NULL;
     }

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "lagoon-http-message.h"
@@ -180,7 +182,7 @@ parse_status_line (LagoonHttpResponse  *self,
       g_autofree char *excerpt = printable_excerpt (line, length);
 
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                   "The server did not send an HTTP/1.x status line (got “%s”)", excerpt);
+                   _("The server did not send an HTTP/1.x status line (got “%s”)"), excerpt);
       return FALSE;
     }
 
@@ -189,7 +191,7 @@ parse_status_line (LagoonHttpResponse  *self,
   if (self->status < 100)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                   "The server sent an invalid HTTP status %03u", self->status);
+                   _("The server sent an invalid HTTP status %03u"), self->status);
       return FALSE;
     }
   if (length > 13)
@@ -212,7 +214,7 @@ parse_header_line (LagoonHttpResponse  *self,
   if (line[0] == ' ' || line[0] == '\t')
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "The server sent a folded HTTP header line");
+                           _("The server sent a folded HTTP header line"));
       return FALSE;
     }
   if (colon == NULL || colon == line)
@@ -220,7 +222,7 @@ parse_header_line (LagoonHttpResponse  *self,
       g_autofree char *excerpt = printable_excerpt (line, length);
 
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                   "The server sent a malformed HTTP header line “%s”", excerpt);
+                   _("The server sent a malformed HTTP header line “%s”"), excerpt);
       return FALSE;
     }
   for (const char *p = line; p < colon; p++)
@@ -229,14 +231,14 @@ parse_header_line (LagoonHttpResponse  *self,
         g_autofree char *excerpt = printable_excerpt (line, length);
 
         g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                     "The server sent an invalid HTTP header name in “%s”", excerpt);
+                     _("The server sent an invalid HTTP header name in “%s”"), excerpt);
         return FALSE;
       }
   for (const char *p = colon + 1; p < line + length; p++)
     if (*p == '\0')
       {
         g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                             "The server sent a NUL byte in an HTTP header");
+                             _("The server sent a NUL byte in an HTTP header"));
         return FALSE;
       }
 
@@ -298,7 +300,7 @@ decide_framing (LagoonHttpResponse  *self,
             {
               g_set_error_literal (error, LAGOON_TRANSPORT_ERROR,
                                    LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                                   "The server sent conflicting Content-Length headers");
+                                   _("The server sent conflicting Content-Length headers"));
               return FALSE;
             }
           have_cl = TRUE;
@@ -338,7 +340,7 @@ decide_framing (LagoonHttpResponse  *self,
 
 bad_length:
   g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                       "The server sent an invalid Content-Length header");
+                       _("The server sent an invalid Content-Length header"));
   return FALSE;
 }
 
@@ -360,7 +362,7 @@ lagoon_http_response_parse_head (const char  *data,
       if (nl == NULL)
         {
           g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                               "The HTTP header block ended without a blank line");
+                               _("The HTTP header block ended without a blank line"));
           return NULL;
         }
       line_len = (gsize) (nl - p);
@@ -516,8 +518,8 @@ reader_read_line (LagoonHttpReader  *self,
       if (scanned > max_len)
         {
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                       "The server sent a %s line longer than %" G_GSIZE_FORMAT " bytes",
-                       what, max_len);
+                       _("The server sent a %s line longer than %llu bytes"),
+                       what, (unsigned long long) max_len);
           return FALSE;
         }
       n = reader_fill (self, max_len, cancellable, error);
@@ -525,14 +527,14 @@ reader_read_line (LagoonHttpReader  *self,
         {
           if (n == -2)
             g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                         "The server sent a %s line longer than %" G_GSIZE_FORMAT " bytes",
-                         what, max_len);
+                         _("The server sent a %s line longer than %llu bytes"),
+                         what, (unsigned long long) max_len);
           return FALSE;
         }
       if (n == 0)
         {
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CLOSED,
-                       "The server closed the connection in the middle of a %s line", what);
+                       _("The server closed the connection in the middle of a %s line"), what);
           return FALSE;
         }
     }
@@ -596,19 +598,19 @@ read_one_head (LagoonHttpReader  *self,
         {
           if (self->end == self->start)
             g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CLOSED,
-                                 "The server closed the connection without replying");
+                                 _("The server closed the connection without replying"));
           else
             g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CLOSED,
-                                 "The server closed the connection in the middle of the "
-                                 "HTTP headers");
+                                 _("The server closed the connection in the middle of the "
+                                 "HTTP headers"));
           return NULL;
         }
     }
 
 too_large:
   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-               "The server's HTTP header block is larger than %" G_GSIZE_FORMAT " bytes",
-               self->max_head);
+               _("The server's HTTP header block is larger than %llu bytes"),
+               (unsigned long long) self->max_head);
   return NULL;
 }
 
@@ -673,8 +675,8 @@ body_out_push (BodyOut       *out,
   if (out->total + length > out->max)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                   "The server's reply body is larger than the limit of %" G_GUINT64_FORMAT
-                   " bytes", out->max);
+                   _("The server's reply body is larger than the limit of %llu bytes"),
+                   (unsigned long long) out->max);
       return FALSE;
     }
   out->total += length;
@@ -715,8 +717,8 @@ copy_body_bytes (LagoonHttpReader  *self,
               if (to_eof)
                 return TRUE;
               g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CLOSED,
-                           "The server closed the connection after %" G_GUINT64_FORMAT
-                           " of %" G_GUINT64_FORMAT " body bytes", done, count);
+                           _("The server closed the connection after %llu of %llu body bytes"),
+                           (unsigned long long) done, (unsigned long long) count);
               return FALSE;
             }
           avail = self->end - self->start;
@@ -753,7 +755,7 @@ read_chunked (LagoonHttpReader  *self,
           if (size > (G_MAXUINT64 >> 4))
             {
               g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                                   "The server sent an impossibly large chunk");
+                                   _("The server sent an impossibly large chunk"));
               return FALSE;
             }
           size = (size << 4) | (guint64) g_ascii_xdigit_value (line[i]);
@@ -766,14 +768,14 @@ read_chunked (LagoonHttpReader  *self,
           g_autofree char *excerpt = printable_excerpt (line, len);
 
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                       "The server sent an invalid chunk size line “%s”", excerpt);
+                       _("The server sent an invalid chunk size line “%s”"), excerpt);
           return FALSE;
         }
       if (size > out->max - out->total)
         {
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                       "The server's reply body is larger than the limit of %"
-                       G_GUINT64_FORMAT " bytes", out->max);
+                       _("The server's reply body is larger than the limit of %llu bytes"),
+                       (unsigned long long) out->max);
           return FALSE;
         }
       if (size == 0)
@@ -785,7 +787,7 @@ read_chunked (LagoonHttpReader  *self,
       if (len != 0)
         {
           g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                               "The server sent more chunk data than the chunk size said");
+                               _("The server sent more chunk data than the chunk size said"));
           return FALSE;
         }
     }
@@ -804,7 +806,7 @@ read_chunked (LagoonHttpReader  *self,
       if (trailer_bytes > self->max_head)
         {
           g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                               "The server sent too many trailer lines");
+                               _("The server sent too many trailer lines"));
           return FALSE;
         }
     }
@@ -833,9 +835,10 @@ lagoon_http_reader_read_body (LagoonHttpReader    *self,
       if (response->content_length > self->max_body)
         {
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                       "The server announced a reply body of %" G_GUINT64_FORMAT
-                       " bytes, over the limit of %" G_GUINT64_FORMAT " bytes",
-                       response->content_length, self->max_body);
+                       _("The server announced a reply body of %llu bytes, over the limit of "
+                         "%llu bytes"),
+                       (unsigned long long) response->content_length,
+                       (unsigned long long) self->max_body);
           return FALSE;
         }
       ok = copy_body_bytes (self, &out, response->content_length, cancellable, error);

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -91,7 +93,7 @@ lagoon_io_stream_steal_fd (GIOStream  *stream,
         {
           int saved = errno;
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                       "Could not duplicate the socket: %s", g_strerror (saved));
+                       _("Could not duplicate the socket: %s"), g_strerror (saved));
           return -1;
         }
       /* GSocket made it non-blocking; hand it over in the usual blocking mode. */
@@ -103,7 +105,7 @@ lagoon_io_stream_steal_fd (GIOStream  *stream,
     {
       int saved = errno;
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                   "Could not create a socket pair: %s", g_strerror (saved));
+                   _("Could not create a socket pair: %s"), g_strerror (saved));
       return -1;
     }
   ours = g_socket_new_from_fd (fds[0], error);

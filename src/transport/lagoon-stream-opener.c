@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "lagoon-stream-opener.h"
 #include "lagoon-transport-error.h"
 
@@ -31,7 +33,7 @@ lagoon_stream_opener_open (LagoonStreamOpener  *self,
   if (iface->open == NULL)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CONNECT,
-                   "This stream opener cannot open connections to %s:%u", host, port);
+                   _("This stream opener cannot open connections to %s:%u"), host, port);
       return NULL;
     }
   return iface->open (self, host, port, tls, cancellable, error);

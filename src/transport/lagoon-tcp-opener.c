@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -95,7 +97,7 @@ lagoon_tcp_opener_open (LagoonStreamOpener  *opener,
         g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "%s:%u: ", host, port);
       else
         g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CONNECT,
-                     "Could not connect to %s:%u: %s", host, port, local_error->message);
+                     _("Could not connect to %s:%u: %s"), host, port, local_error->message);
       return NULL;
     }
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY,

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "lagoon-tls.h"
 #include "lagoon-transport-error.h"
 
@@ -89,7 +91,7 @@ lagoon_tls_client_handshake (GIOStream           *base,
   if (tls == NULL)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CERTIFICATE,
-                   "TLS is not available for %s:%u: %s", host, port, local_error->message);
+                   _("TLS is not available for %s:%u: %s"), host, port, local_error->message);
       return NULL;
     }
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
@@ -100,7 +102,7 @@ lagoon_tls_client_handshake (GIOStream           *base,
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
         g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CONNECT,
-                     "TLS handshake with %s:%u failed: %s", host, port, local_error->message);
+                     _("TLS handshake with %s:%u failed: %s"), host, port, local_error->message);
       return NULL;
     }
 
@@ -108,7 +110,7 @@ lagoon_tls_client_handshake (GIOStream           *base,
   if (peer == NULL || (fp = lagoon_tls_certificate_fingerprint (peer)) == NULL)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CERTIFICATE,
-                   "%s:%u presented no TLS certificate", host, port);
+                   _("%s:%u presented no TLS certificate"), host, port);
       return NULL;
     }
 
@@ -117,9 +119,9 @@ lagoon_tls_client_handshake (GIOStream           *base,
       if (!lagoon_tls_fingerprint_equal (pinned, fp))
         {
           g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CERTIFICATE,
-                       "The TLS certificate of %s:%u has changed. The pinned certificate has "
+                       _("The TLS certificate of %s:%u has changed. The pinned certificate has "
                        "the SHA-256 fingerprint %s, but the server now presents %s. This can "
-                       "mean that someone is intercepting the connection; refusing to connect.",
+                       "mean that someone is intercepting the connection; refusing to connect."),
                        host, port, pinned, fp);
           return NULL;
         }
@@ -127,7 +129,7 @@ lagoon_tls_client_handshake (GIOStream           *base,
   else if (trust == NULL || !trust (host, port, fp, user_data))
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_CERTIFICATE,
-                   "The TLS certificate of %s:%u (SHA-256 fingerprint %s) is not trusted",
+                   _("The TLS certificate of %s:%u (SHA-256 fingerprint %s) is not trusted"),
                    host, port, fp);
       return NULL;
     }

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <expat.h>
 
@@ -108,7 +110,7 @@ fail (LagoonXmlrpcStreamParser *self,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   set_error (self, g_error_new (LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                                "Malformed XML-RPC reply (line %lu): %s",
+                                _("Malformed XML-RPC reply (line %lu): %s"),
                                 (unsigned long) XML_GetCurrentLineNumber (self->parser),
                                 message));
 }
@@ -596,7 +598,7 @@ deliver (LagoonXmlrpcStreamParser *self,
     {
       if (error == NULL)
         error = g_error_new_literal (LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                                     "Parsing was stopped");
+                                     _("Parsing was stopped"));
       set_error (self, error);
     }
   g_variant_unref (value);
@@ -905,7 +907,7 @@ parse_chunk (LagoonXmlrpcStreamParser  *self,
 
               self->error = g_error_new (LAGOON_TRANSPORT_ERROR,
                                          LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                                         "Malformed XML-RPC reply (line %lu, column %lu): %s",
+                                         _("Malformed XML-RPC reply (line %lu, column %lu): %s"),
                                          (unsigned long) XML_GetCurrentLineNumber (self->parser),
                                          (unsigned long) XML_GetCurrentColumnNumber (self->parser),
                                          XML_ErrorString (code));
@@ -947,7 +949,7 @@ lagoon_xmlrpc_stream_parser_finish (LagoonXmlrpcStreamParser  *self,
   if (!self->done)
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "The XML-RPC reply is incomplete");
+                           _("The XML-RPC reply is incomplete"));
       return NULL;
     }
   if (self->fault != NULL)
@@ -955,7 +957,7 @@ lagoon_xmlrpc_stream_parser_finish (LagoonXmlrpcStreamParser  *self,
   if (self->top == NULL)
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "The XML-RPC reply holds no value");
+                           _("The XML-RPC reply holds no value"));
       return NULL;
     }
   if (self->flags & (LAGOON_XMLRPC_STREAM_NO_ENVELOPE | LAGOON_XMLRPC_STREAM_FRAGMENT))

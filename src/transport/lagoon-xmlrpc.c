@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <xmlrpc-c/base.h>
 
@@ -30,7 +32,7 @@ set_xmlrpc_error (GError     **error,
                   const char  *what)
 {
   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-               "%s: %s", what, env->fault_string != NULL ? env->fault_string : "failed");
+               _("%s: %s"), what, env->fault_string != NULL ? env->fault_string : "failed");
 }
 
 /* ---- GVariant -> xmlrpc_value ------------------------------------------------- */
@@ -46,7 +48,7 @@ variant_to_xmlrpc (xmlrpc_env  *env,
   if (depth > LAGOON_XMLRPC_MAX_DEPTH / 3)
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                           "XML-RPC parameter nested too deeply");
+                           _("XML-RPC parameter nested too deeply"));
       return NULL;
     }
 
@@ -132,7 +134,7 @@ variant_to_xmlrpc (xmlrpc_env  *env,
                 {
                   xmlrpc_DECREF (strct);
                   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                               "Cannot send a dictionary with %s keys over XML-RPC",
+                               _("Cannot send a dictionary with %s keys over XML-RPC"),
                                g_variant_get_type_string (key));
                   return NULL;
                 }
@@ -172,7 +174,7 @@ variant_to_xmlrpc (xmlrpc_env  *env,
     case G_VARIANT_CLASS_DICT_ENTRY:
     default:
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                   "Cannot send a value of type %s over XML-RPC", g_variant_get_type_string (v));
+                   _("Cannot send a value of type %s over XML-RPC"), g_variant_get_type_string (v));
       return NULL;
     }
 }
@@ -199,7 +201,7 @@ lagoon_xmlrpc_build_call (const char  *method,
       !g_variant_is_of_type (params, G_VARIANT_TYPE_ARRAY))
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_FAILED,
-                           "XML-RPC parameters must be a tuple or an array");
+                           _("XML-RPC parameters must be a tuple or an array"));
       goto out;
     }
 
@@ -265,7 +267,7 @@ xmlrpc_to_variant (xmlrpc_env    *env,
   if (depth > LAGOON_XMLRPC_MAX_DEPTH)
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "XML-RPC value nested too deeply");
+                           _("XML-RPC value nested too deeply"));
       return NULL;
     }
 
@@ -307,7 +309,7 @@ xmlrpc_to_variant (xmlrpc_env    *env,
         if (canon == NULL)
           {
             g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                         "Invalid XML-RPC dateTime “%s”", s);
+                         _("Invalid XML-RPC dateTime “%s”"), s);
             free ((void *) s);
             return NULL;
           }
@@ -327,7 +329,7 @@ xmlrpc_to_variant (xmlrpc_env    *env,
           {
             free ((void *) s);
             g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                                 "XML-RPC string contains a NUL character");
+                                 _("XML-RPC string contains a NUL character"));
             return NULL;
           }
         if (g_utf8_validate (s, (gssize) len, NULL))
@@ -427,7 +429,7 @@ xmlrpc_to_variant (xmlrpc_env    *env,
     case XMLRPC_TYPE_DEAD:
     default:
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "Unsupported XML-RPC value type");
+                           _("Unsupported XML-RPC value type"));
       return NULL;
     }
 }
@@ -450,7 +452,7 @@ lagoon_xmlrpc_fault_to_error (GVariant  *fault,
         code = g_variant_get_int64 (c);
     }
   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-               "The server answered with an XML-RPC fault %" G_GINT64_FORMAT ": %s", code,
+               _("The server answered with an XML-RPC fault %lld: %s"), (long long) code,
                fault_string != NULL ? fault_string : "(no description)");
 }
 
@@ -469,8 +471,8 @@ lagoon_xmlrpc_parse_response (const char  *data,
   if (length > LAGOON_XMLRPC_MAX_REPLY)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_TOO_LARGE,
-                   "The XML-RPC reply (%" G_GSIZE_FORMAT " bytes) is larger than %d bytes",
-                   length, LAGOON_XMLRPC_MAX_REPLY);
+                   _("The XML-RPC reply (%llu bytes) is larger than %d bytes"),
+                   (unsigned long long) length, LAGOON_XMLRPC_MAX_REPLY);
       return NULL;
     }
   /* xmlrpc-c 1.33 crashes on some invalid documents (an <i8> with trailing white space, or
@@ -495,7 +497,7 @@ lagoon_xmlrpc_parse_response (const char  *data,
   if (fault_string != NULL)
     {
       g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                   "The server answered with an XML-RPC fault %d: %s", fault_code, fault_string);
+                   _("The server answered with an XML-RPC fault %d: %s"), fault_code, fault_string);
       free ((void *) fault_string);
       xmlrpc_env_clean (&env);
       return NULL;
@@ -566,7 +568,7 @@ lagoon_xmlrpc_unwrap_envelope (GVariant  *top,
       (status = g_variant_lookup_value (top, "Status", G_VARIANT_TYPE_STRING)) == NULL)
     {
       g_set_error_literal (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                           "The XML-RPC reply is not a XenAPI result (no Status)");
+                           _("The XML-RPC reply is not a XenAPI result (no Status)"));
       return NULL;
     }
   status_str = g_variant_get_string (status, NULL);
@@ -604,7 +606,7 @@ lagoon_xmlrpc_unwrap_envelope (GVariant  *top,
     }
 
   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-               "The XML-RPC reply has an unknown Status “%.40s”", status_str);
+               _("The XML-RPC reply has an unknown Status “%.40s”"), status_str);
   return NULL;
 }
 
@@ -620,7 +622,7 @@ check_status (LagoonHttpResponse  *response,
   if (status == 200)
     return TRUE;
   g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_HTTP_STATUS,
-               "The server answered the XML-RPC call %s with HTTP %u %s", method, status,
+               _("The server answered the XML-RPC call %s with HTTP %u %s"), method, status,
                lagoon_http_response_get_reason (response));
   return FALSE;
 }
@@ -631,7 +633,7 @@ prefix_transport_error (GError     **error,
 {
   if (error != NULL && *error != NULL && (*error)->domain != LAGOON_XENAPI_ERROR &&
       !g_error_matches (*error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_HTTP_STATUS))
-    g_prefix_error (error, "%s: ", method);
+    g_prefix_error (error, _("%s: "), method);
 }
 
 GVariant *
