@@ -5,6 +5,9 @@
 
 #include <string.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include "sim-http.h"
 
 #define IDLE_TIMEOUT_S 3600
@@ -479,6 +482,7 @@ accept_thread (gpointer data)
           continue;
         }
       g_socket_set_blocking (client, TRUE);
+      g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
       job = g_new0 (ConnJob, 1);
       job->http = http;
       job->connection = g_socket_connection_factory_create_connection (client);
