@@ -517,8 +517,9 @@ guint
 sim_db_collect_events (SimDb          *db,
                        gint64          since,
                        SimEventFilter  filter,
+                       gpointer        filter_data,
                        SimEventFunc    func,
-                       gpointer        user_data)
+                       gpointer        func_data)
 {
   guint n = 0;
   guint lo, hi;
@@ -531,10 +532,10 @@ sim_db_collect_events (SimDb          *db,
           {
             SimObject *obj = l->data;
 
-            if (obj->mtime <= since || (filter != NULL && !filter (obj, user_data)))
+            if (obj->mtime <= since || (filter != NULL && !filter (obj, filter_data)))
               continue;
             if (func != NULL)
-              func (obj, since < 0 || obj->ctime > since ? SIM_EVENT_ADD : SIM_EVENT_MOD, user_data);
+              func (obj, since < 0 || obj->ctime > since ? SIM_EVENT_ADD : SIM_EVENT_MOD, func_data);
             n++;
           }
       /* ...then the deletions. */
@@ -545,10 +546,10 @@ sim_db_collect_events (SimDb          *db,
           SimChange *c = &g_array_index (db->log, SimChange, i);
 
           if (c->obj->dtime != c->gen || c->gen <= since ||
-              (filter != NULL && !filter (c->obj, user_data)))
+              (filter != NULL && !filter (c->obj, filter_data)))
             continue;
           if (func != NULL)
-            func (c->obj, SIM_EVENT_DEL, user_data);
+            func (c->obj, SIM_EVENT_DEL, func_data);
           n++;
         }
       return n;
@@ -573,7 +574,7 @@ sim_db_collect_events (SimDb          *db,
       gint64 last = obj->dtime != 0 ? obj->dtime : obj->mtime;
       SimEventOp op;
 
-      if (last != c->gen || (filter != NULL && !filter (obj, user_data)))
+      if (last != c->gen || (filter != NULL && !filter (obj, filter_data)))
         continue;
       if (obj->dtime != 0)
         op = SIM_EVENT_DEL;
@@ -582,7 +583,7 @@ sim_db_collect_events (SimDb          *db,
       else
         op = SIM_EVENT_MOD;
       if (func != NULL)
-        func (obj, op, user_data);
+        func (obj, op, func_data);
       n++;
     }
   return n;

@@ -111,8 +111,9 @@ typedef void     (*SimEventFunc)   (SimObject *obj, SimEventOp op, gpointer user
 guint       sim_db_collect_events  (SimDb                   *db,
                                     gint64                   since,
                                     SimEventFilter           filter,
+                                    gpointer                 filter_data,
                                     SimEventFunc             func,
-                                    gpointer                 user_data);
+                                    gpointer                 func_data);
 
 /* The one-to-many relations the db keeps in step, for tests: "VBD.VM VM.VBDs" lines. */
 char       *sim_db_describe_relations (void);

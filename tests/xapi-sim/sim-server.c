@@ -1199,7 +1199,7 @@ event_from (SimCall *call)
   timeout = MIN (timeout, 86400.0);
   deadline = g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC);
 
-  while (sim_db_collect_events (db, since, subscription_match, NULL, &sub) == 0)
+  while (sim_db_collect_events (db, since, subscription_match, &sub, NULL, NULL) == 0)
     {
       if (!g_cond_wait_until (&db->changed, &db->lock, deadline) &&
           g_get_monotonic_time () >= deadline)
@@ -1217,7 +1217,7 @@ event_from (SimCall *call)
   sim_writer_begin_struct (call->w);
   sim_writer_member (call->w, "events");
   sim_writer_begin_array (call->w);
-  sim_db_collect_events (db, since, subscription_match, write_event, &ew);
+  sim_db_collect_events (db, since, subscription_match, &sub, write_event, &ew);
   sim_writer_end_array (call->w);
   sim_writer_end_member (call->w);
 
@@ -1352,7 +1352,7 @@ event_next (SimCall *call)
       sub.all = g_hash_table_contains (le->classes, "*");
       sub.classes = le->classes;
       sub.objects = NULL;
-      n = sim_db_collect_events (db, le->since, subscription_match, NULL, &sub);
+      n = sim_db_collect_events (db, le->since, subscription_match, &sub, NULL, NULL);
       if (n > server->legacy_max)
         {
           le->since = db->generation;
@@ -1377,7 +1377,7 @@ event_next (SimCall *call)
   sub.all = g_hash_table_contains (le->classes, "*");
   sub.classes = le->classes;
   sim_writer_begin_array (call->w);
-  sim_db_collect_events (db, le->since, subscription_match, write_event, &ew);
+  sim_db_collect_events (db, le->since, subscription_match, &sub, write_event, &ew);
   sim_writer_end_array (call->w);
   le->since = db->generation;
   return TRUE;
@@ -1531,6 +1531,31 @@ find_special (const char *wire_name)
   return g_hash_table_lookup (table, wire_name);
 }
 
+/*
+ * xapi answers get_all_records_where on every class, although the datamodel lists it for a
+ * few only (nova's XenAPI driver used it on VM, SR, VDI...).
+ */
+static const LagoonType string_type = { LAGOON_TYPE_STRING, NULL, NULL, NULL, NULL };
+static const LagoonType session_type = { LAGOON_TYPE_REF, "session", NULL, NULL, NULL };
+static const LagoonSchemaParam where_params[] = {
+  { "session_id", &session_type, TRUE },
+  { "expr", &string_type, TRUE },
+};
+static const LagoonSchemaMessage where_message = {
+  "get_all_records_where", where_params, 2, &string_type, 0, LAGOON_LIFECYCLE_PUBLISHED
+};
+
+static const LagoonSchemaMessage *
+find_message (const LagoonSchemaClass *klass,
+              const char              *name)
+{
+  const LagoonSchemaMessage *msg = lagoon_schema_find_message (klass, name);
+
+  if (msg == NULL && g_str_equal (name, "get_all_records_where"))
+    msg = &where_message;
+  return msg;
+}
+
 /* Splits "Class.message" or "Class_message" into schema entries. */
 static gboolean
 resolve_method (const char                 *name,
@@ -1543,7 +1568,7 @@ resolve_method (const char                 *name,
     {
       g_autofree char *cname = g_strndup (name, dot - name);
       const LagoonSchemaClass *klass = lagoon_schema_find_class (cname);
-      const LagoonSchemaMessage *msg = klass != NULL ? lagoon_schema_find_message (klass, dot + 1) : NULL;
+      const LagoonSchemaMessage *msg = klass != NULL ? find_message (klass, dot + 1) : NULL;
 
       if (msg == NULL)
         return FALSE;
@@ -1556,7 +1581,7 @@ resolve_method (const char                 *name,
     {
       g_autofree char *cname = g_strndup (name, u - name);
       const LagoonSchemaClass *klass = lagoon_schema_find_class (cname);
-      const LagoonSchemaMessage *msg = klass != NULL ? lagoon_schema_find_message (klass, u + 1) : NULL;
+      const LagoonSchemaMessage *msg = klass != NULL ? find_message (klass, u + 1) : NULL;
 
       if (msg != NULL)
         {

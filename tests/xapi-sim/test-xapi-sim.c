@@ -647,6 +647,9 @@ test_events (void)
     g_autofree char *del = g_strdup_printf ("<member><name>operation</name><value>del</value></member>"
                                             "<member><name>ref</name><value>%s</value></member></struct>", vm);
     g_assert_nonnull (strstr (r, del));
+    /* Only VMs were asked for: the session and other classes stay out. */
+    g_assert_null (strstr (r, "<member><name>class</name><value>host</value>"));
+    g_assert_null (strstr (r, "<member><name>class</name><value>session</value>"));
   }
   g_clear_pointer (&r, g_free);
 
@@ -917,6 +920,132 @@ test_shared_fixtures (void)
   g_assert_cmpuint (n, >, 0);
 }
 
+static void
+test_legacy_events (void)
+{
+  Sim *sim = sim_start (NULL);
+  Conn *c = conn_new (sim, "127.0.0.1");
+  g_autofree char *session = login (c);
+  g_autofree char *s = sv (session);
+  g_autofree char *r = NULL;
+  g_autofree char *expected = NULL;
+
+  r = xml_call (c, "event.next", s, NULL);
+  expected = g_strdup_printf (ERR_HEAD "<value>SESSION_NOT_REGISTERED</value><value>%s</value>" ERR_TAIL,
+                              session);
+  g_assert_cmpstr (r, ==, expected);
+  g_clear_pointer (&r, g_free);
+
+  r = xml_call (c, "event.register", s, "<value><array><data><value>vm</value></data></array></value>", NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  g_free (xml_call (c, "VM.set_name_label", s, "<value>OpaqueRef:vm1</value>", "<value>legacy</value>", NULL));
+  g_free (xml_call (c, "host.set_name_label", s, "<value>OpaqueRef:host1</value>", "<value>h</value>", NULL));
+  r = xml_call (c, "event.next", s, NULL);
+  g_assert_true (g_str_has_prefix (r, OK_HEAD "<value><array><data><value><struct><member><name>id</name>"));
+  g_assert_nonnull (strstr (r, "<member><name>class</name><value>vm</value></member>"
+                               "<member><name>operation</name><value>mod</value></member>"
+                               "<member><name>ref</name><value>OpaqueRef:vm1</value></member>"
+                               "<member><name>obj_uuid</name><value>vm-uuid-1</value></member>"));
+  g_assert_null (strstr (r, "<member><name>class</name><value>host</value>"));
+  g_clear_pointer (&r, g_free);
+
+  r = xml_call (c, "event.unregister", s, "<value><array><data><value>VM</value></data></array></value>", NULL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "event.next", s, NULL);
+  g_assert_cmpstr (r, ==, expected);
+
+  conn_free (c);
+  sim_stop (sim);
+}
+
+static void
+test_bad_input (void)
+{
+  Sim *sim = sim_start (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  static const char *const garbage[] = {
+    "GARBAGE\r\n\r\n",
+    "POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
+    "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n<methodCall>",
+    "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "POST /jsonrpc HTTP/1.1\r\nContent-Length: 5\r\n\r\n[1,2]",
+    "\x01\x02\x03\xff\xfe",
+  };
+  Conn *c;
+  g_autofree char *session = NULL;
+  g_autofree char *s = NULL;
+  g_autofree char *r = NULL;
+  int status;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (garbage); i++)
+    {
+      g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+                                                                           (guint16) sim->port, NULL, &error);
+      g_assert_no_error (error);
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), garbage[i],
+                                 strlen (garbage[i]), NULL, NULL, NULL);
+      /* Hang up without waiting: abrupt disconnects must not hurt either. */
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+    }
+
+  c = conn_new (sim, "127.0.0.1");
+  /* Too large a body: 413. */
+  {
+    const char *big = "POST / HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n";
+    g_autofree char *line = NULL;
+
+    g_output_stream_write_all (c->out, big, strlen (big), NULL, NULL, &error);
+    g_assert_no_error (error);
+    line = g_data_input_stream_read_line (c->in, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (line, ==, "HTTP/1.1 413 Request Entity Too Large");
+  }
+  conn_free (c);
+
+  /* Chunked bodies work; wrong JSON-RPC shapes are refused. */
+  c = conn_new (sim, "127.0.0.1");
+  {
+    const char *body = "<methodCall><methodName>session.login_with_password</methodName><params>"
+                       "<param><value>root</value></param><param><value>xenroot</value></param>"
+                       "</params></methodCall>";
+    g_autofree char *req = g_strdup_printf ("POST /RPC2 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                            "%zx\r\n%s\r\n0\r\n\r\n", strlen (body), body);
+    g_autofree char *line = NULL;
+
+    g_output_stream_write_all (c->out, req, strlen (req), NULL, NULL, &error);
+    g_assert_no_error (error);
+    line = g_data_input_stream_read_line (c->in, NULL, NULL, &error);
+    g_assert_cmpstr (line, ==, "HTTP/1.1 200 OK");
+  }
+  conn_free (c);
+
+  c = conn_new (sim, "127.0.0.1");
+  r = conn_request (c, "POST", "/jsonrpc", "{\"method\":5,\"params\":[],\"id\":1}", &status, NULL);
+  g_assert_cmpint (status, ==, 500);
+  g_clear_pointer (&r, g_free);
+
+  /* Still serving, and the object store is intact. */
+  session = login (c);
+  s = sv (session);
+  r = xml_call (c, "VM.get_all_records_where", s,
+                "<value>field \"name__label\"=\"vm one\" and not field \"power_state\"=\"Halted\"</value>", NULL);
+  g_assert_true (g_str_has_prefix (r, OK_HEAD "<value><struct><member><name>OpaqueRef:vm1</name>"));
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM.get_all_records_where", s, "<value>field \"name__label\"=\"nope\"</value>", NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value><struct></struct></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  /* A wrongly typed session parameter. */
+  r = xml_call (c, "VM.get_all", "<value><int>3</int></value>", NULL);
+  g_assert_cmpstr (r, ==, ERR_HEAD "<value>SESSION_INVALID</value><value></value>" ERR_TAIL);
+  g_clear_pointer (&r, g_free);
+
+  conn_free (c);
+  sim_stop (sim);
+}
+
 /* ---- in-process unit tests ------------------------------------------------------------------ */
 
 static void
@@ -1052,6 +1181,8 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim/events", test_events);
   g_test_add_func ("/lagoon/xapi-sim/supporter", test_supporter);
   g_test_add_func ("/lagoon/xapi-sim/tasks", test_tasks);
+  g_test_add_func ("/lagoon/xapi-sim/legacy-events", test_legacy_events);
+  g_test_add_func ("/lagoon/xapi-sim/bad-input", test_bad_input);
   g_test_add_func ("/lagoon/xapi-sim/save-round-trip", test_save_round_trip);
   g_test_add_func ("/lagoon/xapi-sim/shared-fixtures", test_shared_fixtures);
 
