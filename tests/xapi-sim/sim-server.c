@@ -246,6 +246,62 @@ setup_hosts (SimServer  *server,
     }
 }
 
+/* A stable uuid for a built-in object, from its name. */
+static char *
+stable_uuid (const char *name)
+{
+  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA1, name, -1);
+
+  return g_strdup_printf ("%.8s-%.4s-5%.3s-8%.3s-%.12s", sha, sha + 8, sha + 12, sha + 15, sha + 18);
+}
+
+/*
+ * xapi serves its built-in RBAC roles from role.get_all_records whatever the database
+ * holds; XenCenter reads them on connect. Each role here includes the next weaker one.
+ */
+static void
+ensure_static_roles (SimServer *server)
+{
+  static const char *const roles[][2] = {
+    { "pool-admin", "The pool administrator: every operation" },
+    { "pool-operator", "The pool operator: pool-wide resources, no user management" },
+    { "vm-power-admin", "VM power administrator: VM placement and migration" },
+    { "vm-admin", "VM administrator: create, change and delete VMs" },
+    { "vm-operator", "VM operator: start, stop and use VMs" },
+    { "read-only", "Read-only: look at the pool" },
+  };
+  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_ROLE);
+  GQueue *existing = sim_db_class_objects (server->db, klass);
+
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      g_autofree GVariant **fields = NULL;
+      g_autofree char *uuid = NULL;
+      g_autofree char *ref = NULL;
+      gboolean found = FALSE;
+
+      for (GList *l = existing->head; l != NULL && !found; l = l->next)
+        found = g_str_equal (sim_object_get_string (l->data, LAGOON_ROLE_NAME_LABEL), roles[i][0]);
+      if (found)
+        continue;
+
+      fields = g_new0 (GVariant *, klass->n_fields);
+      uuid = stable_uuid (roles[i][0]);
+      ref = g_strconcat ("OpaqueRef:", uuid, NULL);
+      fields[LAGOON_ROLE_UUID] = vstr (uuid);
+      fields[LAGOON_ROLE_NAME_LABEL] = vstr (roles[i][0]);
+      fields[LAGOON_ROLE_NAME_DESCRIPTION] = vstr (roles[i][1]);
+      if (i + 1 < G_N_ELEMENTS (roles))
+        {
+          g_autofree char *sub_uuid = stable_uuid (roles[i + 1][0]);
+          g_autofree char *sub_ref = g_strconcat ("OpaqueRef:", sub_uuid, NULL);
+          const char *subs[] = { sub_ref };
+          fields[LAGOON_ROLE_SUBROLES] = vstrv (subs, 1);
+        }
+      sim_db_insert (server->db, klass, ref, fields, TRUE);
+    }
+}
+
 SimServer *
 sim_server_new (SimDb                  *db,
                 const SimServerOptions *options)
@@ -265,6 +321,7 @@ sim_server_new (SimDb                  *db,
 
   g_mutex_lock (&db->lock);
   setup_hosts (server, options->address != NULL ? options->address : "127.0.0.1");
+  ensure_static_roles (server);
   rewrite_consoles (server);
   g_mutex_unlock (&db->lock);
   return server;
@@ -1843,12 +1900,8 @@ write_list_methods (GString  *out,
       for (guint m = 0; m < klass->n_messages; m++)
         {
           g_autofree char *name = g_strdup_printf ("%s.%s", klass->name, klass->messages[m].name);
+          /* One plain wire name per message, no Async.* twins, as xapi lists them. */
           sim_writer_string (&w, name);
-          if (klass->messages[m].flags & LAGOON_MESSAGE_ASYNC)
-            {
-              g_autofree char *async = g_strconcat ("Async.", name, NULL);
-              sim_writer_string (&w, async);
-            }
         }
     }
   sim_writer_end_array (&w);
