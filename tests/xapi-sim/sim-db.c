@@ -532,7 +532,7 @@ sim_db_collect_events (SimDb          *db,
           {
             SimObject *obj = l->data;
 
-            if (obj->mtime <= since || (filter != NULL && !filter (obj, filter_data)))
+            if (obj->builtin || obj->mtime <= since || (filter != NULL && !filter (obj, filter_data)))
               continue;
             if (func != NULL)
               func (obj, since < 0 || obj->ctime > since ? SIM_EVENT_ADD : SIM_EVENT_MOD, func_data);
@@ -574,7 +574,7 @@ sim_db_collect_events (SimDb          *db,
       gint64 last = obj->dtime != 0 ? obj->dtime : obj->mtime;
       SimEventOp op;
 
-      if (last != c->gen || (filter != NULL && !filter (obj, filter_data)))
+      if (last != c->gen || obj->builtin || (filter != NULL && !filter (obj, filter_data)))
         continue;
       if (obj->dtime != 0)
         op = SIM_EVENT_DEL;

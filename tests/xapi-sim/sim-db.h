@@ -27,6 +27,8 @@ struct _SimObject
   gint64                   mtime;   /* generation of the last change (creation included) */
   gint64                   dtime;   /* generation of deletion, 0 while alive */
   guint                    refcount;
+  gboolean                 builtin; /* served by the API but not part of the database: no events,
+                                     * not saved (xapi's static RBAC roles) */
   GList                    link;    /* in its class's queue */
 };
 

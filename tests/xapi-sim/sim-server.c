@@ -279,6 +279,7 @@ ensure_static_roles (SimServer *server)
       g_autofree char *uuid = NULL;
       g_autofree char *ref = NULL;
       gboolean found = FALSE;
+      SimObject *obj;
 
       for (GList *l = existing->head; l != NULL && !found; l = l->next)
         found = g_str_equal (sim_object_get_string (l->data, LAGOON_ROLE_NAME_LABEL), roles[i][0]);
@@ -298,7 +299,9 @@ ensure_static_roles (SimServer *server)
           const char *subs[] = { sub_ref };
           fields[LAGOON_ROLE_SUBROLES] = vstrv (subs, 1);
         }
-      sim_db_insert (server->db, klass, ref, fields, TRUE);
+      obj = sim_db_insert (server->db, klass, ref, fields, TRUE);
+      if (obj != NULL)
+        obj->builtin = TRUE;
     }
 }
 
@@ -422,7 +425,8 @@ sim_server_save (SimServer   *server,
       for (GList *l = sim_db_class_objects (db, klass)->head; l != NULL; l = l->next)
         {
           SimObject *obj = l->data;
-          lagoon_dbdump_writer_add_row (writer, klass, obj->ref, obj->fields);
+          if (!obj->builtin)
+            lagoon_dbdump_writer_add_row (writer, klass, obj->ref, obj->fields);
         }
     }
   g_mutex_unlock (&db->lock);
@@ -1284,12 +1288,16 @@ event_from (SimCall *call)
     {
       const LagoonSchemaClass *klass = &lagoon_schema_classes[c];
       char lower[64];
+      gint32 n;
 
       if (!(klass->flags & LAGOON_CLASS_EVENTS) || (!sub.all && !class_lower_is (klass, sub.classes)))
         continue;
       class_name_lower (klass, lower, sizeof lower);
+      n = 0;
+      for (GList *l = sim_db_class_objects (db, klass)->head; l != NULL; l = l->next)
+        n += ((SimObject *) l->data)->builtin ? 0 : 1;
       sim_writer_member (call->w, lower);
-      sim_writer_i4 (call->w, (gint32) sim_db_class_objects (db, klass)->length);
+      sim_writer_i4 (call->w, n);
       sim_writer_end_member (call->w);
     }
   sim_writer_end_struct (call->w);
