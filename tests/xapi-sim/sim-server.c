@@ -611,6 +611,14 @@ generic_map_edit (SimCall *call,
   if (obj == NULL)
     return FALSE;
   key = lagoon_value_coerce (f->type->key, call->args[2], &error);
+  /* Map keys are stored stringified, as xapi writes them (int keys included). */
+  if (key != NULL && g_variant_is_of_type (key, G_VARIANT_TYPE_INT64))
+    {
+      g_autoptr(GVariant) text = g_variant_ref_sink (
+        g_variant_new_take_string (g_strdup_printf ("%" G_GINT64_FORMAT, g_variant_get_int64 (key))));
+      g_variant_unref (key);
+      key = g_steal_pointer (&text);
+    }
   if (key == NULL || !g_variant_is_of_type (key, G_VARIANT_TYPE_STRING))
     {
       fail (call, "FIELD_TYPE_ERROR", "key", NULL);
@@ -1907,7 +1915,11 @@ write_list_methods (GString  *out,
 
       for (guint m = 0; m < klass->n_messages; m++)
         {
-          g_autofree char *name = g_strdup_printf ("%s.%s", klass->name, klass->messages[m].name);
+          g_autofree char *name = NULL;
+
+          if (klass->messages[m].lifecycle == LAGOON_LIFECYCLE_REMOVED)
+            continue;
+          name = g_strdup_printf ("%s.%s", klass->name, klass->messages[m].name);
           /* One plain wire name per message, no Async.* twins, as xapi lists them. */
           sim_writer_string (&w, name);
         }
