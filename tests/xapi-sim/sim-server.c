@@ -1549,6 +1549,497 @@ host_get_servertime (SimCall *call)
   return TRUE;
 }
 
+/* ---- VM lifecycle (a first cut of part 2) -------------------------------------------------- */
+
+static GVariant *
+vbool (gboolean b)
+{
+  return g_variant_ref_sink (g_variant_new_boolean (b));
+}
+
+static GVariant *
+vint (gint64 v)
+{
+  return g_variant_ref_sink (g_variant_new_int64 (v));
+}
+
+static const char *
+power_state (SimObject *vm)
+{
+  return sim_object_get_string (vm, LAGOON_VM_POWER_STATE);
+}
+
+/* The operations a VM offers in each state, as xapi's update_allowed_operations would. */
+static void
+vm_update_allowed_operations (SimDb     *db,
+                              SimObject *vm)
+{
+  static const char *const halted[] = {
+    "start", "start_on", "clone", "copy", "snapshot", "export", "destroy", "make_into_template",
+    "provision", "changing_memory_limits", "changing_static_range", "changing_dynamic_range",
+    "changing_VCPUs", "migrate_send", "metadata_export",
+  };
+  static const char *const running[] = {
+    "clean_shutdown", "clean_reboot", "hard_shutdown", "hard_reboot", "suspend", "pause",
+    "pool_migrate", "migrate_send", "snapshot", "checkpoint", "changing_dynamic_range",
+    "changing_VCPUs_live", "metadata_export",
+  };
+  static const char *const paused[] = { "unpause", "hard_shutdown", "hard_reboot", "snapshot", "metadata_export" };
+  static const char *const suspended[] = {
+    "resume", "resume_on", "hard_shutdown", "snapshot", "export", "destroy", "migrate_send", "metadata_export",
+  };
+  static const char *const templ[] = { "clone", "copy", "export", "destroy", "provision", "metadata_export" };
+  static const char *const snap[] = { "revert", "clone", "copy", "export", "destroy", "metadata_export" };
+  const char *state = power_state (vm);
+
+  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
+    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (snap, G_N_ELEMENTS (snap)));
+  else if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]))
+    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (templ, G_N_ELEMENTS (templ)));
+  else if (g_str_equal (state, "Running"))
+    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (running, G_N_ELEMENTS (running)));
+  else if (g_str_equal (state, "Paused"))
+    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (paused, G_N_ELEMENTS (paused)));
+  else if (g_str_equal (state, "Suspended"))
+    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (suspended, G_N_ELEMENTS (suspended)));
+  else
+    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (halted, G_N_ELEMENTS (halted)));
+}
+
+/* The VM from argument 1, in one of @states ("Halted|Running"), and not a template or snapshot. */
+static SimObject *
+vm_for_operation (SimCall    *call,
+                  const char *op,
+                  const char *states)
+{
+  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
+  g_auto(GStrv) allowed = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *actual = NULL;
+
+  if (vm == NULL)
+    return NULL;
+  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
+    {
+      fail (call, "VM_IS_SNAPSHOT", vm->ref, op, NULL);
+      return NULL;
+    }
+  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]))
+    {
+      fail (call, "VM_IS_TEMPLATE", vm->ref, NULL);
+      return NULL;
+    }
+  allowed = g_strsplit (states, "|", -1);
+  if (g_strv_contains ((const char *const *) allowed, power_state (vm)))
+    return vm;
+  /* Power states are lower-case in this error (xapi_vm_lifecycle.ml). */
+  {
+    g_autofree char *joined = g_strjoinv (", ", allowed);
+    expected = g_ascii_strdown (joined, -1);
+  }
+  actual = g_ascii_strdown (power_state (vm), -1);
+  fail (call, "VM_BAD_POWER_STATE", vm->ref, expected, actual, NULL);
+  return NULL;
+}
+
+static void
+vm_set_devices_attached (SimDb     *db,
+                         SimObject *vm,
+                         gboolean   attached)
+{
+  const int lists[][2] = { { LAGOON_VM_VBDS, LAGOON_VBD_CURRENTLY_ATTACHED },
+                           { LAGOON_VM_VIFS, LAGOON_VIF_CURRENTLY_ATTACHED } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      GVariantIter iter;
+      GVariant *v;
+
+      g_variant_iter_init (&iter, vm->fields[lists[i][0]]);
+      while ((v = g_variant_iter_next_value (&iter)))
+        {
+          g_autoptr(GVariant) inner = g_variant_get_variant (v);
+          SimObject *dev = sim_db_lookup (db, g_variant_get_string (inner, NULL));
+
+          if (dev != NULL && g_variant_get_boolean (dev->fields[lists[i][1]]) != attached)
+            sim_db_set (db, dev, lists[i][1], vbool (attached));
+          g_variant_unref (v);
+        }
+    }
+}
+
+static void
+vm_destroy_consoles (SimDb     *db,
+                     SimObject *vm)
+{
+  GQueue *consoles = sim_db_class_objects (db, class_by_id (LAGOON_CLASS_CONSOLE));
+  GList *l = consoles->head;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      SimObject *console = l->data;
+
+      if (g_str_equal (sim_object_get_string (console, LAGOON_CONSOLE_VM), vm->ref))
+        sim_db_delete (db, console);
+      l = next;
+    }
+}
+
+static void
+vm_boot (SimCall    *call,
+         SimObject  *vm,
+         const char *host_ref,
+         gboolean    paused)
+{
+  SimServer *server = call->server;
+  SimDb *db = server->db;
+  const LagoonSchemaClass *console_class = class_by_id (LAGOON_CLASS_CONSOLE);
+  SimObject *host = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_HOST), host_ref);
+  g_autofree GVariant **fields = g_new0 (GVariant *, console_class->n_fields);
+  g_autofree char *uuid = sim_db_new_uuid ();
+  g_autofree char *location = NULL;
+  static gint64 next_domid = 1;
+
+  sim_db_set (db, vm, LAGOON_VM_POWER_STATE, vstr (paused ? "Paused" : "Running"));
+  sim_db_set (db, vm, LAGOON_VM_RESIDENT_ON, vstr (host_ref));
+  sim_db_set (db, vm, LAGOON_VM_DOMID, vint (next_domid++));
+  vm_set_devices_attached (db, vm, TRUE);
+
+  /* A running guest has an rfb console on its resident host. */
+  location = g_strdup_printf ("http://%s:%u/console?uuid=%s",
+                              host != NULL ? sim_object_get_string (host, LAGOON_HOST_ADDRESS)
+                                           : master_address (server),
+                              server->port, uuid);
+  fields[LAGOON_CONSOLE_UUID] = vstr (uuid);
+  fields[LAGOON_CONSOLE_PROTOCOL] = vstr ("rfb");
+  fields[LAGOON_CONSOLE_LOCATION] = vstr (location);
+  fields[LAGOON_CONSOLE_VM] = vstr (vm->ref);
+  sim_db_insert (db, console_class, NULL, fields, FALSE);
+  vm_update_allowed_operations (db, vm);
+}
+
+static void
+vm_halt (SimDb      *db,
+         SimObject  *vm,
+         const char *state)
+{
+  sim_db_set (db, vm, LAGOON_VM_POWER_STATE, vstr (state));
+  sim_db_set (db, vm, LAGOON_VM_RESIDENT_ON, vstr (LAGOON_NULL_REF));
+  sim_db_set (db, vm, LAGOON_VM_DOMID, vint (-1));
+  vm_set_devices_attached (db, vm, FALSE);
+  vm_destroy_consoles (db, vm);
+  vm_update_allowed_operations (db, vm);
+}
+
+static gboolean
+vm_start (SimCall *call)
+{
+  SimObject *vm = vm_for_operation (call, "start", "Halted");
+
+  if (vm == NULL)
+    return FALSE;
+  vm_boot (call, vm, master_ref (call->server), g_variant_get_boolean (call->args[2]));
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_start_on (SimCall *call)
+{
+  SimObject *vm = vm_for_operation (call, "start_on", "Halted");
+  SimObject *host;
+
+  if (vm == NULL || (host = arg_object (call, 2, class_by_id (LAGOON_CLASS_HOST))) == NULL)
+    return FALSE;
+  vm_boot (call, vm, host->ref, g_variant_get_boolean (call->args[3]));
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_resume (SimCall *call)
+{
+  SimObject *vm = vm_for_operation (call, "resume", "Suspended");
+
+  if (vm == NULL)
+    return FALSE;
+  vm_boot (call, vm, master_ref (call->server), g_variant_get_boolean (call->args[2]));
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_shutdown (SimCall *call)
+{
+  gboolean hard = g_str_equal (call->msg->name, "hard_shutdown");
+  SimObject *vm = vm_for_operation (call, call->msg->name, hard ? "Running|Paused|Suspended" : "Running");
+
+  if (vm == NULL)
+    return FALSE;
+  vm_halt (call->server->db, vm, "Halted");
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_suspend (SimCall *call)
+{
+  SimObject *vm = vm_for_operation (call, "suspend", "Running");
+
+  if (vm == NULL)
+    return FALSE;
+  vm_halt (call->server->db, vm, "Suspended");
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_reboot (SimCall *call)
+{
+  gboolean hard = g_str_equal (call->msg->name, "hard_reboot");
+  SimObject *vm = vm_for_operation (call, call->msg->name, hard ? "Running|Paused" : "Running");
+  static gint64 next_domid = 1000;
+
+  if (vm == NULL)
+    return FALSE;
+  sim_db_set (call->server->db, vm, LAGOON_VM_POWER_STATE, vstr ("Running"));
+  sim_db_set (call->server->db, vm, LAGOON_VM_DOMID, vint (next_domid++));
+  vm_update_allowed_operations (call->server->db, vm);
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_pause (SimCall *call)
+{
+  gboolean pause = g_str_equal (call->msg->name, "pause");
+  SimObject *vm = vm_for_operation (call, call->msg->name, pause ? "Running" : "Paused");
+
+  if (vm == NULL)
+    return FALSE;
+  sim_db_set (call->server->db, vm, LAGOON_VM_POWER_STATE, vstr (pause ? "Paused" : "Running"));
+  vm_update_allowed_operations (call->server->db, vm);
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+/* A copy of @obj's fields with a new uuid, to be inserted as a new object. */
+static GVariant **
+copy_fields (SimObject *obj)
+{
+  GVariant **fields = g_new0 (GVariant *, obj->klass->n_fields);
+  int uf = lagoon_schema_find_field (obj->klass, "uuid");
+
+  for (guint i = 0; i < obj->klass->n_fields; i++)
+    fields[i] = g_variant_ref (obj->fields[i]);
+  if (uf >= 0)
+    {
+      g_variant_unref (fields[uf]);
+      fields[uf] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
+    }
+  return fields;
+}
+
+static void
+clear_field (GVariant                **fields,
+             const LagoonSchemaClass  *klass,
+             const char               *name)
+{
+  int f = lagoon_schema_find_field (klass, name);
+
+  if (f < 0)
+    return;
+  g_variant_unref (fields[f]);
+  fields[f] = lagoon_schema_field_default (&klass->fields[f]);
+}
+
+/*
+ * clone, copy and snapshot: a new VM record with copies of the VBDs (and their disks: a
+ * VDI copy each, on @sr when given) and VIFs.
+ */
+static SimObject *
+vm_duplicate (SimCall    *call,
+              SimObject  *vm,
+              const char *name,
+              const char *sr,
+              gboolean    snapshot)
+{
+  static const char *const vm_sets[] = {
+    "VBDs", "VIFs", "consoles", "crash_dumps", "VTPMs", "VUSBs", "VGPUs", "attached_PCIs",
+    "snapshots", "children", "blobs", "current_operations", "blocked_operations",
+  };
+  SimDb *db = call->server->db;
+  const LagoonSchemaClass *vm_class = class_by_id (LAGOON_CLASS_VM);
+  const LagoonSchemaClass *vbd_class = class_by_id (LAGOON_CLASS_VBD);
+  const LagoonSchemaClass *vdi_class = class_by_id (LAGOON_CLASS_VDI);
+  const LagoonSchemaClass *vif_class = class_by_id (LAGOON_CLASS_VIF);
+  g_autofree GVariant **fields = copy_fields (vm);
+  g_autoptr(GPtrArray) vbds = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) vifs = g_ptr_array_new_with_free_func (g_free);
+  GVariantIter iter;
+  GVariant *v;
+  SimObject *copy;
+
+  g_variant_iter_init (&iter, vm->fields[LAGOON_VM_VBDS]);
+  while ((v = g_variant_iter_next_value (&iter)))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (v);
+      g_ptr_array_add (vbds, g_strdup (g_variant_get_string (inner, NULL)));
+      g_variant_unref (v);
+    }
+  g_variant_iter_init (&iter, vm->fields[LAGOON_VM_VIFS]);
+  while ((v = g_variant_iter_next_value (&iter)))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (v);
+      g_ptr_array_add (vifs, g_strdup (g_variant_get_string (inner, NULL)));
+      g_variant_unref (v);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (vm_sets); i++)
+    clear_field (fields, vm_class, vm_sets[i]);
+  g_variant_unref (fields[LAGOON_VM_NAME_LABEL]);
+  fields[LAGOON_VM_NAME_LABEL] = vstr (name);
+  g_variant_unref (fields[LAGOON_VM_POWER_STATE]);
+  fields[LAGOON_VM_POWER_STATE] = vstr (snapshot && g_str_equal (power_state (vm), "Suspended")
+                                        ? "Suspended" : "Halted");
+  g_variant_unref (fields[LAGOON_VM_RESIDENT_ON]);
+  fields[LAGOON_VM_RESIDENT_ON] = vstr (LAGOON_NULL_REF);
+  g_variant_unref (fields[LAGOON_VM_DOMID]);
+  fields[LAGOON_VM_DOMID] = vint (-1);
+  g_variant_unref (fields[LAGOON_VM_IS_A_SNAPSHOT]);
+  fields[LAGOON_VM_IS_A_SNAPSHOT] = vbool (snapshot);
+  g_variant_unref (fields[LAGOON_VM_SNAPSHOT_OF]);
+  fields[LAGOON_VM_SNAPSHOT_OF] = vstr (snapshot ? vm->ref : LAGOON_NULL_REF);
+  g_variant_unref (fields[LAGOON_VM_SNAPSHOT_TIME]);
+  fields[LAGOON_VM_SNAPSHOT_TIME] = snapshot ? vnow () : vstr (LAGOON_NULL_DATETIME);
+  g_variant_unref (fields[LAGOON_VM_IS_DEFAULT_TEMPLATE]);
+  fields[LAGOON_VM_IS_DEFAULT_TEMPLATE] = vbool (FALSE);
+  g_variant_unref (fields[LAGOON_VM_PARENT]);
+  fields[LAGOON_VM_PARENT] = vstr (snapshot ? LAGOON_NULL_REF : vm->ref);
+  g_variant_unref (fields[LAGOON_VM_METRICS]);
+  fields[LAGOON_VM_METRICS] = vstr (LAGOON_NULL_REF);
+  g_variant_unref (fields[LAGOON_VM_GUEST_METRICS]);
+  fields[LAGOON_VM_GUEST_METRICS] = vstr (LAGOON_NULL_REF);
+  copy = sim_db_insert (db, vm_class, NULL, fields, FALSE);
+
+  for (guint i = 0; i < vbds->len; i++)
+    {
+      SimObject *vbd = sim_db_lookup_class (db, vbd_class, g_ptr_array_index (vbds, i));
+      g_autofree GVariant **vbd_fields = NULL;
+      SimObject *vdi;
+
+      if (vbd == NULL)
+        continue;
+      vbd_fields = copy_fields (vbd);
+      vdi = sim_db_lookup_class (db, vdi_class, sim_object_get_string (vbd, LAGOON_VBD_VDI));
+      if (vdi != NULL && g_str_equal (sim_object_get_string (vbd, LAGOON_VBD_TYPE), "Disk"))
+        {
+          g_autofree GVariant **vdi_fields = copy_fields (vdi);
+          SimObject *new_vdi;
+
+          clear_field (vdi_fields, vdi_class, "VBDs");
+          clear_field (vdi_fields, vdi_class, "crash_dumps");
+          clear_field (vdi_fields, vdi_class, "snapshots");
+          clear_field (vdi_fields, vdi_class, "current_operations");
+          g_variant_unref (vdi_fields[LAGOON_VDI_IS_A_SNAPSHOT]);
+          vdi_fields[LAGOON_VDI_IS_A_SNAPSHOT] = vbool (snapshot);
+          g_variant_unref (vdi_fields[LAGOON_VDI_SNAPSHOT_OF]);
+          vdi_fields[LAGOON_VDI_SNAPSHOT_OF] = vstr (snapshot ? vdi->ref : LAGOON_NULL_REF);
+          g_variant_unref (vdi_fields[LAGOON_VDI_SNAPSHOT_TIME]);
+          vdi_fields[LAGOON_VDI_SNAPSHOT_TIME] = snapshot ? vnow () : vstr (LAGOON_NULL_DATETIME);
+          if (sr != NULL && !g_str_equal (sr, LAGOON_NULL_REF))
+            {
+              g_variant_unref (vdi_fields[LAGOON_VDI_SR]);
+              vdi_fields[LAGOON_VDI_SR] = vstr (sr);
+            }
+          new_vdi = sim_db_insert (db, vdi_class, NULL, vdi_fields, FALSE);
+          g_variant_unref (vbd_fields[LAGOON_VBD_VDI]);
+          vbd_fields[LAGOON_VBD_VDI] = vstr (new_vdi->ref);
+        }
+      clear_field (vbd_fields, vbd_class, "current_operations");
+      g_variant_unref (vbd_fields[LAGOON_VBD_VM]);
+      vbd_fields[LAGOON_VBD_VM] = vstr (copy->ref);
+      g_variant_unref (vbd_fields[LAGOON_VBD_CURRENTLY_ATTACHED]);
+      vbd_fields[LAGOON_VBD_CURRENTLY_ATTACHED] = vbool (FALSE);
+      sim_db_insert (db, vbd_class, NULL, vbd_fields, FALSE);
+    }
+
+  for (guint i = 0; i < vifs->len; i++)
+    {
+      SimObject *vif = sim_db_lookup_class (db, vif_class, g_ptr_array_index (vifs, i));
+      g_autofree GVariant **vif_fields = NULL;
+
+      if (vif == NULL)
+        continue;
+      vif_fields = copy_fields (vif);
+      clear_field (vif_fields, vif_class, "current_operations");
+      g_variant_unref (vif_fields[LAGOON_VIF_VM]);
+      vif_fields[LAGOON_VIF_VM] = vstr (copy->ref);
+      g_variant_unref (vif_fields[LAGOON_VIF_CURRENTLY_ATTACHED]);
+      vif_fields[LAGOON_VIF_CURRENTLY_ATTACHED] = vbool (FALSE);
+      sim_db_insert (db, vif_class, NULL, vif_fields, FALSE);
+    }
+
+  vm_update_allowed_operations (db, copy);
+  return copy;
+}
+
+static gboolean
+vm_clone (SimCall *call)
+{
+  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
+  gboolean copy = g_str_equal (call->msg->name, "copy");
+  SimObject *result;
+
+  if (vm == NULL)
+    return FALSE;
+  /* Templates and snapshots clone whatever their state; guests must be halted. */
+  if (!g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]) &&
+      !g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]) &&
+      vm_for_operation (call, call->msg->name, "Halted") == NULL)
+    return FALSE;
+  result = vm_duplicate (call, vm, arg_string (call, 2), copy ? arg_string (call, 3) : NULL, FALSE);
+  sim_writer_string (call->w, result->ref);
+  return TRUE;
+}
+
+static gboolean
+vm_snapshot (SimCall *call)
+{
+  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
+  SimObject *result;
+
+  if (vm == NULL)
+    return FALSE;
+  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
+    {
+      fail (call, "VM_IS_SNAPSHOT", vm->ref, "snapshot", NULL);
+      return FALSE;
+    }
+  result = vm_duplicate (call, vm, arg_string (call, 2), NULL, TRUE);
+  sim_writer_string (call->w, result->ref);
+  return TRUE;
+}
+
+static gboolean
+vm_destroy (SimCall *call)
+{
+  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
+
+  if (vm == NULL)
+    return FALSE;
+  if (!g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]) &&
+      !g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]) &&
+      !g_str_equal (power_state (vm), "Halted") && !g_str_equal (power_state (vm), "Suspended"))
+    {
+      g_autofree char *actual = g_ascii_strdown (power_state (vm), -1);
+      fail (call, "VM_BAD_POWER_STATE", vm->ref, "halted, suspended", actual, NULL);
+      return FALSE;
+    }
+  return generic_destroy (call);
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 typedef struct
@@ -1574,6 +2065,21 @@ static const Special specials[] = {
   { "task.create", task_create },
   { "task.cancel", task_cancel },
   { "host.get_servertime", host_get_servertime },
+  { "VM.start", vm_start },
+  { "VM.start_on", vm_start_on },
+  { "VM.resume", vm_resume },
+  { "VM.clean_shutdown", vm_shutdown },
+  { "VM.hard_shutdown", vm_shutdown },
+  { "VM.shutdown", vm_shutdown },
+  { "VM.suspend", vm_suspend },
+  { "VM.clean_reboot", vm_reboot },
+  { "VM.hard_reboot", vm_reboot },
+  { "VM.pause", vm_pause },
+  { "VM.unpause", vm_pause },
+  { "VM.clone", vm_clone },
+  { "VM.copy", vm_clone },
+  { "VM.snapshot", vm_snapshot },
+  { "VM.destroy", vm_destroy },
   { "host.get_server_localtime", host_get_servertime },
 };
 

@@ -1054,6 +1054,67 @@ test_bad_input (void)
   sim_stop (sim);
 }
 
+static void
+test_vm_lifecycle (void)
+{
+  Sim *sim = sim_start (NULL);
+  Conn *c = conn_new (sim, "127.0.0.1");
+  g_autofree char *session = login (c);
+  g_autofree char *s = sv (session);
+  const char *vm = "<value>OpaqueRef:vm1</value>";
+  g_autofree char *r = NULL;
+  g_autofree char *clone = NULL;
+  g_autofree char *cv = NULL;
+
+  r = xml_call (c, "VM.start", s, vm, "<value><boolean>0</boolean></value>",
+                "<value><boolean>0</boolean></value>", NULL);
+  g_assert_cmpstr (r, ==, ERR_HEAD "<value>VM_BAD_POWER_STATE</value><value>OpaqueRef:vm1</value>"
+                          "<value>halted</value><value>running</value>" ERR_TAIL);
+  g_clear_pointer (&r, g_free);
+
+  r = xml_call (c, "VM.hard_shutdown", s, vm, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM.get_power_state", s, vm, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value>Halted</value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM.get_consoles", s, vm, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value><array><data></data></array></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM.get_resident_on", s, vm, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value>OpaqueRef:NULL</value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+
+  /* Clone while halted: a new halted VM. */
+  r = xml_call (c, "VM.clone", s, vm, "<value>the clone</value>", NULL);
+  clone = ok_value (r);
+  g_clear_pointer (&r, g_free);
+  cv = sv (clone);
+  r = xml_call (c, "VM.get_name_label", s, cv, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value>the clone</value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+
+  /* Start on the supporter: resident there, with a console that says so. */
+  r = xml_call (c, "VM.start_on", s, vm, "<value>OpaqueRef:host2</value>", "<value><boolean>0</boolean></value>",
+                "<value><boolean>0</boolean></value>", NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "host.get_resident_VMs", s, "<value>OpaqueRef:host2</value>", NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value><array><data><value>OpaqueRef:vm1</value></data></array></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "console.get_all_records", s, NULL);
+  g_assert_nonnull (strstr (r, "<value>http://127.0.0.2:"));
+  g_clear_pointer (&r, g_free);
+
+  /* A running VM cannot be destroyed. */
+  r = xml_call (c, "VM.destroy", s, vm, NULL);
+  g_assert_true (g_str_has_prefix (r, ERR_HEAD "<value>VM_BAD_POWER_STATE</value>"));
+  g_clear_pointer (&r, g_free);
+
+  conn_free (c);
+  sim_stop (sim);
+}
+
 /* ---- in-process unit tests ------------------------------------------------------------------ */
 
 static void
@@ -1190,6 +1251,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim/supporter", test_supporter);
   g_test_add_func ("/lagoon/xapi-sim/tasks", test_tasks);
   g_test_add_func ("/lagoon/xapi-sim/legacy-events", test_legacy_events);
+  g_test_add_func ("/lagoon/xapi-sim/vm-lifecycle", test_vm_lifecycle);
   g_test_add_func ("/lagoon/xapi-sim/bad-input", test_bad_input);
   g_test_add_func ("/lagoon/xapi-sim/save-round-trip", test_save_round_trip);
   g_test_add_func ("/lagoon/xapi-sim/shared-fixtures", test_shared_fixtures);
