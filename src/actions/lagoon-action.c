@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lagoon-action.h"
+#include "lagoon-context.h"
 #include "lagoon-xenapi-error.h"
 #include "lagoon-xmlrpc.h"
 
@@ -333,11 +334,8 @@ on_cancelled (GCancellable *cancellable,
               gpointer      user_data)
 {
   /* May run in any thread: send from the task's own context, always later. */
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_callback (source, send_cancel, g_object_ref (user_data), g_object_unref);
-  g_source_attach (source, g_task_get_context (user_data));
-  g_source_unref (source);
+  lagoon_context_post (g_task_get_context (user_data), send_cancel, g_object_ref (user_data),
+                       g_object_unref);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lagoon-connection.h"
+#include "lagoon-context.h"
 #include "lagoon-http-client.h"
 #include "lagoon-ssh-session.h"
 #include "lagoon-transport-error.h"
@@ -68,22 +69,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* Runs @func in the thread that iterates @context, always later: unlike
- * g_main_context_invoke(), never in the calling thread, even when @context is free. */
-static void
-post_to_context (GMainContext *context,
-                 GSourceFunc   func,
-                 gpointer      data)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, func, data, NULL);
-  g_source_set_static_name (source, "[lagoon] post to owner");
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
 
 /* ---- main-thread updates posted by the worker --------------------------------------------- */
 
@@ -155,7 +140,7 @@ post_state (LagoonConnection      *self,
   p->error = error ? g_error_copy (error) : NULL;
   p->login_done = login_done;
   p->ready = ready;
-  post_to_context (self->main_context, apply_state, p);
+  lagoon_context_post (self->main_context, apply_state, p, NULL);
 }
 
 /* ---- events ---------------------------------------------------------------------------------- */
@@ -300,7 +285,7 @@ flush_chunk (Collector *col,
   c->flags = extra_flags | (col->resync ? CHUNK_RESYNC : 0) | (col->begun ? 0 : CHUNK_BEGIN);
   col->begun = TRUE;
   col->items = g_ptr_array_new_with_free_func ((GDestroyNotify) event_item_free);
-  post_to_context (self->main_context, apply_chunk, c);
+  lagoon_context_post (self->main_context, apply_chunk, c, NULL);
 }
 
 static gboolean

@@ -18,6 +18,7 @@
 #include <libssh2.h>
 
 #include "lagoon-ssh-session.h"
+#include "lagoon-context.h"
 
 #ifndef MSG_NOSIGNAL
 # define MSG_NOSIGNAL 0
@@ -1176,22 +1177,6 @@ emit_closed (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Runs @func in the thread that iterates @context, always later: unlike
- * g_main_context_invoke(), never in the calling thread, even when @context is free. */
-static void
-post_to_context (GMainContext *context,
-                 GSourceFunc   func,
-                 gpointer      data)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, func, data, NULL);
-  g_source_set_static_name (source, "[lagoon] post to owner");
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
-
 static gpointer
 io_thread (gpointer data)
 {
@@ -1369,7 +1354,7 @@ io_thread (gpointer data)
       g_debug ("%s", death->message);
       cd->self = g_object_ref (self);
       cd->error = death;
-      post_to_context (self->main_context, emit_closed, cd);
+      lagoon_context_post (self->main_context, emit_closed, cd, NULL);
     }
   return NULL;
 }
