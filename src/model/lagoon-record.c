@@ -363,8 +363,11 @@ slot_from_unboxed (LagoonStringPool        *pool,
       if (s != NULL)
         {
           if (type->kind == LAGOON_TYPE_ENUM && lagoon_schema_enum_index (type->enum_type, s) < 0)
-            g_debug ("%s: '%s' is not a known %s value; kept as is", field->name, s,
-                     type->enum_type->name);
+            {
+              g_autofree char *shown = g_utf8_make_valid (s, -1);
+              g_debug ("%s: '%s' is not a known %s value; kept as is", field->name, shown,
+                       type->enum_type->name);
+            }
           out->s = lagoon_string_pool_intern (pool, s);
           return TRUE;
         }
@@ -537,8 +540,11 @@ lagoon_slot_from_text (LagoonStringPool        *pool,
           {
             if (field->type->kind == LAGOON_TYPE_ENUM &&
                 lagoon_schema_enum_index (field->type->enum_type, text) < 0)
-              g_debug ("%s: '%s' is not a known %s value; kept as is", field->name, text,
-                       field->type->enum_type->name);
+              {
+                g_autofree char *shown = g_utf8_make_valid (text, -1);
+                g_debug ("%s: '%s' is not a known %s value; kept as is", field->name, shown,
+                         field->type->enum_type->name);
+              }
             slot.s = lagoon_string_pool_intern (pool, text);
           }
         else if (kind == LAGOON_SLOT_REF)
