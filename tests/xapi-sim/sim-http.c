@@ -8,13 +8,16 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "sim-console.h"
 #include "sim-http.h"
+#include "sim-rrd.h"
 
 #define IDLE_TIMEOUT_S 3600
 
 struct _SimHttp
 {
-  SimServer *server;
+  SimServer   *server;
+  SimConsoles *consoles;  /* CONNECT /console, or NULL */
   GPtrArray *listeners; /* GSocket */
   GPtrArray *threads;   /* accept threads */
   gboolean   stopping;
@@ -31,6 +34,8 @@ typedef struct
 {
   char     *method;
   char     *path;   /* without the query */
+  char     *query;  /* after '?', or NULL */
+  char     *cookie;
   char     *version;
   gboolean  keep_alive;
   gboolean  chunked;
@@ -44,6 +49,8 @@ head_clear (Head *h)
 {
   g_free (h->method);
   g_free (h->path);
+  g_free (h->query);
+  g_free (h->cookie);
   g_free (h->version);
   g_free (h->acr_headers);
   memset (h, 0, sizeof *h);
@@ -216,7 +223,10 @@ parse_head (Reader *r,
   h->version = g_strdup (parts[2]);
   query = strchr (h->path, '?');
   if (query != NULL)
-    *query = '\0';
+    {
+      h->query = g_strdup (query + 1);
+      *query = '\0';
+    }
   h->keep_alive = g_str_equal (h->version, "HTTP/1.1");
   h->content_length = -1;
 
@@ -269,6 +279,11 @@ parse_head (Reader *r,
         }
       else if (g_ascii_strcasecmp (header, "Expect") == 0)
         h->expect_continue = g_ascii_strcasecmp (value, "100-continue") == 0;
+      else if (g_ascii_strcasecmp (header, "Cookie") == 0)
+        {
+          g_free (h->cookie);
+          h->cookie = g_strdup (value);
+        }
       else if (g_ascii_strcasecmp (header, "Access-Control-Request-Headers") == 0)
         {
           g_free (h->acr_headers);
@@ -437,6 +452,27 @@ serve_connection (SimHttp           *http,
                 }
             }
         }
+      else if (g_str_equal (h.method, "CONNECT") && g_str_equal (h.path, "/console") &&
+               http->consoles != NULL)
+        {
+          /* The connection becomes the console stream (or gets an error) and then ends. */
+          sim_consoles_serve (http->consoles, connection, local_address, h.query, h.cookie,
+                              (const guint8 *) reader_data (&r), reader_avail (&r));
+          keep = FALSE;
+        }
+      else if (g_str_equal (h.method, "GET") && sim_rrd_handles (h.path))
+        {
+          g_autofree char *content_type = NULL;
+          int rstatus = sim_rrd_handle (http->server, local_address, h.path, h.query, h.cookie,
+                                        reply, &content_type);
+
+          if (rstatus == 200)
+            keep = write_response (out, 200, "OK", content_type, NULL, reply->str, reply->len, keep) && keep;
+          else
+            keep = write_error_page (out, rstatus, rstatus == 401 ? "Unauthorised"
+                                                   : rstatus == 400 ? "Bad Request" : "Not Found",
+                                     reply->len > 0 ? reply->str : NULL, keep) && keep;
+        }
       else
         keep = write_error_page (out, 404, "Not Found", NULL, keep) && keep;
 
@@ -544,6 +580,13 @@ sim_http_listen (SimHttp     *http,
   g_object_set_data (G_OBJECT (sock), "sim-http", http);
   g_ptr_array_add (http->listeners, g_steal_pointer (&sock));
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+}
+
+void
+sim_http_set_consoles (SimHttp     *http,
+                       SimConsoles *consoles)
+{
+  http->consoles = consoles;
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include <gio/gio.h>
 
+#include "sim-console.h"
 #include "sim-server.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,9 @@ guint     sim_http_listen (SimHttp     *http,
                            const char  *address,
                            guint        port,
                            GError     **error);
+/* Serves CONNECT /console with @consoles (not owned). */
+void      sim_http_set_consoles (SimHttp     *http,
+                                 SimConsoles *consoles);
 void      sim_http_start  (SimHttp     *http);
 void      sim_http_stop   (SimHttp     *http);
 

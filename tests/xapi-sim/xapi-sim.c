@@ -105,6 +105,8 @@ main (int   argc,
   g_autofree char *password_file = NULL;
   g_autofree char *consoles = NULL;
   g_autofree char *save_path = NULL;
+  g_autofree char *guest_iso = NULL;
+  SimConsoles *sim_consoles = NULL;
   g_autofree char *password = NULL;
   double speed = 1.0;
   int port = 80;
@@ -128,6 +130,8 @@ main (int   argc,
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed,
       "Scale task durations (1 = 0.5 s per async call, 0 = instant)", "FACTOR" },
     { "consoles", 0, 0, G_OPTION_ARG_STRING, &consoles, "Console backend: qemu or none", "KIND" },
+    { "guest-iso", 0, 0, G_OPTION_ARG_FILENAME, &guest_iso,
+      "Boot image for console QEMUs (default: the build tree's guest-idle.iso)", "PATH" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &save_path, "Write the database to FILE on exit", "FILE" },
     { NULL }
   };
@@ -219,6 +223,18 @@ main (int   argc,
         bound_port = p;
     }
   sim_server_set_port (server, bound_port);
+
+  if (guest_iso == NULL && SIM_GUEST_IDLE_ISO[0] != '\0')
+    guest_iso = g_strdup (SIM_GUEST_IDLE_ISO);
+  if (consoles != NULL && g_str_equal (consoles, "none"))
+    g_clear_pointer (&guest_iso, g_free);
+  else if (guest_iso != NULL && !g_file_test (guest_iso, G_FILE_TEST_IS_REGULAR))
+    {
+      g_printerr ("xapi-sim: guest image %s not found: consoles are off\n", guest_iso);
+      g_clear_pointer (&guest_iso, g_free);
+    }
+  sim_consoles = sim_consoles_new (server, guest_iso);
+  sim_http_set_consoles (http, sim_consoles);
   sim_http_start (http);
 
   loop = g_main_loop_new (NULL, FALSE);
@@ -231,6 +247,8 @@ main (int   argc,
   g_main_loop_run (loop);
 
   sim_http_stop (http);
+  /* Kills the QEMUs (they would die with the process anyway, by PR_SET_PDEATHSIG). */
+  sim_consoles_stop (sim_consoles);
   if (save_path != NULL && !sim_server_save (server, save_path, &error))
     {
       g_printerr ("xapi-sim: --save %s: %s\n", save_path, error->message);
