@@ -2040,6 +2040,164 @@ vm_destroy (SimCall *call)
   return generic_destroy (call);
 }
 
+/* ---- vApps ------------------------------------------------------------------------------- */
+
+/* Sleeps @seconds (scaled by --speed) with db->lock released, as a blocked call does. */
+static void
+wait_unlocked (SimServer *server,
+               double     seconds)
+{
+  SimDb *db = server->db;
+  gint64 deadline;
+
+  if (!(seconds * server->speed > 0))
+    return;
+  deadline = g_get_monotonic_time () + (gint64) (seconds * server->speed * G_USEC_PER_SEC);
+  while (g_get_monotonic_time () < deadline)
+    g_cond_wait_until (&db->changed, &db->lock, deadline);
+}
+
+typedef struct
+{
+  char   *ref;
+  gint64  order;
+  gint64  delay;
+} Member;
+
+static gint
+member_compare (gconstpointer a,
+                gconstpointer b)
+{
+  const Member *x = *(const Member *const *) a;
+  const Member *y = *(const Member *const *) b;
+
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+member_free (gpointer data)
+{
+  Member *m = data;
+
+  g_free (m->ref);
+  g_free (m);
+}
+
+/*
+ * VM_appliance.start / clean_shutdown / hard_shutdown / shutdown: member VMs in groups of
+ * equal `order` (ascending to start, descending to stop); a group's VMs change state
+ * together, then the call waits the group's longest start_delay (shutdown_delay) before the
+ * next group. VMs already in the target state are skipped; failures are collected into
+ * OPERATION_PARTIALLY_FAILED [operation, vm...].
+ */
+static gboolean
+appliance_operation (SimCall *call)
+{
+  SimServer *server = call->server;
+  SimDb *db = server->db;
+  const char *op = call->msg->name;
+  gboolean start = g_str_equal (op, "start");
+  gboolean paused = start && g_variant_get_boolean (call->args[2]);
+  SimObject *app = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM_APPLIANCE));
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (member_free);
+  g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *app_ref = NULL;
+  GVariantIter iter;
+  GVariant *v;
+  guint i = 0;
+
+  if (app == NULL)
+    return FALSE;
+  app_ref = g_strdup (app->ref);
+  g_variant_iter_init (&iter, app->fields[LAGOON_VM_APPLIANCE_VMS]);
+  while ((v = g_variant_iter_next_value (&iter)))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (v);
+      SimObject *vm = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM), g_variant_get_string (inner, NULL));
+
+      if (vm != NULL)
+        {
+          Member *m = g_new0 (Member, 1);
+          m->ref = g_strdup (vm->ref);
+          m->order = sim_object_get_int (vm, LAGOON_VM_ORDER);
+          m->delay = sim_object_get_int (vm, start ? LAGOON_VM_START_DELAY : LAGOON_VM_SHUTDOWN_DELAY);
+          g_ptr_array_add (members, m);
+        }
+      g_variant_unref (v);
+    }
+  g_ptr_array_sort (members, member_compare);
+  if (!start)
+    {
+      /* Descending order, groups kept together. */
+      for (guint a = 0, b = members->len; a + 1 < b; a++, b--)
+        {
+          gpointer t = members->pdata[a];
+          members->pdata[a] = members->pdata[b - 1];
+          members->pdata[b - 1] = t;
+        }
+    }
+
+  while (i < members->len)
+    {
+      gint64 order = ((Member *) members->pdata[i])->order;
+      gint64 group_delay = 0;
+      gboolean acted = FALSE;
+
+      for (; i < members->len && ((Member *) members->pdata[i])->order == order; i++)
+        {
+          Member *m = members->pdata[i];
+          SimObject *vm = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM), m->ref);
+          const char *state;
+
+          if (vm == NULL)
+            continue;
+          state = power_state (vm);
+          if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]) ||
+              g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
+            {
+              g_ptr_array_add (failed, g_strdup (m->ref));
+              continue;
+            }
+          if (start)
+            {
+              if (g_str_equal (state, "Halted") || g_str_equal (state, "Suspended"))
+                {
+                  vm_boot (call, vm, master_ref (server), paused);
+                  acted = TRUE;
+                  group_delay = MAX (group_delay, m->delay);
+                }
+              else if (!g_str_equal (state, "Running") && !g_str_equal (state, "Paused"))
+                g_ptr_array_add (failed, g_strdup (m->ref));
+            }
+          else if (g_str_equal (state, "Halted"))
+            continue;
+          else if (g_str_equal (op, "clean_shutdown") && !g_str_equal (state, "Running"))
+            g_ptr_array_add (failed, g_strdup (m->ref));
+          else
+            {
+              vm_halt (db, vm, "Halted");
+              acted = TRUE;
+              group_delay = MAX (group_delay, m->delay);
+            }
+        }
+      if (acted && i < members->len)
+        wait_unlocked (server, (double) group_delay);
+    }
+
+  if (failed->len > 0)
+    {
+      g_ptr_array_set_size (call->error, 0);
+      g_ptr_array_add (call->error, g_strdup ("OPERATION_PARTIALLY_FAILED"));
+      /* The operation as its vm_appliance_operation name (start, clean_shutdown...). */
+      g_ptr_array_add (call->error, g_strdup (op));
+      for (guint f = 0; f < failed->len; f++)
+        g_ptr_array_add (call->error, g_strdup (g_ptr_array_index (failed, f)));
+      return FALSE;
+    }
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
 typedef struct
@@ -2081,6 +2239,10 @@ static const Special specials[] = {
   { "VM.snapshot", vm_snapshot },
   { "VM.destroy", vm_destroy },
   { "host.get_server_localtime", host_get_servertime },
+  { "VM_appliance.start", appliance_operation },
+  { "VM_appliance.clean_shutdown", appliance_operation },
+  { "VM_appliance.hard_shutdown", appliance_operation },
+  { "VM_appliance.shutdown", appliance_operation },
 };
 
 const char *const *

@@ -1115,6 +1115,155 @@ test_vm_lifecycle (void)
   sim_stop (sim);
 }
 
+/* A vApp of four VMs, orders 0, 0, 1, 2: groups start together, in order, with their delays. */
+static void
+test_vapp (void)
+{
+  const char *extra[] = { "--speed=0.2", NULL };
+  Sim *sim = sim_start (extra);
+  Conn *c = conn_new (sim, "127.0.0.1");
+  Conn *poll_conn = conn_new (sim, "127.0.0.1");
+  g_autofree char *session = login (c);
+  g_autofree char *s = sv (session);
+  const gint64 orders[4] = { 0, 0, 1, 2 };
+  const gint64 delays[4] = { 1, 2, 1, 5 };   /* seconds, times --speed 0.2 */
+  char *vms[4];
+  char *vvs[4];
+  gint64 seen[4] = { 0 };
+  g_autofree char *app = NULL;
+  g_autofree char *av = NULL;
+  g_autofree char *task = NULL;
+  g_autofree char *tv = NULL;
+  g_autofree char *r = NULL;
+  gint64 t0;
+  guint running = 0;
+
+  r = xml_call (c, "VM.hard_shutdown", s, "<value>OpaqueRef:vm1</value>", NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM_appliance.create", s,
+                "<value><struct><member><name>name_label</name><value>the vApp</value></member>"
+                "</struct></value>", NULL);
+  app = ok_value (r);
+  av = sv (app);
+  g_clear_pointer (&r, g_free);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *order = g_strdup_printf ("<value><string>%" G_GINT64_FORMAT "</string></value>", orders[i]);
+      g_autofree char *delay = g_strdup_printf ("<value><string>%" G_GINT64_FORMAT "</string></value>", delays[i]);
+
+      r = xml_call (c, "VM.clone", s, "<value>OpaqueRef:vm1</value>", "<value>member</value>", NULL);
+      vms[i] = ok_value (r);
+      vvs[i] = sv (vms[i]);
+      g_clear_pointer (&r, g_free);
+      r = xml_call (c, "VM.set_appliance", s, vvs[i], av, NULL);
+      g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+      g_clear_pointer (&r, g_free);
+      r = xml_call (c, "VM.set_order", s, vvs[i], order, NULL);
+      g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+      g_clear_pointer (&r, g_free);
+      r = xml_call (c, "VM.set_start_delay", s, vvs[i], delay, NULL);
+      g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+      g_clear_pointer (&r, g_free);
+      r = xml_call (c, "VM.get_order", s, vvs[i], NULL);
+      {
+        g_autofree char *expected = g_strdup_printf (OK_HEAD "<value>%" G_GINT64_FORMAT "</value>" OK_TAIL,
+                                                     orders[i]);
+        g_assert_cmpstr (r, ==, expected);
+      }
+      g_clear_pointer (&r, g_free);
+    }
+  r = xml_call (c, "VM_appliance.get_VMs", s, av, NULL);
+  for (guint i = 0; i < 4; i++)
+    g_assert_nonnull (strstr (r, vms[i]));
+  g_clear_pointer (&r, g_free);
+
+  /* Start it as a task and watch the power states from another connection. */
+  r = xml_call (c, "Async.VM_appliance.start", s, av, "<value><boolean>0</boolean></value>", NULL);
+  task = ok_value (r);
+  tv = sv (task);
+  g_clear_pointer (&r, g_free);
+  t0 = g_get_monotonic_time ();
+  while (running < 4 && g_get_monotonic_time () - t0 < 20 * G_USEC_PER_SEC)
+    {
+      for (guint i = 0; i < 4; i++)
+        {
+          g_autofree char *state = NULL;
+
+          if (seen[i] != 0)
+            continue;
+          state = xml_call (poll_conn, "VM.get_power_state", s, vvs[i], NULL);
+          if (strstr (state, "<value>Running</value>") != NULL)
+            {
+              seen[i] = g_get_monotonic_time ();
+              running++;
+            }
+        }
+      g_usleep (5 * 1000);
+    }
+  g_assert_cmpuint (running, ==, 4);
+  g_test_message ("vApp start: group 0 at +%.0f ms, group 1 +%.0f ms later, group 2 +%.0f ms later",
+                  (MIN (seen[0], seen[1]) - t0) / 1000.0, (seen[2] - MAX (seen[0], seen[1])) / 1000.0,
+                  (seen[3] - seen[2]) / 1000.0);
+  /* The first group comes up together; then each group waits the previous one's longest delay
+   * (2 s and 1 s at speed 0.2: 400 and 200 ms; 30 ms allowed for polling). */
+  g_assert_cmpint (ABS (seen[0] - seen[1]), <, 100 * 1000);
+  g_assert_cmpint (seen[2] - MAX (seen[0], seen[1]), >=, 370 * 1000);
+  g_assert_cmpint (seen[3] - seen[2], >=, 170 * 1000);
+  g_assert_cmpint (seen[3] - seen[2], <, 370 * 1000 + 300 * 1000);
+  for (guint i = 0; i < 100; i++)
+    {
+      g_clear_pointer (&r, g_free);
+      r = xml_call (c, "task.get_status", s, tv, NULL);
+      if (strstr (r, "<value>pending</value>") == NULL)
+        break;
+      g_usleep (20 * 1000);
+    }
+  g_assert_cmpstr (r, ==, OK_HEAD "<value>success</value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+
+  /* Starting again skips the running VMs. */
+  r = xml_call (c, "VM_appliance.start", s, av, "<value><boolean>0</boolean></value>", NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+
+  /* clean_shutdown cannot stop a paused VM: the others stop, that one is reported. */
+  r = xml_call (c, "VM.pause", s, vvs[3], NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM_appliance.clean_shutdown", s, av, NULL);
+  {
+    g_autofree char *expected = g_strdup_printf (ERR_HEAD "<value>OPERATION_PARTIALLY_FAILED</value>"
+                                                 "<value>clean_shutdown</value><value>%s</value>" ERR_TAIL,
+                                                 vms[3]);
+    g_assert_cmpstr (r, ==, expected);
+  }
+  g_clear_pointer (&r, g_free);
+  for (guint i = 0; i < 3; i++)
+    {
+      r = xml_call (c, "VM.get_power_state", s, vvs[i], NULL);
+      g_assert_cmpstr (r, ==, OK_HEAD "<value>Halted</value>" OK_TAIL);
+      g_clear_pointer (&r, g_free);
+    }
+  /* shutdown falls back to a hard shutdown. */
+  r = xml_call (c, "VM_appliance.shutdown", s, av, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM.get_power_state", s, vvs[3], NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value>Halted</value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_free (vms[i]);
+      g_free (vvs[i]);
+    }
+  conn_free (poll_conn);
+  conn_free (c);
+  sim_stop (sim);
+}
+
 /* ---- in-process unit tests ------------------------------------------------------------------ */
 
 static void
@@ -1252,6 +1401,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim/tasks", test_tasks);
   g_test_add_func ("/lagoon/xapi-sim/legacy-events", test_legacy_events);
   g_test_add_func ("/lagoon/xapi-sim/vm-lifecycle", test_vm_lifecycle);
+  g_test_add_func ("/lagoon/xapi-sim/vapp", test_vapp);
   g_test_add_func ("/lagoon/xapi-sim/bad-input", test_bad_input);
   g_test_add_func ("/lagoon/xapi-sim/save-round-trip", test_save_round_trip);
   g_test_add_func ("/lagoon/xapi-sim/shared-fixtures", test_shared_fixtures);
