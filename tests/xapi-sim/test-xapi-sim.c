@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <stdlib.h>
 
 #include "sim-db.h"
@@ -1264,6 +1265,161 @@ test_vapp (void)
   sim_stop (sim);
 }
 
+/* Checks one xport document: legend length = columns = <v> per row, rows newest first. */
+static guint
+check_xport (const char *xml,
+             const char *must_have,
+             const char *must_not_have)
+{
+  g_autoptr(GRegex) meta = g_regex_new ("^<\\?xml version=\"1.0\" encoding=\"UTF-8\"\\?><xport><meta><start>(\\d+)"
+                                        "</start><step>(\\d+)</step><end>(\\d+)</end><rows>(\\d+)</rows>"
+                                        "<columns>(\\d+)</columns><legend>", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autofree char *columns_s = NULL;
+  g_autofree char *rows_s = NULL;
+  g_autofree char *step_s = NULL;
+  g_autofree char *end_s = NULL;
+  g_auto(GStrv) rows = NULL;
+  const char *legend;
+  const char *data;
+  guint columns;
+  guint n_entries = 0;
+  gint64 prev_t = G_MAXINT64;
+
+  g_assert_true (g_regex_match (meta, xml, 0, &match));
+  step_s = g_match_info_fetch (match, 2);
+  end_s = g_match_info_fetch (match, 3);
+  rows_s = g_match_info_fetch (match, 4);
+  columns_s = g_match_info_fetch (match, 5);
+  columns = (guint) g_ascii_strtoull (columns_s, NULL, 10);
+  g_assert_cmpuint (columns, >, 0);
+  legend = strstr (xml, "<legend>");
+  data = strstr (xml, "</legend></meta><data>");
+  g_assert_nonnull (data);
+  for (const char *p = legend; p < data && (p = strstr (p, "<entry>")) != NULL && p < data; p++)
+    {
+      g_assert_true (g_str_has_prefix (p, "<entry>AVERAGE:host:") || g_str_has_prefix (p, "<entry>AVERAGE:vm:"));
+      n_entries++;
+    }
+  g_assert_cmpuint (n_entries, ==, columns);
+  if (must_have != NULL)
+    g_assert_nonnull (g_strstr_len (legend, data - legend, must_have));
+  if (must_not_have != NULL)
+    g_assert_null (g_strstr_len (legend, data - legend, must_not_have));
+  g_assert_true (g_str_has_suffix (xml, "</data></xport>"));
+
+  rows = g_strsplit (data + strlen ("</legend></meta><data>"), "<row>", -1);
+  g_assert_cmpuint (g_strv_length (rows) - 1, ==, g_ascii_strtoull (rows_s, NULL, 10));
+  for (guint r = 1; rows[r] != NULL; r++)
+    {
+      g_auto(GStrv) cells = g_strsplit (rows[r], "<v>", -1);
+      gint64 t;
+
+      g_assert_true (g_str_has_prefix (rows[r], "<t>"));
+      t = g_ascii_strtoll (rows[r] + 3, NULL, 10);
+      if (r == 1)
+        g_assert_cmpint (t, ==, g_ascii_strtoll (end_s, NULL, 10));
+      else
+        g_assert_cmpint (prev_t - t, ==, g_ascii_strtoll (step_s, NULL, 10));
+      prev_t = t;
+      g_assert_cmpuint (g_strv_length (cells) - 1, ==, columns);
+      for (guint i = 1; cells[i] != NULL; i++)
+        {
+          char *end = NULL;
+          double v = g_ascii_strtod (cells[i], &end);
+          g_assert_true (g_str_has_prefix (end, "</v>"));
+          g_assert_cmpfloat (v, >=, 0.0);
+        }
+    }
+  return columns;
+}
+
+static void
+test_rrd_updates (void)
+{
+  Sim *sim = sim_start (NULL);
+  Conn *c = conn_new (sim, "127.0.0.1");
+  Conn *c2 = conn_new (sim, "127.0.0.2");
+  g_autofree char *session = login (c);
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *headers = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+  JsonObject *jmeta;
+  JsonArray *jdata;
+  int status;
+  guint columns;
+
+  /* The supporter serves itself and vm1 (resident there). */
+  path = g_strdup_printf ("/rrd_updates?start=-60&cf=AVERAGE&interval=5&host=true&session_id=%s", session);
+  body = conn_request (c2, "GET", path, "", &status, &headers);
+  g_assert_cmpint (status, ==, 200);
+  g_assert_nonnull (strstr (headers, "Content-Type: text/xml"));
+  columns = check_xport (body, "<entry>AVERAGE:vm:vm-uuid-1:cpu0</entry>", NULL);
+  g_assert_nonnull (strstr (body, "<entry>AVERAGE:host:host-uuid-2:cpu0</entry>"));
+  g_assert_nonnull (strstr (body, "<entry>AVERAGE:host:host-uuid-2:memory_free_kib</entry>"));
+  g_assert_nonnull (strstr (body, "<entry>AVERAGE:vm:vm-uuid-1:memory</entry>"));
+  g_assert_nonnull (strstr (body, "<rows>12</rows>"));
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&headers, g_free);
+
+  /* The coordinator has no VM running: its own series only. */
+  body = conn_request (c, "GET", path, "", &status, NULL);
+  g_assert_cmpint (status, ==, 200);
+  check_xport (body, "<entry>AVERAGE:host:host-uuid-1:cpu0</entry>", ":vm:");
+  g_clear_pointer (&body, g_free);
+
+  /* JSON: the same shape, values as strings. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/rrd_updates?start=-60&cf=AVERAGE&interval=5&host=true&json=true&session_id=%s", session);
+  body = conn_request (c2, "GET", path, "", &status, NULL);
+  g_assert_cmpint (status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, body, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  jmeta = json_object_get_object_member (root, "meta");
+  jdata = json_object_get_array_member (root, "data");
+  g_assert_cmpint (json_object_get_int_member (jmeta, "columns"), ==, columns);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (jmeta, "legend")), ==, columns);
+  g_assert_cmpint (json_object_get_int_member (jmeta, "rows"), ==, json_array_get_length (jdata));
+  for (guint r = 0; r < json_array_get_length (jdata); r++)
+    {
+      JsonArray *values = json_object_get_array_member (json_array_get_object_element (jdata, r), "values");
+      g_assert_cmpuint (json_array_get_length (values), ==, columns);
+      for (guint i = 0; i < columns; i++)
+        {
+          char *end = NULL;
+          g_ascii_strtod (json_array_get_string_element (values, i), &end);
+          g_assert_cmpstr (end, ==, "");
+        }
+    }
+  g_clear_pointer (&body, g_free);
+
+  /* Only the VMs asked for. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/rrd_updates?start=-60&vm_uuid=nothing&session_id=%s", session);
+  body = conn_request (c2, "GET", path, "", &status, NULL);
+  g_assert_cmpint (status, ==, 200);
+  g_assert_nonnull (strstr (body, "<columns>0</columns>"));
+  g_clear_pointer (&body, g_free);
+
+  /* Errors: no start, no session. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/rrd_updates?cf=AVERAGE&session_id=%s", session);
+  body = conn_request (c2, "GET", path, "", &status, NULL);
+  g_assert_cmpint (status, ==, 400);
+  g_clear_pointer (&body, g_free);
+  body = conn_request (c2, "GET", "/rrd_updates?start=0", "", &status, NULL);
+  g_assert_cmpint (status, ==, 401);
+  g_clear_pointer (&body, g_free);
+
+  conn_free (c2);
+  conn_free (c);
+  sim_stop (sim);
+}
+
 /* ---- in-process unit tests ------------------------------------------------------------------ */
 
 static void
@@ -1402,6 +1558,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim/legacy-events", test_legacy_events);
   g_test_add_func ("/lagoon/xapi-sim/vm-lifecycle", test_vm_lifecycle);
   g_test_add_func ("/lagoon/xapi-sim/vapp", test_vapp);
+  g_test_add_func ("/lagoon/xapi-sim/rrd-updates", test_rrd_updates);
   g_test_add_func ("/lagoon/xapi-sim/bad-input", test_bad_input);
   g_test_add_func ("/lagoon/xapi-sim/save-round-trip", test_save_round_trip);
   g_test_add_func ("/lagoon/xapi-sim/shared-fixtures", test_shared_fixtures);
