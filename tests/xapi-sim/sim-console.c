@@ -49,6 +49,8 @@ struct _SimConsoles
   gboolean    stopping;
 };
 
+static void remove_dir (const char *path);
+
 static void
 qemu_free (gpointer data)
 {
@@ -314,7 +316,6 @@ sim_consoles_new (SimServer  *server,
                   const char *guest_iso)
 {
   SimConsoles *consoles = g_new0 (SimConsoles, 1);
-  g_autoptr(GError) error = NULL;
 
   consoles->server = server;
   consoles->iso = g_strdup (guest_iso);
@@ -322,15 +323,6 @@ sim_consoles_new (SimServer  *server,
   g_cond_init (&consoles->cond);
   g_queue_init (&consoles->requests);
   consoles->qemus = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, qemu_free);
-  if (consoles->iso != NULL)
-    {
-      consoles->dir = g_dir_make_tmp ("xapi-sim-consoles-XXXXXX", &error);
-      if (consoles->dir == NULL)
-        {
-          g_warning ("consoles disabled: %s", error->message);
-          g_clear_pointer (&consoles->iso, g_free);
-        }
-    }
   if (consoles->iso != NULL)
     consoles->thread = g_thread_new ("xapi-sim-qemu", manager_thread, consoles);
   return consoles;
@@ -348,19 +340,13 @@ sim_consoles_stop (SimConsoles *consoles)
       g_thread_join (consoles->thread);
       consoles->thread = NULL;
     }
+  g_mutex_lock (&consoles->lock);
   if (consoles->dir != NULL)
     {
-      g_autoptr(GDir) dir = g_dir_open (consoles->dir, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (consoles->dir, name, NULL);
-          g_unlink (path);
-        }
-      g_rmdir (consoles->dir);
+      remove_dir (consoles->dir);
       g_clear_pointer (&consoles->dir, g_free);
     }
+  g_mutex_unlock (&consoles->lock);
 }
 
 void
@@ -388,6 +374,53 @@ sim_consoles_n_running (SimConsoles *consoles)
   return n;
 }
 
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+      g_unlink (file);
+    }
+  g_rmdir (path);
+}
+
+/* Socket directories left by simulators that were killed (their pid is in the name). */
+static void
+remove_stale_dirs (void)
+{
+  g_autoptr(GDir) tmp = g_dir_open (g_get_tmp_dir (), 0, NULL);
+  const char *name;
+
+  while (tmp != NULL && (name = g_dir_read_name (tmp)) != NULL)
+    {
+      guint64 pid;
+      g_autofree char *proc = NULL;
+      g_autofree char *path = NULL;
+      const char *dash;
+
+      if (!g_str_has_prefix (name, "xapi-sim-consoles-"))
+        continue;
+      dash = strchr (name + strlen ("xapi-sim-consoles-"), '-');
+      if (dash == NULL)
+        continue;
+      {
+        g_autofree char *num = g_strndup (name + strlen ("xapi-sim-consoles-"),
+                                          dash - name - strlen ("xapi-sim-consoles-"));
+        if (!g_ascii_string_to_unsigned (num, 10, 1, G_MAXINT, &pid, NULL))
+          continue;
+      }
+      proc = g_strdup_printf ("/proc/%" G_GUINT64_FORMAT, pid);
+      if (g_file_test (proc, G_FILE_TEST_EXISTS))
+        continue;
+      path = g_build_filename (g_get_tmp_dir (), name, NULL);
+      remove_dir (path);
+    }
+}
+
 /* Asks the manager for @vm_uuid's QEMU; returns its socket path, or NULL when it failed. */
 static char *
 qemu_for_vm (SimConsoles *consoles,
@@ -398,7 +431,17 @@ qemu_for_vm (SimConsoles *consoles,
 
   g_mutex_lock (&consoles->lock);
   q = g_hash_table_lookup (consoles->qemus, vm_uuid);
-  if (q == NULL && !consoles->stopping)
+  if (q == NULL && !consoles->stopping && consoles->dir == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *template = g_strdup_printf ("xapi-sim-consoles-%d-XXXXXX", (int) getpid ());
+
+      remove_stale_dirs ();
+      consoles->dir = g_dir_make_tmp (template, &error);
+      if (consoles->dir == NULL)
+        g_warning ("no directory for the console sockets: %s", error->message);
+    }
+  if (q == NULL && !consoles->stopping && consoles->dir != NULL)
     {
       q = g_new0 (Qemu, 1);
       q->vm_uuid = g_strdup (vm_uuid);
