@@ -1686,6 +1686,33 @@ vm_destroy_consoles (SimDb     *db,
     }
 }
 
+/* VM_metrics as a new domain sees it (made when the VM has none, as xapi does at creation). */
+static void
+vm_metrics_boot (SimDb     *db,
+                 SimObject *vm)
+{
+  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_VM_METRICS);
+  SimObject *m = sim_db_lookup_class (db, klass, sim_object_get_string (vm, LAGOON_VM_METRICS));
+  gint64 memory = sim_object_get_int (vm, LAGOON_VM_MEMORY_DYNAMIC_MAX);
+
+  if (m == NULL)
+    {
+      g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
+
+      fields[LAGOON_VM_METRICS_UUID] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
+      fields[LAGOON_VM_METRICS_INSTALL_TIME] = vnow ();
+      m = sim_db_insert (db, klass, NULL, fields, FALSE);
+      sim_db_set (db, vm, LAGOON_VM_METRICS, vstr (m->ref));
+    }
+  if (memory <= 0)
+    memory = sim_object_get_int (vm, LAGOON_VM_MEMORY_STATIC_MAX);
+  sim_db_set (db, m, LAGOON_VM_METRICS_START_TIME, vnow ());
+  sim_db_set (db, m, LAGOON_VM_METRICS_LAST_UPDATED, vnow ());
+  sim_db_set (db, m, LAGOON_VM_METRICS_MEMORY_ACTUAL, vint (MAX (memory, 0)));
+  sim_db_set (db, m, LAGOON_VM_METRICS_VCPUS_NUMBER,
+              vint (MAX (sim_object_get_int (vm, LAGOON_VM_VCPUS_AT_STARTUP), 1)));
+}
+
 static void
 vm_boot (SimCall    *call,
          SimObject  *vm,
@@ -1705,6 +1732,7 @@ vm_boot (SimCall    *call,
   sim_db_set (db, vm, LAGOON_VM_RESIDENT_ON, vstr (host_ref));
   sim_db_set (db, vm, LAGOON_VM_DOMID, vint (next_domid++));
   vm_set_devices_attached (db, vm, TRUE);
+  vm_metrics_boot (db, vm);
 
   /* A running guest has an rfb console on its resident host. */
   location = g_strdup_printf ("http://%s:%u/console?uuid=%s",
@@ -1718,6 +1746,9 @@ vm_boot (SimCall    *call,
   sim_db_insert (db, console_class, NULL, fields, FALSE);
   vm_update_allowed_operations (db, vm);
 }
+
+static void wait_unlocked (SimServer *server,
+                           double     seconds);
 
 static void
 vm_halt (SimDb      *db,
@@ -1740,6 +1771,8 @@ vm_start (SimCall *call)
   if (vm == NULL)
     return FALSE;
   vm_boot (call, vm, master_ref (call->server), g_variant_get_boolean (call->args[2]));
+  /* xapi's VM.start returns start_delay seconds after the boot (vApps rely on it). */
+  wait_unlocked (call->server, (double) sim_object_get_int (vm, LAGOON_VM_START_DELAY));
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -1753,6 +1786,7 @@ vm_start_on (SimCall *call)
   if (vm == NULL || (host = arg_object (call, 2, class_by_id (LAGOON_CLASS_HOST))) == NULL)
     return FALSE;
   vm_boot (call, vm, host->ref, g_variant_get_boolean (call->args[3]));
+  wait_unlocked (call->server, (double) sim_object_get_int (vm, LAGOON_VM_START_DELAY));
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -1778,6 +1812,7 @@ vm_shutdown (SimCall *call)
   if (vm == NULL)
     return FALSE;
   vm_halt (call->server->db, vm, "Halted");
+  wait_unlocked (call->server, (double) sim_object_get_int (vm, LAGOON_VM_SHUTDOWN_DELAY));
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -1805,6 +1840,7 @@ vm_reboot (SimCall *call)
     return FALSE;
   sim_db_set (call->server->db, vm, LAGOON_VM_POWER_STATE, vstr ("Running"));
   sim_db_set (call->server->db, vm, LAGOON_VM_DOMID, vint (next_domid++));
+  vm_metrics_boot (call->server->db, vm);
   vm_update_allowed_operations (call->server->db, vm);
   sim_writer_void (call->w);
   return TRUE;

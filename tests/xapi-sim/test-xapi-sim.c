@@ -1255,6 +1255,30 @@ test_vapp (void)
   g_assert_cmpstr (r, ==, OK_HEAD "<value>Halted</value>" OK_TAIL);
   g_clear_pointer (&r, g_free);
 
+  /* VM.start itself returns start_delay after the boot (1 s at speed 0.2), and the VM_metrics
+   * record says when the domain started. */
+  t0 = g_get_monotonic_time ();
+  r = xml_call (c, "VM.start", s, vvs[0], "<value><boolean>0</boolean></value>",
+                "<value><boolean>0</boolean></value>", NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 190 * 1000);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM.get_metrics", s, vvs[0], NULL);
+  {
+    g_autofree char *metrics = ok_value (r);
+    g_autofree char *mv = sv (metrics);
+    g_autofree char *st = NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autofree char *year = g_date_time_format (now, "<value><dateTime.iso8601>%Y");
+
+    g_assert_true (g_str_has_prefix (metrics, "OpaqueRef:"));
+    g_assert_cmpstr (metrics, !=, "OpaqueRef:NULL");
+    st = xml_call (c, "VM_metrics.get_start_time", s, mv, NULL);
+    g_assert_true (g_str_has_prefix (st, OK_HEAD));
+    g_assert_nonnull (strstr (st, year));
+  }
+  g_clear_pointer (&r, g_free);
+
   for (guint i = 0; i < 4; i++)
     {
       g_free (vms[i]);
