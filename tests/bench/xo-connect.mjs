@@ -18,11 +18,11 @@ const xapi = createClient({
   allowUnauthorized: true,
 })
 const timer = setTimeout(() => { console.error('timed out'); process.exit(1) }, 300000)
-xapi.on('objectsFetched', () => {
-  const ms = performance.timeOrigin + performance.now() - start
-  const count = Object.keys(xapi.objects.all).length
-  console.log(`${ms.toFixed(0)} ${count} ${Math.round(process.resourceUsage().maxRSS)}`)
-  clearTimeout(timer)
-  xapi.disconnect().finally(() => process.exit(0))
-})
 await xapi.connect()
+await xapi.objectsFetched
+const ms = performance.timeOrigin + performance.now() - start
+const count = Object.keys(xapi.objects.all).length
+console.log(`${ms.toFixed(0)} ${count} ${Math.round(process.resourceUsage().maxRSS)}`)
+clearTimeout(timer)
+await xapi.disconnect().catch(() => {})
+process.exit(0)
