@@ -23,6 +23,7 @@ typedef enum {
 typedef struct
 {
   char    *legend;  /* CF:kind:uuid:ds */
+  char    *ds;
   Shape    shape;
   double   base;    /* scale of the series */
   double   phase;   /* from a hash: series differ, repeat queries agree */
@@ -34,13 +35,15 @@ series_free (gpointer data)
   Series *s = data;
 
   g_free (s->legend);
+  g_free (s->ds);
   g_free (s);
 }
 
 gboolean
 sim_rrd_handles (const char *path)
 {
-  return g_str_equal (path, "/rrd_updates");
+  return g_str_equal (path, "/rrd_updates") || g_str_equal (path, "/host_rrd") ||
+         g_str_equal (path, "/host_rrds") || g_str_equal (path, "/vm_rrd") || g_str_equal (path, "/vm_rrds");
 }
 
 static void
@@ -55,6 +58,7 @@ add_series (GPtrArray  *out,
   Series *s = g_new0 (Series, 1);
 
   s->legend = g_strdup_printf ("%s:%s:%s:%s", cf, kind, uuid, ds);
+  s->ds = g_strdup (ds);
   s->shape = shape;
   s->base = base;
   /* The phase ignores the CF so that MIN <= AVERAGE <= MAX hold for one data source. */
@@ -275,6 +279,110 @@ vm_series (SimDb      *db,
     }
 }
 
+
+static double
+value_at (const Series *s,
+          const char   *cf,
+          gint64        t)
+{
+  return s->phase < 0 ? s->base : series_value (s, cf, t);
+}
+
+/*
+ * The whole RRD as rrdtool dump writes it: data sources, then AVERAGE, MIN and MAX archives
+ * at each of xapi's four resolutions, rows oldest first, the last one at lastupdate.
+ */
+static void
+write_dump (GString   *out,
+            GPtrArray *series,
+            gint64     now)
+{
+  static const char *const cfs[] = { "AVERAGE", "MIN", "MAX" };
+  gint64 last = now / 5 * 5;
+
+  g_string_append (out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+  g_string_append_printf (out, "<rrd><version>0003</version><step>5</step><lastupdate>%" G_GINT64_FORMAT
+                          "</lastupdate>", last);
+  for (guint i = 0; i < series->len; i++)
+    {
+      const Series *s = series->pdata[i];
+
+      g_string_append_printf (out, "<ds><name>%s</name><type>GAUGE</type>"
+                              "<minimal_heartbeat>300.0000</minimal_heartbeat><min>0.0</min>"
+                              "<max>Infinity</max><last_ds>", s->ds);
+      append_number (out, value_at (s, "AVERAGE", last));
+      g_string_append (out, "</last_ds><value>0.0</value><unknown_sec>0</unknown_sec></ds>");
+    }
+  for (guint a = 0; a < G_N_ELEMENTS (archives); a++)
+    for (guint c = 0; c < G_N_ELEMENTS (cfs); c++)
+      {
+        gint64 step = archives[a].step;
+        gint64 newest = now / step * step;
+
+        g_string_append_printf (out, "<rra><cf>%s</cf><pdp_per_row>%" G_GINT64_FORMAT "</pdp_per_row>"
+                                "<params><xff>0.5</xff></params><cdp_prep>", cfs[c], step / 5);
+        for (guint i = 0; i < series->len; i++)
+          g_string_append (out, "<ds><primary_value>0.0</primary_value><secondary_value>0.0</secondary_value>"
+                                "<value>0.0</value><unknown_datapoints>0</unknown_datapoints></ds>");
+        g_string_append (out, "</cdp_prep><database>");
+        for (gint64 r = archives[a].rows - 1; r >= 0; r--)
+          {
+            gint64 t = newest - r * step;
+
+            g_string_append (out, "<row>");
+            for (guint i = 0; i < series->len; i++)
+              {
+                g_string_append (out, "<v>");
+                append_number (out, value_at (series->pdata[i], cfs[c], t));
+                g_string_append (out, "</v>");
+              }
+            g_string_append (out, "</row>");
+          }
+        g_string_append (out, "</database></rra>");
+      }
+  g_string_append (out, "</rrd>");
+}
+
+/* /host_rrd: this host's RRD; /vm_rrd?uuid=: a VM's. */
+static int
+handle_dump (SimDb      *db,
+             const char *host_ref,
+             const char *path,
+             const char *query,
+             GString    *body,
+             char      **content_type)
+{
+  g_autoptr(GPtrArray) series = g_ptr_array_new_with_free_func (series_free);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_mutex_lock (&db->lock);
+  if (g_str_has_prefix (path, "/host_rrd"))
+    {
+      SimObject *host = host_ref != NULL
+                        ? sim_db_lookup_class (db, &lagoon_schema_classes[LAGOON_CLASS_HOST], host_ref) : NULL;
+      if (host != NULL)
+        host_series (db, host, "AVERAGE", series);
+    }
+  else
+    {
+      g_autofree char *uuid = sim_query_get (query, "uuid");
+      SimObject *vm = uuid != NULL
+                      ? sim_db_lookup_uuid (db, &lagoon_schema_classes[LAGOON_CLASS_VM], uuid) : NULL;
+
+      if (vm == NULL)
+        {
+          g_mutex_unlock (&db->lock);
+          g_string_append (body, "no such VM");
+          return 404;
+        }
+      vm_series (db, vm, "AVERAGE", series);
+    }
+  g_mutex_unlock (&db->lock);
+  write_dump (body, series, now);
+  *content_type = g_strdup ("text/xml");
+  return 200;
+}
+
 static GPtrArray *
 query_all (const char *query,
            const char *key)
@@ -329,7 +437,6 @@ sim_rrd_handle (SimServer   *server,
   const char *host_ref;
   gboolean ok;
 
-  (void) path;
   g_string_truncate (body, 0);
   g_mutex_lock (&db->lock);
   host_ref = sim_host_at_address (db, local_address);
@@ -337,6 +444,8 @@ sim_rrd_handle (SimServer   *server,
   g_mutex_unlock (&db->lock);
   if (!ok)
     return 401;
+  if (!g_str_equal (path, "/rrd_updates"))
+    return handle_dump (db, host_ref, path, query, body, content_type);
 
   if (start_s == NULL || !g_ascii_string_to_signed (start_s, 10, G_MININT64 / 2, G_MAXINT64 / 2, &start, NULL))
     {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * sim-rrd.h: GET /rrd_updates (rrdtool xport XML, or JSON with json=true) from synthetic but
- * plausible per-host and per-VM series.
+ * sim-rrd.h: GET /rrd_updates (rrdtool xport XML, or JSON with json=true) and the full
+ * /host_rrd and /vm_rrd dumps (rrdtool dump XML), from synthetic but plausible per-host and
+ * per-VM series.
  */
 #pragma once
 

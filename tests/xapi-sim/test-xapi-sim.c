@@ -1358,6 +1358,39 @@ check_xport (const char *xml,
   return columns;
 }
 
+/* Checks an rrdtool dump: 12 archives (AVERAGE/MIN/MAX x 5 s, 1 min, 1 h, 1 day), every row
+ * with one <v> per data source. Returns the number of data sources. */
+static guint
+check_rrd_dump (const char *xml)
+{
+  static const guint rows[] = { 120, 120, 168, 366 };
+  g_auto(GStrv) rras = g_strsplit (xml, "<rra>", -1);
+  guint n_ds = 0;
+
+  g_assert_true (g_str_has_prefix (xml, "<?xml version=\"1.0\" encoding=\"utf-8\"?><rrd><version>0003</version>"
+                                        "<step>5</step><lastupdate>"));
+  g_assert_true (g_str_has_suffix (xml, "</rrd>"));
+  for (const char *p = rras[0]; (p = strstr (p, "<ds><name>")) != NULL; p++)
+    n_ds++;
+  g_assert_cmpuint (n_ds, >, 0);
+  g_assert_cmpuint (g_strv_length (rras), ==, 13);
+  for (guint a = 1; rras[a] != NULL; a++)
+    {
+      const char *db = strstr (rras[a], "<database>");
+      g_auto(GStrv) row_parts = NULL;
+
+      g_assert_nonnull (db);
+      row_parts = g_strsplit (db, "<row>", -1);
+      g_assert_cmpuint (g_strv_length (row_parts) - 1, ==, rows[(a - 1) / 3]);
+      for (guint r = 1; row_parts[r] != NULL; r++)
+        {
+          g_auto(GStrv) cells = g_strsplit (row_parts[r], "<v>", -1);
+          g_assert_cmpuint (g_strv_length (cells) - 1, ==, n_ds);
+        }
+    }
+  return n_ds;
+}
+
 static void
 test_rrd_updates (void)
 {
@@ -1437,6 +1470,28 @@ test_rrd_updates (void)
   g_clear_pointer (&body, g_free);
   body = conn_request (c2, "GET", "/rrd_updates?start=0", "", &status, NULL);
   g_assert_cmpint (status, ==, 401);
+  g_clear_pointer (&body, g_free);
+
+  /* Full dumps. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/host_rrd?session_id=%s", session);
+  body = conn_request (c2, "GET", path, "", &status, NULL);
+  g_assert_cmpint (status, ==, 200);
+  check_rrd_dump (body);
+  g_assert_nonnull (strstr (body, "<ds><name>memory_total_kib</name>"));
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/vm_rrd?uuid=vm-uuid-1&session_id=%s", session);
+  body = conn_request (c2, "GET", path, "", &status, NULL);
+  g_assert_cmpint (status, ==, 200);
+  check_rrd_dump (body);
+  g_assert_nonnull (strstr (body, "<ds><name>cpu0</name>"));
+  g_assert_nonnull (strstr (body, "<ds><name>memory</name>"));
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/vm_rrd?uuid=no-such-vm&session_id=%s", session);
+  body = conn_request (c2, "GET", path, "", &status, NULL);
+  g_assert_cmpint (status, ==, 404);
   g_clear_pointer (&body, g_free);
 
   conn_free (c2);
