@@ -31,6 +31,7 @@ typedef struct
   char     *vm_uuid;
   char     *socket_path;
   char     *log_path;
+  gint64    domid;    /* the domain it displays: a reboot makes a new one */
   GPid      pid;      /* 0 until the manager thread has spawned it */
   gboolean  failed;   /* spawning failed */
   gint64    started;  /* monotonic time of the spawn */
@@ -217,10 +218,14 @@ qemu_kill (Qemu *q)
   g_unlink (q->socket_path);
 }
 
-/* A VM keeps its QEMU while it runs (or is paused), as its device model would. */
+/*
+ * A VM keeps its QEMU while its domain runs (or is paused), as its device model would; a
+ * reboot (new domid) or a halt ends it. @domid G_MININT64: any domain.
+ */
 static gboolean
 vm_has_device_model (SimDb      *db,
-                     const char *vm_uuid)
+                     const char *vm_uuid,
+                     gint64      domid)
 {
   SimObject *vm = sim_db_lookup_uuid (db, (&lagoon_schema_classes[LAGOON_CLASS_VM]), vm_uuid);
   const char *state;
@@ -228,7 +233,9 @@ vm_has_device_model (SimDb      *db,
   if (vm == NULL)
     return FALSE;
   state = sim_object_get_string (vm, LAGOON_VM_POWER_STATE);
-  return g_str_equal (state, "Running") || g_str_equal (state, "Paused");
+  if (!g_str_equal (state, "Running") && !g_str_equal (state, "Paused"))
+    return FALSE;
+  return domid == G_MININT64 || sim_object_get_int (vm, LAGOON_VM_DOMID) == domid;
 }
 
 /*
@@ -246,6 +253,7 @@ manager_thread (gpointer data)
   while (!consoles->stopping)
     {
       g_autoptr(GPtrArray) uuids = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GArray) domids = g_array_new (FALSE, FALSE, sizeof (gint64));
       g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func (g_free);
       GHashTableIter iter;
       gpointer value;
@@ -272,14 +280,17 @@ manager_thread (gpointer data)
                 }
             }
           if (q->pid > 0 || q->failed)
-            g_ptr_array_add (uuids, g_strdup (q->vm_uuid));
+            {
+              g_ptr_array_add (uuids, g_strdup (q->vm_uuid));
+              g_array_append_val (domids, q->domid);
+            }
         }
 
       /* Never hold both locks: the db first, alone. */
       g_mutex_unlock (&consoles->lock);
       g_mutex_lock (&db->lock);
       for (guint i = 0; i < uuids->len; i++)
-        if (!vm_has_device_model (db, g_ptr_array_index (uuids, i)))
+        if (!vm_has_device_model (db, g_ptr_array_index (uuids, i), g_array_index (domids, gint64, i)))
           g_ptr_array_add (stale, g_strdup (g_ptr_array_index (uuids, i)));
       g_mutex_unlock (&db->lock);
       g_mutex_lock (&consoles->lock);
@@ -293,6 +304,8 @@ manager_thread (gpointer data)
               g_hash_table_remove (consoles->qemus, g_ptr_array_index (stale, i));
             }
         }
+      if (stale->len > 0)
+        g_cond_broadcast (&consoles->cond);
 
       if (g_queue_is_empty (&consoles->requests))
         g_cond_wait_until (&consoles->cond, &consoles->lock, g_get_monotonic_time () + WATCH_PERIOD_US);
@@ -424,13 +437,24 @@ remove_stale_dirs (void)
 /* Asks the manager for @vm_uuid's QEMU; returns its socket path, or NULL when it failed. */
 static char *
 qemu_for_vm (SimConsoles *consoles,
-             const char  *vm_uuid)
+             const char  *vm_uuid,
+             gint64       domid)
 {
   Qemu *q;
   char *path = NULL;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
 
   g_mutex_lock (&consoles->lock);
-  q = g_hash_table_lookup (consoles->qemus, vm_uuid);
+  /* The previous domain's QEMU (before a reboot) goes first: the manager ends it. */
+  while ((q = g_hash_table_lookup (consoles->qemus, vm_uuid)) != NULL && q->domid != domid &&
+         !consoles->stopping)
+    if (!g_cond_wait_until (&consoles->cond, &consoles->lock, deadline))
+      break;
+  if (q != NULL && q->domid != domid)
+    {
+      g_mutex_unlock (&consoles->lock);
+      return NULL;
+    }
   if (q == NULL && !consoles->stopping && consoles->dir == NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -445,6 +469,7 @@ qemu_for_vm (SimConsoles *consoles,
     {
       q = g_new0 (Qemu, 1);
       q->vm_uuid = g_strdup (vm_uuid);
+      q->domid = domid;
       q->socket_path = g_strdup_printf ("%s/vm-%s.sock", consoles->dir, vm_uuid);
       q->log_path = g_strdup_printf ("%s/vm-%s.log", consoles->dir, vm_uuid);
       g_hash_table_insert (consoles->qemus, q->vm_uuid, q);
@@ -582,6 +607,7 @@ resolve_console (SimConsoles  *consoles,
                  const char   *query,
                  const char   *cookie,
                  char        **vm_uuid,
+                 gint64       *domid,
                  const char  **detail)
 {
   SimDb *db = sim_server_get_db (consoles->server);
@@ -625,7 +651,7 @@ resolve_console (SimConsoles  *consoles,
       goto out;
     }
   vm = sim_db_lookup_class (db, vm_class, sim_object_get_string (console, LAGOON_CONSOLE_VM));
-  if (vm == NULL || !vm_has_device_model (db, sim_object_get_string (vm, LAGOON_VM_UUID)))
+  if (vm == NULL || !vm_has_device_model (db, sim_object_get_string (vm, LAGOON_VM_UUID), G_MININT64))
     {
       status = 404;
       *detail = "the VM is not running";
@@ -645,6 +671,7 @@ resolve_console (SimConsoles  *consoles,
       goto out;
     }
   *vm_uuid = g_strdup (sim_object_get_string (vm, LAGOON_VM_UUID));
+  *domid = sim_object_get_int (vm, LAGOON_VM_DOMID);
 
 out:
   g_mutex_unlock (&db->lock);
@@ -664,11 +691,12 @@ sim_consoles_serve (SimConsoles       *consoles,
   g_autofree char *vm_uuid = NULL;
   g_autofree char *path = NULL;
   const char *detail = NULL;
+  gint64 domid = -1;
   int status;
   int client;
   int vnc;
 
-  status = resolve_console (consoles, local_address, query, cookie, &vm_uuid, &detail);
+  status = resolve_console (consoles, local_address, query, cookie, &vm_uuid, &domid, &detail);
   if (status == 401)
     {
       write_status (out, 401, "Unauthorised", detail);
@@ -690,7 +718,7 @@ sim_consoles_serve (SimConsoles       *consoles,
       return;
     }
 
-  path = qemu_for_vm (consoles, vm_uuid);
+  path = qemu_for_vm (consoles, vm_uuid, domid);
   vnc = path != NULL ? connect_vnc (path) : -1;
   if (vnc < 0)
     {

@@ -235,9 +235,10 @@ status_of (const char *head)
   return atoi (head + 9);
 }
 
-/* Children of @parent whose command is QEMU. */
+/* Children of @parent whose command is QEMU; *last_pid: one of them. */
 static guint
-count_qemu_children (GPid parent)
+qemu_children (GPid  parent,
+               int  *last_pid)
 {
   g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
   const char *name;
@@ -260,9 +261,19 @@ count_qemu_children (GPid parent)
       if (close_paren == NULL || sscanf (close_paren + 2, "%c %d", &state, &ppid) != 2)
         continue;
       if (ppid == parent && strstr (stat, "(qemu-system") != NULL && state != 'Z')
-        n++;
+        {
+          n++;
+          if (last_pid != NULL)
+            *last_pid = atoi (name);
+        }
     }
   return n;
+}
+
+static guint
+count_qemu_children (GPid parent)
+{
+  return qemu_children (parent, NULL);
 }
 
 static GBytes *
@@ -465,6 +476,37 @@ test_console_after_start (void)
   rfb = lagoon_rig_rfb_new_for_fd (fd, 10000, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (lagoon_rig_rfb_get_width (rfb), >, 0);
+
+  /* A reboot makes a new domain: its display is a new QEMU, the open session ends. */
+  {
+    int pid_before = 0;
+    int pid_after = 0;
+
+    g_assert_cmpuint (qemu_children (lagoon_rig_sim_get_pid (f.sim), &pid_before), ==, 1);
+    g_clear_pointer (&params, g_free);
+    g_clear_pointer (&reply, g_free);
+    params = g_strdup_printf ("<param><value>%s</value></param><param><value>OpaqueRef:vm2</value></param>",
+                              f.session);
+    reply = rpc (&f, "VM.hard_reboot", params);
+    g_assert_nonnull (strstr (reply, "<value>Success</value>"));
+    for (guint i = 0; i < 5; i++)
+      {
+        GBytes *gone = lagoon_rig_rfb_grab (rfb, 5000, &error);
+        if (gone == NULL)
+          break;
+        g_bytes_unref (gone);
+      }
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    g_clear_pointer (&rfb, lagoon_rig_rfb_free);
+    g_clear_pointer (&head, g_free);
+    fd = console_connect (&f, "127.0.0.1", path, f.session, &head);
+    g_assert_cmpstr (head, ==, CONNECT_OK);
+    rfb = lagoon_rig_rfb_new_for_fd (fd, 10000, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (qemu_children (lagoon_rig_sim_get_pid (f.sim), &pid_after), ==, 1);
+    g_assert_cmpint (pid_after, !=, pid_before);
+  }
 
   fixture_teardown (&f);
   /* The simulator took its QEMU with it. */
