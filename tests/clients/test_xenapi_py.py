@@ -189,6 +189,31 @@ class PoolSourceMixin:
                      "vm-operator", "read-only"):
             self.assertIn(role, names)
 
+    def test_static_role_permissions(self):
+        # Each built-in role lists its permissions as subroles; a permission is
+        # a role without subroles, named in lower case (ocaml/idl/ocaml_backend/
+        # gen_rbac.ml). pool-admin has a fixed uuid and its ref is OpaqueRef:<uuid>
+        # (ocaml/xapi-consts/constants.ml rbac_pool_admin_uuid, xapi_role.ml).
+        roles = self.session.xenapi.role.get_all_records()
+        by_name = {r["name_label"]: (ref, r) for ref, r in roles.items()}
+        ref, admin = by_name["pool-admin"]
+        self.assertEqual(admin["uuid"], "0165f154-ba3e-034e-6b27-5d271af109ba")
+        self.assertEqual(ref, "OpaqueRef:" + admin["uuid"])
+        perms = {}
+        for name in ("pool-admin", "pool-operator", "vm-power-admin", "vm-admin",
+                     "vm-operator", "read-only"):
+            subroles = by_name[name][1]["subroles"]
+            self.assertTrue(subroles, "%s has no permissions" % name)
+            for sub in subroles:
+                self.assertIn(sub, roles, "%s: subrole %s is not a role" % (name, sub))
+                self.assertEqual(roles[sub]["subroles"], [], "%s: %s is not a permission"
+                                 % (name, roles[sub]["name_label"]))
+                self.assertEqual(roles[sub]["name_label"], roles[sub]["name_label"].lower())
+            perms[name] = set(subroles)
+        self.assertLessEqual(perms["read-only"], perms["vm-operator"])
+        self.assertLessEqual(perms["vm-operator"], perms["pool-admin"])
+        self.assertLess(perms["pool-operator"], perms["pool-admin"])
+
     def test_records_round_trip(self):
         for cls in CLASSES:
             api = getattr(self.session.xenapi, cls)
