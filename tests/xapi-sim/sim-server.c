@@ -326,6 +326,13 @@ sim_server_new (SimDb                  *db,
   setup_hosts (server, options->address != NULL ? options->address : "127.0.0.1");
   ensure_static_roles (server);
   rewrite_consoles (server);
+  {
+    GQueue *apps = sim_db_class_objects (db, class_by_id (LAGOON_CLASS_VM_APPLIANCE));
+    static const char *const all[] = { "start", "clean_shutdown", "hard_shutdown", "shutdown" };
+
+    for (GList *l = apps->head; l != NULL; l = l->next)
+      sim_db_set_quiet (db, l->data, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS, vstrv (all, G_N_ELEMENTS (all)));
+  }
   g_mutex_unlock (&db->lock);
   return server;
 }
@@ -657,6 +664,29 @@ generic_map_edit (SimCall *call,
   return TRUE;
 }
 
+/*
+ * A vApp offers its four operations while none runs (xapi_vm_appliance.ml); during one,
+ * current_operations holds it and nothing else is allowed.
+ */
+static void
+appliance_set_operation (SimDb      *db,
+                         SimObject  *app,
+                         const char *op)
+{
+  static const char *const all[] = { "start", "clean_shutdown", "hard_shutdown", "shutdown" };
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  if (op != NULL)
+    {
+      g_autofree char *uuid = sim_db_new_uuid ();
+      g_autofree char *key = g_strconcat ("OpaqueRef:", uuid, NULL);
+      g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (op));
+    }
+  sim_db_set (db, app, LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS, g_variant_ref_sink (g_variant_builder_end (&b)));
+  sim_db_set (db, app, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS, vstrv (all, op != NULL ? 0 : G_N_ELEMENTS (all)));
+}
+
 static gboolean
 generic_create (SimCall *call)
 {
@@ -685,6 +715,8 @@ generic_create (SimCall *call)
       fields[uf] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
     }
   obj = sim_db_insert (call->server->db, klass, NULL, fields, FALSE);
+  if (klass == class_by_id (LAGOON_CLASS_VM_APPLIANCE))
+    appliance_set_operation (call->server->db, obj, NULL);
   sim_writer_string (call->w, obj->ref);
   return TRUE;
 }
@@ -2144,7 +2176,19 @@ appliance_operation (SimCall *call)
 
   if (app == NULL)
     return FALSE;
+  if (g_variant_n_children (app->fields[LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS]) > 0)
+    {
+      g_autoptr(GVariant) first = g_variant_get_child_value (app->fields[LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS], 0);
+      g_autoptr(GVariant) task = g_variant_get_child_value (first, 0);
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (first, 1);
+      g_autoptr(GVariant) other = g_variant_get_variant (boxed);
+
+      fail (call, "OTHER_OPERATION_IN_PROGRESS", "VM_appliance", app->ref,
+            g_variant_get_string (other, NULL), g_variant_get_string (task, NULL), NULL);
+      return FALSE;
+    }
   app_ref = g_strdup (app->ref);
+  appliance_set_operation (db, app, op);
   g_variant_iter_init (&iter, app->fields[LAGOON_VM_APPLIANCE_VMS]);
   while ((v = g_variant_iter_next_value (&iter)))
     {
@@ -2220,6 +2264,9 @@ appliance_operation (SimCall *call)
         wait_unlocked (server, (double) group_delay);
     }
 
+  app = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM_APPLIANCE), app_ref);
+  if (app != NULL)
+    appliance_set_operation (db, app, NULL);
   if (failed->len > 0)
     {
       g_ptr_array_set_size (call->error, 0);

@@ -1138,6 +1138,7 @@ test_vapp (void)
   g_autofree char *r = NULL;
   gint64 t0;
   guint running = 0;
+  gboolean checked_busy = FALSE;
 
   r = xml_call (c, "VM.hard_shutdown", s, "<value>OpaqueRef:vm1</value>", NULL);
   g_assert_cmpstr (r, ==, OK_HEAD "<value></value>" OK_TAIL);
@@ -1201,9 +1202,24 @@ test_vapp (void)
               running++;
             }
         }
+      if (running >= 2 && seen[2] == 0 && !checked_busy)
+        {
+          /* Between two groups: the vApp shows its operation and refuses another. */
+          g_autofree char *ops = xml_call (poll_conn, "VM_appliance.get_current_operations", s, av, NULL);
+          g_autofree char *allowed = xml_call (poll_conn, "VM_appliance.get_allowed_operations", s, av, NULL);
+          g_autofree char *again = xml_call (poll_conn, "VM_appliance.start", s, av,
+                                             "<value><boolean>0</boolean></value>", NULL);
+
+          g_assert_nonnull (strstr (ops, "<value>start</value>"));
+          g_assert_cmpstr (allowed, ==, OK_HEAD "<value><array><data></data></array></value>" OK_TAIL);
+          g_assert_true (g_str_has_prefix (again, ERR_HEAD "<value>OTHER_OPERATION_IN_PROGRESS</value>"
+                                                  "<value>VM_appliance</value>"));
+          checked_busy = TRUE;
+        }
       g_usleep (5 * 1000);
     }
   g_assert_cmpuint (running, ==, 4);
+  g_assert_true (checked_busy);
   g_test_message ("vApp start: group 0 at +%.0f ms, group 1 +%.0f ms later, group 2 +%.0f ms later",
                   (MIN (seen[0], seen[1]) - t0) / 1000.0, (seen[2] - MAX (seen[0], seen[1])) / 1000.0,
                   (seen[3] - seen[2]) / 1000.0);
@@ -1222,6 +1238,13 @@ test_vapp (void)
       g_usleep (20 * 1000);
     }
   g_assert_cmpstr (r, ==, OK_HEAD "<value>success</value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM_appliance.get_allowed_operations", s, av, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value><array><data><value>start</value><value>clean_shutdown</value>"
+                          "<value>hard_shutdown</value><value>shutdown</value></data></array></value>" OK_TAIL);
+  g_clear_pointer (&r, g_free);
+  r = xml_call (c, "VM_appliance.get_current_operations", s, av, NULL);
+  g_assert_cmpstr (r, ==, OK_HEAD "<value><struct></struct></value>" OK_TAIL);
   g_clear_pointer (&r, g_free);
 
   /* Starting again skips the running VMs. */
