@@ -145,7 +145,8 @@ sim_session_ok (SimDb      *db,
    * slave-local one only where it was made. */
   if (g_variant_get_boolean (s->fields[LAGOON_SESSION_POOL]))
     return TRUE;
-  return host_ref != NULL && g_str_equal (host_ref, sim_object_get_string (s, LAGOON_SESSION_THIS_HOST));
+  return host_ref != NULL &&
+         g_str_equal (host_ref, sim_object_get_string (s, LAGOON_SESSION_THIS_HOST));
 }
 
 /* ---- QEMU processes ----------------------------------------------------------------------- */
@@ -272,7 +273,8 @@ manager_thread (gpointer data)
               int status;
               if (waitpid (q->pid, &status, WNOHANG) == q->pid)
                 {
-                  g_debug ("QEMU %d for VM %s exited (status %d)", (int) q->pid, q->vm_uuid, status);
+                  g_debug ("QEMU %d for VM %s exited (status %d)", (int) q->pid, q->vm_uuid,
+                           status);
                   q->pid = 0;
                   g_unlink (q->socket_path);
                   g_hash_table_iter_remove (&iter);
@@ -290,7 +292,8 @@ manager_thread (gpointer data)
       g_mutex_unlock (&consoles->lock);
       g_mutex_lock (&db->lock);
       for (guint i = 0; i < uuids->len; i++)
-        if (!vm_has_device_model (db, g_ptr_array_index (uuids, i), g_array_index (domids, gint64, i)))
+        if (!vm_has_device_model (db, g_ptr_array_index (uuids, i),
+                                  g_array_index (domids, gint64, i)))
           g_ptr_array_add (stale, g_strdup (g_ptr_array_index (uuids, i)));
       g_mutex_unlock (&db->lock);
       g_mutex_lock (&consoles->lock);
@@ -308,7 +311,8 @@ manager_thread (gpointer data)
         g_cond_broadcast (&consoles->cond);
 
       if (g_queue_is_empty (&consoles->requests))
-        g_cond_wait_until (&consoles->cond, &consoles->lock, g_get_monotonic_time () + WATCH_PERIOD_US);
+        g_cond_wait_until (&consoles->cond, &consoles->lock,
+                           g_get_monotonic_time () + WATCH_PERIOD_US);
     }
 
   {
@@ -575,7 +579,8 @@ write_status (GOutputStream *out,
                                            "Content-Type: text/html\r\n"
                                            "Connection: close\r\n\r\n",
                                            status, reason,
-                                           status == 401 ? "WWW-Authenticate: Basic realm=\"xapi\"\r\n" : "",
+                                           status == 401
+                                           ? "WWW-Authenticate: Basic realm=\"xapi\"\r\n" : "",
                                            strlen (body));
 
   if (g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL))
@@ -651,7 +656,8 @@ resolve_console (SimConsoles  *consoles,
       goto out;
     }
   vm = sim_db_lookup_class (db, vm_class, sim_object_get_string (console, LAGOON_CONSOLE_VM));
-  if (vm == NULL || !vm_has_device_model (db, sim_object_get_string (vm, LAGOON_VM_UUID), G_MININT64))
+  if (vm == NULL ||
+      !vm_has_device_model (db, sim_object_get_string (vm, LAGOON_VM_UUID), G_MININT64))
     {
       status = 404;
       *detail = "the VM is not running";
@@ -664,7 +670,8 @@ resolve_console (SimConsoles  *consoles,
       goto out;
     }
   /* xapi fails (no redirect) when the VM is elsewhere: the client must use the location. */
-  if (host_ref == NULL || !g_str_equal (host_ref, sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON)))
+  if (host_ref == NULL ||
+      !g_str_equal (host_ref, sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON)))
     {
       status = 500;
       *detail = "VM is not running on this host";
@@ -714,7 +721,8 @@ sim_consoles_serve (SimConsoles       *consoles,
     }
   if (consoles->iso == NULL)
     {
-      write_status (out, 503, "Service Unavailable", "consoles are off (--consoles none or no guest image)");
+      write_status (out, 503, "Service Unavailable",
+                    "consoles are off (--consoles none or no guest image)");
       return;
     }
 

@@ -467,7 +467,8 @@ serve_connection (SimHttp           *http,
                                         reply, &content_type);
 
           if (rstatus == 200)
-            keep = write_response (out, 200, "OK", content_type, NULL, reply->str, reply->len, keep) && keep;
+            keep = write_response (out, 200, "OK", content_type, NULL, reply->str, reply->len,
+                                   keep) && keep;
           else
             keep = write_error_page (out, rstatus, rstatus == 401 ? "Unauthorised"
                                                    : rstatus == 400 ? "Bad Request" : "Not Found",

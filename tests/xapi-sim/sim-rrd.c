@@ -9,6 +9,8 @@
 #include "sim-console.h"
 #include "sim-rrd.h"
 
+#define CLASS(id) (&lagoon_schema_classes[id])
+
 /* xapi's archives (metrics.md): 5 s for 10 min, 1 min for 2 h, 1 h for a week, 1 day for a year. */
 static const struct { gint64 step; gint64 rows; } archives[] = {
   { 5, 120 }, { 60, 120 }, { 3600, 168 }, { 86400, 366 },
@@ -43,7 +45,8 @@ gboolean
 sim_rrd_handles (const char *path)
 {
   return g_str_equal (path, "/rrd_updates") || g_str_equal (path, "/host_rrd") ||
-         g_str_equal (path, "/host_rrds") || g_str_equal (path, "/vm_rrd") || g_str_equal (path, "/vm_rrds");
+         g_str_equal (path, "/host_rrds") || g_str_equal (path, "/vm_rrd") ||
+         g_str_equal (path, "/vm_rrds");
 }
 
 static void
@@ -90,7 +93,8 @@ series_value (const Series *s,
               const char   *cf,
               gint64        t)
 {
-  double wave = 0.5 + 0.35 * sin ((double) t / 900.0 + s->phase) + 0.15 * sin ((double) t / 67.0 + 3 * s->phase);
+  double wave = 0.5 + 0.35 * sin ((double) t / 900.0 + s->phase) +
+                0.15 * sin ((double) t / 67.0 + 3 * s->phase);
   double factor = g_str_equal (cf, "MIN") ? 0.8 : g_str_equal (cf, "MAX") ? 1.2 : 1.0;
   double v;
 
@@ -172,7 +176,7 @@ host_series (SimDb      *db,
 {
   const char *uuid = sim_object_get_string (host, LAGOON_HOST_UUID);
   gint64 cpus = map_int (host->fields[LAGOON_HOST_CPU_INFO], "cpu_count", 0);
-  SimObject *metrics = sim_db_lookup_class (db, &lagoon_schema_classes[LAGOON_CLASS_HOST_METRICS],
+  SimObject *metrics = sim_db_lookup_class (db, CLASS (LAGOON_CLASS_HOST_METRICS),
                                             sim_object_get_string (host, LAGOON_HOST_METRICS));
   double total_kib = 16.0 * 1024 * 1024;
   g_autoptr(GPtrArray) pifs = set_refs (host, LAGOON_HOST_PIFS);
@@ -197,7 +201,7 @@ host_series (SimDb      *db,
   add_series (out, cf, "host", uuid, "memory_free_kib", SHAPE_BYTES, total_kib);
   for (guint i = 0; i < pifs->len && n_pifs < 16; i++)
     {
-      SimObject *pif = sim_db_lookup_class (db, &lagoon_schema_classes[LAGOON_CLASS_PIF],
+      SimObject *pif = sim_db_lookup_class (db, CLASS (LAGOON_CLASS_PIF),
                                             g_ptr_array_index (pifs, i));
       const char *dev = pif != NULL ? sim_object_get_string (pif, LAGOON_PIF_DEVICE) : "";
       g_autofree char *rx = NULL;
@@ -247,7 +251,7 @@ vm_series (SimDb      *db,
   add_series (out, cf, "vm", uuid, "memory_internal_free", SHAPE_BYTES, (double) memory / 1024);
   for (guint i = 0; i < vifs->len && i < 16; i++)
     {
-      SimObject *vif = sim_db_lookup_class (db, &lagoon_schema_classes[LAGOON_CLASS_VIF],
+      SimObject *vif = sim_db_lookup_class (db, CLASS (LAGOON_CLASS_VIF),
                                             g_ptr_array_index (vifs, i));
       g_autofree char *rx = NULL;
       g_autofree char *tx = NULL;
@@ -261,7 +265,7 @@ vm_series (SimDb      *db,
     }
   for (guint i = 0; i < vbds->len && i < 16; i++)
     {
-      SimObject *vbd = sim_db_lookup_class (db, &lagoon_schema_classes[LAGOON_CLASS_VBD],
+      SimObject *vbd = sim_db_lookup_class (db, CLASS (LAGOON_CLASS_VBD),
                                             g_ptr_array_index (vbds, i));
       const char *dev;
       g_autofree char *rd = NULL;
@@ -301,8 +305,8 @@ write_dump (GString   *out,
   gint64 last = now / 5 * 5;
 
   g_string_append (out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>");
-  g_string_append_printf (out, "<rrd><version>0003</version><step>5</step><lastupdate>%" G_GINT64_FORMAT
-                          "</lastupdate>", last);
+  g_string_append_printf (out, "<rrd><version>0003</version><step>5</step>"
+                          "<lastupdate>%" G_GINT64_FORMAT "</lastupdate>", last);
   for (guint i = 0; i < series->len; i++)
     {
       const Series *s = series->pdata[i];
@@ -319,11 +323,13 @@ write_dump (GString   *out,
         gint64 step = archives[a].step;
         gint64 newest = now / step * step;
 
-        g_string_append_printf (out, "<rra><cf>%s</cf><pdp_per_row>%" G_GINT64_FORMAT "</pdp_per_row>"
+        g_string_append_printf (out, "<rra><cf>%s</cf>"
+                                "<pdp_per_row>%" G_GINT64_FORMAT "</pdp_per_row>"
                                 "<params><xff>0.5</xff></params><cdp_prep>", cfs[c], step / 5);
         for (guint i = 0; i < series->len; i++)
-          g_string_append (out, "<ds><primary_value>0.0</primary_value><secondary_value>0.0</secondary_value>"
-                                "<value>0.0</value><unknown_datapoints>0</unknown_datapoints></ds>");
+          g_string_append (out, "<ds><primary_value>0.0</primary_value>"
+                                "<secondary_value>0.0</secondary_value><value>0.0</value>"
+                                "<unknown_datapoints>0</unknown_datapoints></ds>");
         g_string_append (out, "</cdp_prep><database>");
         for (gint64 r = archives[a].rows - 1; r >= 0; r--)
           {
@@ -359,7 +365,7 @@ handle_dump (SimDb      *db,
   if (g_str_has_prefix (path, "/host_rrd"))
     {
       SimObject *host = host_ref != NULL
-                        ? sim_db_lookup_class (db, &lagoon_schema_classes[LAGOON_CLASS_HOST], host_ref) : NULL;
+                        ? sim_db_lookup_class (db, CLASS (LAGOON_CLASS_HOST), host_ref) : NULL;
       if (host != NULL)
         host_series (db, host, "AVERAGE", series);
     }
@@ -367,7 +373,7 @@ handle_dump (SimDb      *db,
     {
       g_autofree char *uuid = sim_query_get (query, "uuid");
       SimObject *vm = uuid != NULL
-                      ? sim_db_lookup_uuid (db, &lagoon_schema_classes[LAGOON_CLASS_VM], uuid) : NULL;
+                      ? sim_db_lookup_uuid (db, CLASS (LAGOON_CLASS_VM), uuid) : NULL;
 
       if (vm == NULL)
         {
@@ -404,7 +410,8 @@ query_all (const char *query,
 static gboolean
 is_true (const char *v)
 {
-  return v != NULL && (g_ascii_strcasecmp (v, "true") == 0 || g_str_equal (v, "1") || g_str_equal (v, "yes"));
+  return v != NULL &&
+         (g_ascii_strcasecmp (v, "true") == 0 || g_str_equal (v, "1") || g_str_equal (v, "yes"));
 }
 
 int
@@ -447,7 +454,8 @@ sim_rrd_handle (SimServer   *server,
   if (!g_str_equal (path, "/rrd_updates"))
     return handle_dump (db, host_ref, path, query, body, content_type);
 
-  if (start_s == NULL || !g_ascii_string_to_signed (start_s, 10, G_MININT64 / 2, G_MAXINT64 / 2, &start, NULL))
+  if (start_s == NULL ||
+      !g_ascii_string_to_signed (start_s, 10, G_MININT64 / 2, G_MAXINT64 / 2, &start, NULL))
     {
       g_string_append (body, "start: a number of seconds is required");
       return 400;
@@ -476,7 +484,8 @@ sim_rrd_handle (SimServer   *server,
         ;
     }
   else
-    for (a = 0; a + 1 < G_N_ELEMENTS (archives) && now - start > archives[a].step * archives[a].rows; a++)
+    for (a = 0; a + 1 < G_N_ELEMENTS (archives) &&
+                now - start > archives[a].step * archives[a].rows; a++)
       ;
   step = archives[a].step;
   max_rows = archives[a].rows;
@@ -487,8 +496,8 @@ sim_rrd_handle (SimServer   *server,
   g_mutex_lock (&db->lock);
   if (host_ref != NULL)
     {
-      SimObject *host = sim_db_lookup_class (db, &lagoon_schema_classes[LAGOON_CLASS_HOST], host_ref);
-      GQueue *vms = sim_db_class_objects (db, &lagoon_schema_classes[LAGOON_CLASS_VM]);
+      SimObject *host = sim_db_lookup_class (db, CLASS (LAGOON_CLASS_HOST), host_ref);
+      GQueue *vms = sim_db_class_objects (db, CLASS (LAGOON_CLASS_VM));
 
       if (host != NULL && is_true (host_s))
         host_series (db, host, cf, series);
@@ -503,7 +512,8 @@ sim_rrd_handle (SimServer   *server,
               !(g_str_equal (state, "Running") || g_str_equal (state, "Paused")))
             continue;
           for (guint i = 0; i < vm_uuids->len && !wanted; i++)
-            wanted = g_str_equal (g_ptr_array_index (vm_uuids, i), sim_object_get_string (vm, LAGOON_VM_UUID));
+            wanted = g_str_equal (g_ptr_array_index (vm_uuids, i),
+                                  sim_object_get_string (vm, LAGOON_VM_UUID));
           if (wanted)
             vm_series (db, vm, cf, series);
         }
@@ -512,18 +522,21 @@ sim_rrd_handle (SimServer   *server,
 
   if (json)
     {
-      g_string_append_printf (body, "{\"meta\":{\"start\":%" G_GINT64_FORMAT ",\"step\":%" G_GINT64_FORMAT
-                              ",\"end\":%" G_GINT64_FORMAT ",\"rows\":%" G_GINT64_FORMAT ",\"columns\":%u,"
-                              "\"legend\":[", rows > 0 ? end - (rows - 1) * step : end, step, end, rows,
+      g_string_append_printf (body, "{\"meta\":{\"start\":%" G_GINT64_FORMAT
+                              ",\"step\":%" G_GINT64_FORMAT ",\"end\":%" G_GINT64_FORMAT
+                              ",\"rows\":%" G_GINT64_FORMAT ",\"columns\":%u,\"legend\":[",
+                              rows > 0 ? end - (rows - 1) * step : end, step, end, rows,
                               series->len);
       for (guint i = 0; i < series->len; i++)
-        g_string_append_printf (body, "%s\"%s\"", i > 0 ? "," : "", ((Series *) series->pdata[i])->legend);
+        g_string_append_printf (body, "%s\"%s\"", i > 0 ? "," : "",
+                                ((Series *) series->pdata[i])->legend);
       g_string_append (body, "]},\"data\":[");
       for (gint64 r = 0; r < rows; r++)
         {
           gint64 t = end - r * step;
 
-          g_string_append_printf (body, "%s{\"t\":%" G_GINT64_FORMAT ",\"values\":[", r > 0 ? "," : "", t);
+          g_string_append_printf (body, "%s{\"t\":%" G_GINT64_FORMAT ",\"values\":[",
+                                  r > 0 ? "," : "", t);
           for (guint i = 0; i < series->len; i++)
             {
               const Series *s = series->pdata[i];
@@ -539,7 +552,8 @@ sim_rrd_handle (SimServer   *server,
     }
 
   g_string_append (body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-  g_string_append_printf (body, "<xport><meta><start>%" G_GINT64_FORMAT "</start><step>%" G_GINT64_FORMAT
+  g_string_append_printf (body, "<xport><meta><start>%" G_GINT64_FORMAT "</start>"
+                          "<step>%" G_GINT64_FORMAT
                           "</step><end>%" G_GINT64_FORMAT "</end><rows>%" G_GINT64_FORMAT "</rows>"
                           "<columns>%u</columns><legend>",
                           rows > 0 ? end - (rows - 1) * step : end, step, end, rows, series->len);

@@ -331,7 +331,8 @@ sim_server_new (SimDb                  *db,
     static const char *const all[] = { "start", "clean_shutdown", "hard_shutdown", "shutdown" };
 
     for (GList *l = apps->head; l != NULL; l = l->next)
-      sim_db_set_quiet (db, l->data, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS, vstrv (all, G_N_ELEMENTS (all)));
+      sim_db_set_quiet (db, l->data, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS,
+                        vstrv (all, G_N_ELEMENTS (all)));
   }
   g_mutex_unlock (&db->lock);
   return server;
@@ -683,8 +684,10 @@ appliance_set_operation (SimDb      *db,
       g_autofree char *key = g_strconcat ("OpaqueRef:", uuid, NULL);
       g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (op));
     }
-  sim_db_set (db, app, LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS, g_variant_ref_sink (g_variant_builder_end (&b)));
-  sim_db_set (db, app, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS, vstrv (all, op != NULL ? 0 : G_N_ELEMENTS (all)));
+  sim_db_set (db, app, LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS,
+              g_variant_ref_sink (g_variant_builder_end (&b)));
+  sim_db_set (db, app, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS,
+              vstrv (all, op != NULL ? 0 : G_N_ELEMENTS (all)));
 }
 
 static gboolean
@@ -1731,7 +1734,8 @@ vm_metrics_boot (SimDb     *db,
     {
       g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
 
-      fields[LAGOON_VM_METRICS_UUID] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
+      fields[LAGOON_VM_METRICS_UUID] =
+        g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
       fields[LAGOON_VM_METRICS_INSTALL_TIME] = vnow ();
       m = sim_db_insert (db, klass, NULL, fields, FALSE);
       sim_db_set (db, vm, LAGOON_VM_METRICS, vstr (m->ref));
@@ -2178,7 +2182,8 @@ appliance_operation (SimCall *call)
     return FALSE;
   if (g_variant_n_children (app->fields[LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS]) > 0)
     {
-      g_autoptr(GVariant) first = g_variant_get_child_value (app->fields[LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS], 0);
+      g_autoptr(GVariant) first =
+        g_variant_get_child_value (app->fields[LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS], 0);
       g_autoptr(GVariant) task = g_variant_get_child_value (first, 0);
       g_autoptr(GVariant) boxed = g_variant_get_child_value (first, 1);
       g_autoptr(GVariant) other = g_variant_get_variant (boxed);
@@ -2193,14 +2198,16 @@ appliance_operation (SimCall *call)
   while ((v = g_variant_iter_next_value (&iter)))
     {
       g_autoptr(GVariant) inner = g_variant_get_variant (v);
-      SimObject *vm = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM), g_variant_get_string (inner, NULL));
+      SimObject *vm = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM),
+                                           g_variant_get_string (inner, NULL));
 
       if (vm != NULL)
         {
           Member *m = g_new0 (Member, 1);
           m->ref = g_strdup (vm->ref);
           m->order = sim_object_get_int (vm, LAGOON_VM_ORDER);
-          m->delay = sim_object_get_int (vm, start ? LAGOON_VM_START_DELAY : LAGOON_VM_SHUTDOWN_DELAY);
+          m->delay = sim_object_get_int (vm, start ? LAGOON_VM_START_DELAY
+                                                   : LAGOON_VM_SHUTDOWN_DELAY);
           g_ptr_array_add (members, m);
         }
       g_variant_unref (v);
