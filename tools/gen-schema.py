@@ -59,6 +59,9 @@ LIFECYCLE = {
     "Removed_s": "LAGOON_LIFECYCLE_REMOVED",
 }
 
+# xapi's built-in roles, strongest first (LAGOON_ROLE_* bits in lagoon-schema.h).
+ROLES = ["pool-admin", "pool-operator", "vm-power-admin", "vm-admin", "vm-operator", "read-only"]
+
 QUALIFIER = {
     "RW": "LAGOON_QUALIFIER_RW",
     "RO/constructor": "LAGOON_QUALIFIER_RO_CONSTRUCTOR",
@@ -251,10 +254,14 @@ def main():
                 flags.append("LAGOON_MESSAGE_ASYNC")
             if not params or params[0]["type"] != "session ref":
                 flags.append("LAGOON_MESSAGE_SESSIONLESS")
-            mrows.append("  { %s, %s, %d, %s, %s, %s },"
+            roles = 0
+            for r in m.get("roles", []):
+                if r in ROLES:
+                    roles |= 1 << ROLES.index(r)
+            mrows.append("  { %s, %s, %d, %s, %s, %s, 0x%02x },"
                          % (c_string(m["name"]), prow_name if params else "NULL", len(params),
                             types.ref(m["result"][0]), " | ".join(flags) or "0",
-                            LIFECYCLE[m["lifecycle"]["state"]]))
+                            LIFECYCLE[m["lifecycle"]["state"]], roles))
 
         body.append("static const LagoonSchemaField lagoon_fields_%s[] = {" % name)
         body.extend(frows)

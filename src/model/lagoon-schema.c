@@ -12,6 +12,10 @@
 
 G_DEFINE_QUARK (lagoon-schema-error-quark, lagoon_schema_error)
 
+const char * const lagoon_schema_role_names[LAGOON_N_ROLES] = {
+  "pool-admin", "pool-operator", "vm-power-admin", "vm-admin", "vm-operator", "read-only",
+};
+
 /* ---- look-ups ------------------------------------------------------------ */
 
 static GHashTable *

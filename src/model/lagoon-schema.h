@@ -62,6 +62,19 @@ typedef enum {
   LAGOON_CLASS_EVENTS = 1 << 0, /* objects of this class produce events */
 } LagoonClassFlags;
 
+/* xapi's built-in RBAC roles, strongest first; lagoon_schema_role_names[i] is bit i. */
+typedef enum {
+  LAGOON_ROLE_POOL_ADMIN     = 1 << 0,
+  LAGOON_ROLE_POOL_OPERATOR  = 1 << 1,
+  LAGOON_ROLE_VM_POWER_ADMIN = 1 << 2,
+  LAGOON_ROLE_VM_ADMIN       = 1 << 3,
+  LAGOON_ROLE_VM_OPERATOR    = 1 << 4,
+  LAGOON_ROLE_READ_ONLY      = 1 << 5,
+} LagoonRole;
+
+#define LAGOON_N_ROLES 6
+extern const char * const lagoon_schema_role_names[LAGOON_N_ROLES];
+
 typedef struct _LagoonSchemaEnum LagoonSchemaEnum;
 typedef struct _LagoonType       LagoonType;
 
@@ -105,6 +118,7 @@ typedef struct
   const LagoonType        *result;
   guint                    flags; /* LagoonMessageFlags */
   LagoonLifecycle          lifecycle;
+  guint                    roles; /* LagoonRole bits: the built-in roles that may call it */
 } LagoonSchemaMessage;
 
 typedef struct

@@ -257,51 +257,94 @@ stable_uuid (const char *name)
 
 /*
  * xapi serves its built-in RBAC roles from role.get_all_records whatever the database
- * holds; XenCenter reads them on connect. Each role here includes the next weaker one.
+ * holds; XenCenter reads them on connect. As in xapi (gen_rbac.ml), every API message is a
+ * permission: a role named "class.message" in lower case, without subroles; each of the six
+ * roles lists as subroles the permissions its datamodel entry grants. pool-admin has xapi's
+ * fixed uuid; the others get stable uuids from their names. Refs are OpaqueRef:<uuid>.
  */
+static SimObject *
+insert_builtin_role (SimServer   *server,
+                     const char  *uuid,
+                     const char  *name,
+                     const char  *description,
+                     GPtrArray   *subroles)
+{
+  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_ROLE);
+  g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
+  g_autofree char *ref = g_strconcat ("OpaqueRef:", uuid, NULL);
+  SimObject *obj;
+
+  fields[LAGOON_ROLE_UUID] = vstr (uuid);
+  fields[LAGOON_ROLE_NAME_LABEL] = vstr (name);
+  fields[LAGOON_ROLE_NAME_DESCRIPTION] = vstr (description);
+  if (subroles != NULL)
+    fields[LAGOON_ROLE_SUBROLES] = vstrv ((const char *const *) subroles->pdata, subroles->len);
+  obj = sim_db_insert (server->db, klass, ref, fields, TRUE);
+  if (obj != NULL)
+    obj->builtin = TRUE;
+  return obj;
+}
+
 static void
 ensure_static_roles (SimServer *server)
 {
-  static const char *const roles[][2] = {
-    { "pool-admin", "The pool administrator: every operation" },
-    { "pool-operator", "The pool operator: pool-wide resources, no user management" },
-    { "vm-power-admin", "VM power administrator: VM placement and migration" },
-    { "vm-admin", "VM administrator: create, change and delete VMs" },
-    { "vm-operator", "VM operator: start, stop and use VMs" },
-    { "read-only", "Read-only: look at the pool" },
+  static const char *const descriptions[LAGOON_N_ROLES] = {
+    "The pool administrator: every operation",
+    "The pool operator: pool-wide resources, no user management",
+    "VM power administrator: VM placement and migration",
+    "VM administrator: create, change and delete VMs",
+    "VM operator: start, stop and use VMs",
+    "Read-only: look at the pool",
   };
   const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_ROLE);
   GQueue *existing = sim_db_class_objects (server->db, klass);
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GPtrArray *granted[LAGOON_N_ROLES];
 
-  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+  for (GList *l = existing->head; l != NULL; l = l->next)
+    g_hash_table_add (names, g_strdup (sim_object_get_string (l->data, LAGOON_ROLE_NAME_LABEL)));
+  for (guint r = 0; r < LAGOON_N_ROLES; r++)
+    granted[r] = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint c = 0; c < lagoon_schema_n_classes; c++)
     {
-      g_autofree GVariant **fields = NULL;
-      g_autofree char *uuid = NULL;
-      g_autofree char *ref = NULL;
-      gboolean found = FALSE;
-      SimObject *obj;
+      const LagoonSchemaClass *cls = &lagoon_schema_classes[c];
 
-      for (GList *l = existing->head; l != NULL && !found; l = l->next)
-        found = g_str_equal (sim_object_get_string (l->data, LAGOON_ROLE_NAME_LABEL), roles[i][0]);
-      if (found)
-        continue;
-
-      fields = g_new0 (GVariant *, klass->n_fields);
-      uuid = stable_uuid (roles[i][0]);
-      ref = g_strconcat ("OpaqueRef:", uuid, NULL);
-      fields[LAGOON_ROLE_UUID] = vstr (uuid);
-      fields[LAGOON_ROLE_NAME_LABEL] = vstr (roles[i][0]);
-      fields[LAGOON_ROLE_NAME_DESCRIPTION] = vstr (roles[i][1]);
-      if (i + 1 < G_N_ELEMENTS (roles))
+      for (guint m = 0; m < cls->n_messages; m++)
         {
-          g_autofree char *sub_uuid = stable_uuid (roles[i + 1][0]);
-          g_autofree char *sub_ref = g_strconcat ("OpaqueRef:", sub_uuid, NULL);
-          const char *subs[] = { sub_ref };
-          fields[LAGOON_ROLE_SUBROLES] = vstrv (subs, 1);
+          const LagoonSchemaMessage *msg = &cls->messages[m];
+          g_autofree char *wire = NULL;
+          g_autofree char *name = NULL;
+          g_autofree char *uuid = NULL;
+          g_autofree char *ref = NULL;
+
+          if (msg->lifecycle == LAGOON_LIFECYCLE_REMOVED || msg->roles == 0)
+            continue;
+          wire = g_strdup_printf ("%s.%s", cls->name, msg->name);
+          name = g_ascii_strdown (wire, -1);
+          if (!g_hash_table_add (seen, g_strdup (name)))
+            continue;
+          uuid = stable_uuid (name);
+          ref = g_strconcat ("OpaqueRef:", uuid, NULL);
+          if (!g_hash_table_contains (names, name))
+            insert_builtin_role (server, uuid, name, "", NULL);
+          for (guint r = 0; r < LAGOON_N_ROLES; r++)
+            if (msg->roles & (1u << r))
+              g_ptr_array_add (granted[r], g_strdup (ref));
         }
-      obj = sim_db_insert (server->db, klass, ref, fields, TRUE);
-      if (obj != NULL)
-        obj->builtin = TRUE;
+    }
+
+  for (guint r = 0; r < LAGOON_N_ROLES; r++)
+    {
+      const char *name = lagoon_schema_role_names[r];
+      g_autofree char *uuid = g_str_equal (name, "pool-admin")
+                              ? g_strdup ("0165f154-ba3e-034e-6b27-5d271af109ba")
+                              : stable_uuid (name);
+
+      if (!g_hash_table_contains (names, name))
+        insert_builtin_role (server, uuid, name, descriptions[r], granted[r]);
+      g_ptr_array_unref (granted[r]);
     }
 }
 
