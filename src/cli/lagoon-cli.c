@@ -23,6 +23,7 @@
 #include "lagoon-action.h"
 #include "lagoon-cache.h"
 #include "lagoon-connection.h"
+#include "lagoon-http-message.h"
 #include "lagoon-ssh-config.h"
 #include "lagoon-ssh-opener.h"
 #include "lagoon-tcp-opener.h"
@@ -734,6 +735,7 @@ cmd_stats (Context *ctx)
               lagoon_connection_get_ready_time_ms (ctx->connection));
       printf ("events.received: %" G_GUINT64_FORMAT "\n",
               lagoon_connection_get_events_received (ctx->connection));
+      printf ("bytes.received: %" G_GUINT64_FORMAT "\n", lagoon_http_get_total_received ());
     }
   if (getrusage (RUSAGE_SELF, &usage) == 0)
     {

@@ -441,6 +441,15 @@ lagoon_http_reader_is_reusable (LagoonHttpReader *self)
   return self->reusable && self->start == self->end && !self->eof;
 }
 
+/* Every byte every reader of this process has read (the reply side of all HTTP traffic). */
+static gsize total_received;
+
+guint64
+lagoon_http_get_total_received (void)
+{
+  return (guint64) g_atomic_pointer_get (&total_received);
+}
+
 guint64
 lagoon_http_reader_get_received (LagoonHttpReader *self)
 {
@@ -483,6 +492,7 @@ reader_fill (LagoonHttpReader  *self,
     self->eof = TRUE;
   self->end += (gsize) n;
   self->received += (guint64) n;
+  g_atomic_pointer_add (&total_received, n);
   return n;
 }
 

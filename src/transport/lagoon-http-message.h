@@ -71,6 +71,8 @@ gboolean            lagoon_http_reader_read_body         (LagoonHttpReader    *s
 gboolean            lagoon_http_reader_is_reusable       (LagoonHttpReader    *self);
 /* Bytes received since the last call to lagoon_http_reader_read_head began. */
 guint64             lagoon_http_reader_get_received      (LagoonHttpReader    *self);
+/* Bytes read from HTTP servers by this process so far (headers and bodies). */
+guint64             lagoon_http_get_total_received       (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LagoonHttpResponse, lagoon_http_response_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LagoonHttpReader, lagoon_http_reader_free)

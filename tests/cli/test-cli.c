@@ -276,6 +276,11 @@ test_stats_and_tree (Fixture       *f,
   g_assert_nonnull (strstr (out, "time.login_ms: "));
   g_assert_nonnull (strstr (out, "time.cache_ready_ms: "));
   g_assert_nonnull (strstr (out, "rss_kb: "));
+  {
+    const char *b = strstr (out, "bytes.received: ");
+    g_assert_nonnull (b);
+    g_assert_cmpuint (g_ascii_strtoull (b + strlen ("bytes.received: "), NULL, 10), >, 10000);
+  }
   g_assert_nonnull (strstr (out, "objects.host: 2\n"));
   g_clear_pointer (&out, g_free);
 
