@@ -193,7 +193,7 @@ qemu_spawn (SimConsoles *consoles,
                                          -1, log_fd, log_fd, NULL, NULL, 0,
                                          &q->pid, NULL, NULL, NULL, &error))
     {
-      g_warning ("cannot start QEMU for VM %s: %s", q->vm_uuid, error->message);
+      g_message ("cannot start QEMU for VM %s: %s", q->vm_uuid, error->message);
       q->failed = TRUE;
       q->pid = 0;
     }
@@ -324,6 +324,7 @@ manager_thread (gpointer data)
       qemu_kill (value);
     g_hash_table_remove_all (consoles->qemus);
   }
+  g_cond_broadcast (&consoles->cond);
   g_mutex_unlock (&consoles->lock);
   return NULL;
 }
@@ -459,6 +460,12 @@ qemu_for_vm (SimConsoles *consoles,
       g_mutex_unlock (&consoles->lock);
       return NULL;
     }
+  /* A QEMU that could not be started is tried again. */
+  if (q != NULL && q->failed && q->pid == 0)
+    {
+      g_hash_table_remove (consoles->qemus, vm_uuid);
+      q = NULL;
+    }
   if (q == NULL && !consoles->stopping && consoles->dir == NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -467,7 +474,7 @@ qemu_for_vm (SimConsoles *consoles,
       remove_stale_dirs ();
       consoles->dir = g_dir_make_tmp (template, &error);
       if (consoles->dir == NULL)
-        g_warning ("no directory for the console sockets: %s", error->message);
+        g_message ("no directory for the console sockets: %s", error->message);
     }
   if (q == NULL && !consoles->stopping && consoles->dir != NULL)
     {
@@ -480,8 +487,9 @@ qemu_for_vm (SimConsoles *consoles,
       g_queue_push_tail (&consoles->requests, q);
       g_cond_broadcast (&consoles->cond);
     }
-  while (q != NULL && q->pid == 0 && !q->failed && !consoles->stopping &&
-         g_hash_table_lookup (consoles->qemus, vm_uuid) == q)
+  /* Look the entry up again after every wait: the manager may have dropped (and freed) it. */
+  while (q != NULL && !consoles->stopping && g_hash_table_lookup (consoles->qemus, vm_uuid) == q &&
+         q->pid == 0 && !q->failed)
     g_cond_wait (&consoles->cond, &consoles->lock);
   if (q != NULL && g_hash_table_lookup (consoles->qemus, vm_uuid) == q && q->pid > 0)
     path = g_strdup (q->socket_path);

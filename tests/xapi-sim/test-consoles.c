@@ -158,13 +158,14 @@ fixture_setup (Fixture *f)
   g_autofree char *db_arg = NULL;
   g_autofree char *iso_arg = NULL;
   g_autofree char *reply = NULL;
+  g_autofree char *qemu = g_find_program_in_path ("qemu-system-x86_64");
 
   if (iso == NULL)
     {
       g_test_skip (error->message);
       return FALSE;
     }
-  if (!g_find_program_in_path ("qemu-system-x86_64") && g_getenv ("XAPI_SIM_QEMU") == NULL)
+  if (qemu == NULL && g_getenv ("XAPI_SIM_QEMU") == NULL)
     {
       g_test_skip ("qemu-system-x86_64 not found");
       return FALSE;
@@ -553,6 +554,29 @@ test_consoles_none (void)
   rmdir (dir);
 }
 
+/* QEMU cannot be started: CONNECT fails with 500, and again (it is retried) without harm. */
+static void
+test_console_no_qemu (void)
+{
+  Fixture f = { 0 };
+  gboolean ok;
+
+  g_setenv ("XAPI_SIM_QEMU", "/nonexistent/qemu-system-x86_64", TRUE);
+  ok = fixture_setup (&f);
+  g_unsetenv ("XAPI_SIM_QEMU");
+  if (!ok)
+    return;
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *head = NULL;
+      int fd = console_connect (&f, "127.0.0.2", "/console?uuid=console-uuid-1", f.session, &head);
+
+      g_assert_cmpint (status_of (head), ==, 500);
+      close (fd);
+    }
+  fixture_teardown (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -563,5 +587,6 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim/consoles/connect", test_console_connect);
   g_test_add_func ("/lagoon/xapi-sim/consoles/after-start", test_console_after_start);
   g_test_add_func ("/lagoon/xapi-sim/consoles/none", test_consoles_none);
+  g_test_add_func ("/lagoon/xapi-sim/consoles/no-qemu", test_console_no_qemu);
   return g_test_run ();
 }
