@@ -9,6 +9,7 @@
 #include "lagoon-add-server-dialog.h"
 #include "lagoon-commands.h"
 #include "lagoon-events-pane.h"
+#include "lagoon-console-page.h"
 #include "lagoon-general-page.h"
 #include "lagoon-ui-private.h"
 #include "lagoon-view-model.h"
@@ -39,6 +40,7 @@ struct _LagoonWindow
   GtkWidget           *empty_add_button;
   GtkStack            *tab_stack;
   LagoonGeneralPage   *general_page;
+  LagoonConsolePage   *console_page;
   GtkRevealer         *events_revealer;
   LagoonEventsPane    *events_pane;
   GtkLabel            *status_label;
@@ -667,6 +669,19 @@ on_selection_changed (GtkTreeSelection *selection,
   else
     lagoon_general_page_set_object (self->general_page, NULL, -1, NULL);
 
+  /* The Console tab exists for VMs and hosts only (a hidden page loses its switcher button). */
+  if (self->selected_ref != NULL && lagoon_console_page_handles (class_id))
+    {
+      lagoon_console_page_set_object (self->console_page, lagoon_server_get_connection (server),
+                                      class_id, self->selected_ref);
+      gtk_widget_show (GTK_WIDGET (self->console_page));
+    }
+  else
+    {
+      lagoon_console_page_set_object (self->console_page, NULL, -1, NULL);
+      gtk_widget_hide (GTK_WIDGET (self->console_page));
+    }
+
   {
     g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, &iter);
 
@@ -1149,6 +1164,7 @@ lagoon_window_class_init (LagoonWindowClass *klass)
   widget_class->window_state_event = lagoon_window_window_state_event;
 
   g_type_ensure (LAGOON_TYPE_GENERAL_PAGE);
+  g_type_ensure (LAGOON_TYPE_CONSOLE_PAGE);
   g_type_ensure (LAGOON_TYPE_EVENTS_PANE);
 
   lagoon_ui_register_resources ();
@@ -1167,6 +1183,7 @@ lagoon_window_class_init (LagoonWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, empty_add_button);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, tab_stack);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, general_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, console_page);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_revealer);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_pane);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, status_label);
