@@ -202,19 +202,38 @@ on_vnc_disconnected (GtkWidget         *display,
   connection_lost (self, why);
 }
 
+/* One CONNECT in flight: its answer counts only if the page still waits for this one. */
+typedef struct
+{
+  LagoonConsolePage *self;
+  GCancellable      *cancellable;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_object_unref (data->self);
+  g_object_unref (data->cancellable);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
+
 static void
 on_tunnel_open (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(LagoonConsolePage) self = user_data;
+  g_autoptr(OpenData) data = user_data;
+  LagoonConsolePage *self = data->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GIOStream) stream = NULL;
   GtkWidget *display;
   int fd;
 
   stream = lagoon_http_client_open_tunnel_finish (LAGOON_HTTP_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      data->cancellable != self->cancellable || g_cancellable_is_cancelled (data->cancellable))
     return;
   if (stream == NULL)
     {
@@ -302,8 +321,14 @@ start_connect (LagoonConsolePage *self,
   self->cancellable = g_cancellable_new ();
   client = lagoon_http_client_new (lagoon_connection_get_opener (self->connection), host, port,
                                    tls);
-  lagoon_http_client_open_tunnel_async (client, path, session, self->cancellable,
-                                        on_tunnel_open, g_object_ref (self));
+  {
+    OpenData *data = g_new0 (OpenData, 1);
+
+    data->self = g_object_ref (self);
+    data->cancellable = g_object_ref (self->cancellable);
+    lagoon_http_client_open_tunnel_async (client, path, session, self->cancellable,
+                                          on_tunnel_open, data);
+  }
 }
 
 /* The VM whose console the page shows: the object itself, or a host's control domain. */

@@ -9,8 +9,8 @@ area says it is connected (its accessible description), prints the time that too
 from a grab of the screen that the display shows the guest (its blue background), types into
 the display and checks that the guest's picture changes; reboots the VM and checks that the
 tab reconnects to the fresh guest by itself; then selects a halted VM and checks that the tab
-offers the Start button. With LAGOON_SCREENSHOT_DIR set, saves a screenshot of
-the console tab there.
+offers the Start button, and that a host shows its control domain's console. With
+LAGOON_SCREENSHOT_DIR set, saves screenshots of the console tab there.
 """
 
 import os
@@ -234,6 +234,19 @@ def main():
                                    recursive=True, retry=False, requireResult=False)
         assert stopped is not None, "the Console tab does not say the VM is halted"
         log(f"{target} (halted) shows the Start button")
+        screenshot("console-halted.png")
+
+        # A host: the console of its control domain.
+        dom0_name = vms[hosts[host_ref]["control_domain"]]["name_label"]
+        cell = cell_named(table, host_name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2)
+        dom0_connected = f"Connected to {dom0_name}"
+        wait_for(f"the console area to say {dom0_connected!r}",
+                 lambda: console_area() is not None
+                 and console_area().description == dom0_connected, timeout=CONNECT_TIMEOUT)
+        log(f"{host_name} shows the console of {dom0_name}")
     except Exception:
         screenshot("console-failure.png")
         raise
