@@ -501,6 +501,7 @@ hidden_timeout (gpointer user_data)
   self->hide_id = 0;
   g_debug ("console tab hidden: closing the console");
   teardown (self);
+  show_connecting (self, _("Not connected while the tab is hidden."));
   return G_SOURCE_REMOVE;
 }
 
@@ -513,6 +514,9 @@ lagoon_console_page_map (GtkWidget *widget)
   self->mapped = TRUE;
   g_clear_handle_id (&self->hide_id, g_source_remove);
   self->retries = 0;
+  /* Neither open nor opening (a retry was dropped when hidden, or it failed): try afresh. */
+  if (self->display == NULL && self->cancellable == NULL)
+    g_clear_pointer (&self->location, g_free);
   lagoon_console_page_update (self);
 }
 

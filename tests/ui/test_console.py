@@ -9,8 +9,8 @@ area says it is connected (its accessible description), prints the time that too
 from a grab of the screen that the display shows the guest (its blue background), types into
 the display and checks that the guest's picture changes; reboots the VM and checks that the
 tab reconnects to the fresh guest by itself; then selects a halted VM and checks that the tab
-offers the Start button, which starts it and connects; and that a host shows its control domain's console. With
-LAGOON_SCREENSHOT_DIR set, saves screenshots of the console tab there.
+offers the Start button, which starts it and connects; and that a host shows its control
+domain's console. With LAGOON_SCREENSHOT_DIR set, saves screenshots of the console tab there.
 """
 
 import os
@@ -135,9 +135,9 @@ def main():
 
         # The stack exposes only the page it shows: find the console area when it is there.
         def console_area():
-            return window.findChild(lambda n: n.name == "Console" and n.roleName in ("filler", "panel")
-                                    and n.showing, recursive=True, retry=False,
-                                    requireResult=False)
+            return window.findChild(lambda n: n.name == "Console"
+                                    and n.roleName in ("filler", "panel") and n.showing,
+                                    recursive=True, retry=False, requireResult=False)
         connected = f"Connected to {vm_name}"
         wait_for(f"the console area to say {connected!r}",
                  lambda: console_area() is not None and console_area().description == connected,
@@ -206,6 +206,17 @@ def main():
                  timeout=CONNECT_TIMEOUT)
         log(f"reconnected to the rebooted guest {time.monotonic() - rebooted:.2f} s after "
             f"VM.hard_reboot")
+
+        # Hidden for a while (another tab), the console closes; shown again, it reconnects.
+        window.findChild(lambda n: n.name == "General" and n.roleName == "radio button"
+                         and n.showing, recursive=True).click()
+        time.sleep(6.5)
+        shown_again = time.monotonic()
+        tab_button().click()
+        wait_for("the console to connect again", lambda: console_area() is not None
+                 and console_area().description == connected, timeout=CONNECT_TIMEOUT)
+        log(f"tab hidden 6.5 s, shown again: connected {time.monotonic() - shown_again:.2f} s "
+            "later")
 
         # A halted VM: the tab offers to start it.
         halted = [v["name_label"] for v in vms.values()
