@@ -10,7 +10,9 @@ from a grab of the screen that the display shows the guest (its blue background)
 the display and checks that the guest's picture changes; reboots the VM and checks that the
 tab reconnects to the fresh guest by itself; then selects a halted VM and checks that the tab
 offers the Start button, which starts it and connects; and that a host shows its control
-domain's console. With LAGOON_SCREENSHOT_DIR set, saves screenshots of the console tab there.
+domain's console. Then, with a simulator whose QEMU cannot start, checks that the refused
+CONNECT is explained with a Retry button that tries again. With LAGOON_SCREENSHOT_DIR set,
+saves screenshots of the console tab there.
 """
 
 import os
@@ -287,7 +289,70 @@ def main():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+    refused(binary, env)
     return 0
+
+
+def refused(binary, env):
+    """A simulator whose QEMU cannot start refuses CONNECT: the tab explains it, offers
+    Retry, and Retry tries again."""
+    env = dict(env)
+    env["XAPI_SIM_QEMU"] = "/nonexistent/qemu-system-x86_64"
+    proc = subprocess.Popen([binary, "--demo"], env=env)
+    try:
+        app = find_app("lagoon")
+        window = app.child(name="Lagoon", roleName="frame")
+        table = window.child(name="Resources", roleName="tree table")
+        wait_for("the simulator to start", lambda: len(children_of(proc.pid)) == 1)
+        sim_pid = children_of(proc.pid)[0]
+        wait_for("the simulator to listen", lambda: listening_port(sim_pid) is not None)
+        pool = Pool(listening_port(sim_pid))
+        hosts = pool.call("host.get_all_records")
+        vms = pool.call("VM.get_all_records")
+        host_ref = min(hosts, key=lambda r: hosts[r]["name_label"])
+        host_name = hosts[host_ref]["name_label"]
+        vm_name = min(v["name_label"] for v in vms.values()
+                      if v["power_state"] == "Running" and v["resident_on"] == host_ref
+                      and not (v["is_a_template"] or v["is_control_domain"]))
+
+        wait_for(f"{host_name} in the tree", lambda: cell_named(table, host_name) is not None)
+        cell_named(table, host_name).doActionNamed("expand or contract")
+        wait_for(f"{vm_name} in the tree", lambda: cell_named(table, vm_name) is not None)
+        cell = cell_named(table, vm_name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2)
+        wait_for("the Console tab", lambda: window.findChild(
+            lambda n: n.name == "Console" and n.roleName == "radio button" and n.showing,
+            recursive=True, retry=False, requireResult=False) is not None)
+        window.findChild(lambda n: n.name == "Console" and n.roleName == "radio button"
+                         and n.showing, recursive=True).click()
+
+        def retry_button():
+            return window.findChild(lambda n: n.name == "Retry" and n.roleName == "push button"
+                                    and n.showing, recursive=True, retry=False,
+                                    requireResult=False)
+        wait_for("the Retry button", lambda: retry_button() is not None, timeout=CONNECT_TIMEOUT)
+        message = window.findChild(lambda n: n.roleName == "label" and n.showing
+                                   and n.name.startswith("The console could not be opened"),
+                                   recursive=True, retry=False, requireResult=False)
+        assert message is not None, "the error is not explained"
+        log(f"CONNECT refused: {message.name!r}")
+        screenshot("console-error.png")
+
+        retry_button().click()
+        wait_for("Retry to try again", lambda: retry_button() is None, timeout=5)
+        wait_for("the Retry button after the new attempts", lambda: retry_button() is not None,
+                 timeout=CONNECT_TIMEOUT)
+        log("Retry tried again and explained the failure again")
+    except Exception:
+        screenshot("console-refused-failure.png")
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 if __name__ == "__main__":
