@@ -239,7 +239,7 @@ on_tunnel_open (GObject      *source,
     {
       g_autofree char *text =
         /* Translators: %s says why the console could not be opened */
-        g_strdup_printf (_("The console could not be opened: %s"), error->message);
+        g_strdup_printf (_("The console could not be opened.\n\n%s"), error->message);
 
       connection_lost (self, text);
       return;
