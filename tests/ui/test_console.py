@@ -8,8 +8,9 @@ Starts `lagoon --demo`, selects a running VM, opens the Console tab and waits un
 area says it is connected (its accessible description), prints the time that took; checks
 from a grab of the screen that the display shows the guest (its blue background), types into
 the display and checks that the guest's picture changes; reboots the VM and checks that the
-tab reconnects to the fresh guest by itself; then selects a halted VM and checks that the tab
-offers the Start button, which starts it and connects; and that a host shows its control
+tab reconnects to the fresh guest by itself, and that Ctrl+Alt+Del resets the guest; saves a
+screenshot from the toolbar; then selects a halted VM and checks that the tab offers the
+Start button, which starts it and connects; and that a host shows its control
 domain's console. Then, with a simulator whose QEMU cannot start, checks that the refused
 CONNECT is explained with a Retry button that tries again. With LAGOON_SCREENSHOT_DIR set,
 saves screenshots of the console tab there.
@@ -186,6 +187,26 @@ def main():
         log(f"typed keys changed {changed[0]} pixels of the guest's screen "
             f"(blinking alone: {noise})")
 
+        # Screenshot saves the guest's framebuffer as a PNG of the guest's size.
+        png = os.path.join(os.environ["HOME"], "guest.png")
+        window.findChild(lambda n: n.name == "Screenshot" and n.roleName == "push button"
+                         and n.showing, recursive=True).click()
+        chooser = app.child(name="Save Console Screenshot", roleName="file chooser")
+        name_entry = chooser.findChild(lambda n: n.roleName == "text" and n.showing,
+                                       recursive=True)
+        name_entry.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        name_entry.typeText(png)
+        rawinput.pressKey("Return")
+        wait_for("the screenshot file", lambda: os.path.exists(png) and os.path.getsize(png) > 0,
+                 timeout=10)
+        saved = GdkPixbuf.Pixbuf.new_from_file(png)
+        assert saved.get_width() >= 640 and saved.get_height() >= 350, \
+            (saved.get_width(), saved.get_height())
+        log(f"screenshot saved: {saved.get_width()}x{saved.get_height()} PNG")
+        # Away from the toolbar: its tooltips would cover part of the display.
+        rawinput.absoluteMotion(5, 740)
+
         # A reboot ends the console session (a new QEMU serves the rebooted guest): the tab
         # reconnects by itself and shows the fresh guest, without the typed text.
         rebooted = time.monotonic()
@@ -201,6 +222,8 @@ def main():
                                        requireResult=False)
             if current is None:
                 return False
+            nonlocal display
+            display = current
             shown[:] = [grab(current)]
             return (blue_fraction(shown[0]) > 0.3
                     and changed_pixels(shown[0], before) <= 2 * noise + 100)
@@ -208,6 +231,23 @@ def main():
                  timeout=CONNECT_TIMEOUT)
         log(f"reconnected to the rebooted guest {time.monotonic() - rebooted:.2f} s after "
             f"VM.hard_reboot")
+
+        # Ctrl+Alt+Del reaches the guest: its BIOS resets the machine (QEMU runs with
+        # -no-reboot, so the simulator restarts it), the console reconnects by itself and the
+        # typed text is gone.
+        rawinput.click(dx + dw // 2, dy + dh // 2)
+        time.sleep(0.3)
+        rawinput.typeText("lagoon lagoon")
+        wait_for("the guest to echo the typed keys again",
+                 lambda: changed_pixels(grab(display), before) > 2 * noise + 500, timeout=10)
+        cad = time.monotonic()
+        window.findChild(lambda n: n.name == "Send Ctrl+Alt+Del" and n.roleName == "push button"
+                         and n.showing, recursive=True).click()
+        rawinput.absoluteMotion(5, 740)
+        wait_for("the guest to restart after Ctrl+Alt+Del", fresh_guest,
+                 timeout=CONNECT_TIMEOUT)
+        log(f"Ctrl+Alt+Del restarted the guest; console back {time.monotonic() - cad:.2f} s "
+            "after the click")
 
         # Hidden for a while (another tab), the console closes; shown again, it reconnects.
         window.findChild(lambda n: n.name == "General" and n.roleName == "radio button"
