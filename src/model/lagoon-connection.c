@@ -9,7 +9,7 @@
 #include "lagoon-connection.h"
 #include "lagoon-context.h"
 #include "lagoon-http-client.h"
-#include "lagoon-ssh-session.h"
+#include "lagoon-ssh-opener.h"
 #include "lagoon-transport-error.h"
 #include "lagoon-xenapi-error.h"
 #include "lagoon-xmlrpc.h"
@@ -288,6 +288,25 @@ flush_chunk (Collector *col,
   lagoon_context_post (self->main_context, apply_chunk, c, NULL);
 }
 
+/* Queues one change (taking @snapshot) and hands a full chunk to the main thread. */
+static void
+collect (Collector     *col,
+         const char    *klass,
+         LagoonCacheOp  op,
+         const char    *ref,
+         GVariant      *snapshot)
+{
+  EventItem *e = g_new0 (EventItem, 1);
+
+  e->klass = g_strdup (klass);
+  e->op = op;
+  e->ref = g_strdup (ref);
+  e->snapshot = snapshot;
+  g_ptr_array_add (col->items, e);
+  if (col->items->len >= EVENT_CHUNK)
+    flush_chunk (col, 0);
+}
+
 static gboolean
 on_event (const char  *key,
           GVariant    *value,
@@ -296,7 +315,7 @@ on_event (const char  *key,
 {
   Collector *col = user_data;
   const char *klass = NULL, *operation = NULL, *ref = NULL;
-  EventItem *e;
+  GVariant *snapshot = NULL;
   LagoonCacheOp op;
 
   if (!g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT) ||
@@ -310,22 +329,13 @@ on_event (const char  *key,
       return TRUE;
     }
 
-  e = g_new0 (EventItem, 1);
-  e->klass = g_strdup (klass);
-  e->op = op;
-  e->ref = g_strdup (ref);
   if (op != LAGOON_CACHE_OP_DEL)
     {
-      e->snapshot = g_variant_lookup_value (value, "snapshot", G_VARIANT_TYPE_VARDICT);
-      if (e->snapshot == NULL)
-        {
-          event_item_free (e);
-          return TRUE;
-        }
+      snapshot = g_variant_lookup_value (value, "snapshot", G_VARIANT_TYPE_VARDICT);
+      if (snapshot == NULL)
+        return TRUE;
     }
-  g_ptr_array_add (col->items, e);
-  if (col->items->len >= EVENT_CHUNK)
-    flush_chunk (col, 0);
+  collect (col, klass, op, ref, snapshot);
   return TRUE;
 }
 
@@ -524,6 +534,26 @@ wait_backoff (LagoonConnection *self,
   return ret;
 }
 
+/* Replaces *@token with the one in an event.from reply. */
+static gboolean
+take_token (GVariant  *reply,
+            char     **token,
+            GError   **error)
+{
+  const char *new_token = NULL;
+
+  if (!g_variant_is_of_type (reply, G_VARIANT_TYPE_VARDICT) ||
+      !g_variant_lookup (reply, "token", "&s", &new_token))
+    {
+      g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
+                   _("The reply to event.from has no token"));
+      return FALSE;
+    }
+  g_free (*token);
+  *token = g_strdup (new_token);
+  return TRUE;
+}
+
 typedef struct
 {
   Collector  *col;
@@ -537,18 +567,9 @@ on_record (const char  *key,
            GError     **error)
 {
   RecordSink *sink = user_data;
-  EventItem *e;
 
-  if (key == NULL || !g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT))
-    return TRUE;
-  e = g_new0 (EventItem, 1);
-  e->klass = g_strdup (sink->klass);
-  e->op = LAGOON_CACHE_OP_ADD;
-  e->ref = g_strdup (key);
-  e->snapshot = g_variant_ref (value);
-  g_ptr_array_add (sink->col->items, e);
-  if (sink->col->items->len >= EVENT_CHUNK)
-    flush_chunk (sink->col, 0);
+  if (key != NULL && g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT))
+    collect (sink->col, sink->klass, LAGOON_CACHE_OP_ADD, key, g_variant_ref (value));
   return TRUE;
 }
 
@@ -568,21 +589,14 @@ initial_load (LagoonConnection  *self,
   g_autofree char *session = lagoon_connection_dup_session_ref (self);
   const char *pool_only[] = { "pool", NULL };
   g_autoptr(GVariant) first = NULL;
-  const char *new_token = NULL;
+  g_autofree char *new_token = NULL;
   Collector col = { self, generation, NULL, TRUE, FALSE };
 
   first = lagoon_xmlrpc_call (client, "/", "event.from",
                               g_variant_new ("(s^assd)", session, pool_only, "", 0.0),
                               cancellable, error);
-  if (first == NULL)
+  if (first == NULL || !take_token (first, &new_token, error))
     return FALSE;
-  if (!g_variant_is_of_type (first, G_VARIANT_TYPE_VARDICT) ||
-      !g_variant_lookup (first, "token", "&s", &new_token))
-    {
-      g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                   _("The reply to event.from has no token"));
-      return FALSE;
-    }
 
   col.items = g_ptr_array_new_with_free_func ((GDestroyNotify) event_item_free);
   for (guint c = 0; c < lagoon_schema_n_classes; c++)
@@ -615,11 +629,12 @@ initial_load (LagoonConnection  *self,
   flush_chunk (&col, CHUNK_END | CHUNK_READY);
   g_ptr_array_unref (col.items);
   g_free (*token);
-  *token = g_strdup (new_token);
+  *token = g_steal_pointer (&new_token);
   return TRUE;
 }
 
-/* One event.from round trip: the events go to the main thread as one batch. */
+/* One event.from round trip from a token: the events go to the main thread as one batch.
+ * (Resyncs, from no token, go through initial_load.) */
 static gboolean
 event_round (LagoonConnection  *self,
              guint              generation,
@@ -631,8 +646,7 @@ event_round (LagoonConnection  *self,
   g_autoptr(GVariant) rest = NULL;
   g_autofree char *session = lagoon_connection_dup_session_ref (self);
   const char *classes[] = { "*", NULL };
-  const char *new_token = NULL;
-  Collector col = { self, generation, NULL, **token == '\0', FALSE };
+  Collector col = { self, generation, NULL, FALSE, FALSE };
   double timeout;
 
   g_mutex_lock (&self->mutex);
@@ -644,22 +658,16 @@ event_round (LagoonConnection  *self,
                                        g_variant_new ("(s^assd)", session, classes, *token,
                                                       timeout),
                                        "events", on_event, &col, cancellable, error);
-  if (rest == NULL || !g_variant_is_of_type (rest, G_VARIANT_TYPE_VARDICT) ||
-      !g_variant_lookup (rest, "token", "&s", &new_token))
+  if (rest == NULL || !take_token (rest, token, error))
     {
-      if (rest != NULL)
-        g_set_error (error, LAGOON_TRANSPORT_ERROR, LAGOON_TRANSPORT_ERROR_PROTOCOL,
-                     _("The reply to event.from has no token"));
       flush_chunk (&col, CHUNK_ABORT | CHUNK_END);
       g_ptr_array_unref (col.items);
       return FALSE;
     }
 
-  if (col.begun || col.items->len > 0 || col.resync)
-    flush_chunk (&col, CHUNK_END | (col.resync ? CHUNK_READY : 0));
+  if (col.begun || col.items->len > 0)
+    flush_chunk (&col, CHUNK_END);
   g_ptr_array_unref (col.items);
-  g_free (*token);
-  *token = g_strdup (new_token);
   return TRUE;
 }
 
@@ -1109,6 +1117,11 @@ lagoon_connection_disconnect (LagoonConnection *self)
       r = lagoon_xmlrpc_call (calls, "/", "session.logout", g_variant_new ("(s)", session), NULL,
                               NULL);
     }
+
+  /* Close the tunnel too, so the next connect checks the host key and logs in again. */
+  if (LAGOON_IS_SSH_OPENER (self->opener))
+    lagoon_ssh_session_disconnect (
+      lagoon_ssh_opener_get_session (LAGOON_SSH_OPENER (self->opener)));
 
   changed = self->state != LAGOON_CONNECTION_DISCONNECTED;
   self->state = LAGOON_CONNECTION_DISCONNECTED;

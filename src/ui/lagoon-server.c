@@ -511,11 +511,9 @@ lagoon_server_disconnect (LagoonServer *self)
 {
   g_return_if_fail (LAGOON_IS_SERVER (self));
 
+  /* The connection closes its SSH tunnel too. */
   if (self->connection != NULL)
     lagoon_connection_disconnect (self->connection);
-  /* The tunnel too: the next connect checks the host key and logs in again. */
-  if (self->ssh_session != NULL)
-    lagoon_ssh_session_disconnect (self->ssh_session);
 }
 
 LagoonConnection *

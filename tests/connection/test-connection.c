@@ -344,6 +344,13 @@ test_through_ssh (void)
   /* one channel for calls, one for the event long poll */
   g_assert_cmpuint (lagoon_ssh_session_get_n_channels (ssh), ==, 2);
   lagoon_connection_disconnect (conn);
+  /* the tunnel goes too, so the next connect checks the host key again */
+  g_assert_false (lagoon_ssh_session_is_connected (ssh));
+
+  lagoon_connection_connect (conn);
+  g_assert_true (wait_for_state (conn, LAGOON_CONNECTION_CONNECTED, 30));
+  g_assert_true (lagoon_ssh_session_is_connected (ssh));
+  lagoon_connection_disconnect (conn);
 }
 
 int
