@@ -8,6 +8,7 @@
 
 #include "lagoon-dbdump.h"
 
+#include "sim-ops.h"
 #include "sim-server.h"
 #include "sim-writer.h"
 
@@ -36,27 +37,13 @@ struct _SimServer
   guint       legacy_max;
 };
 
-typedef struct
-{
-  SimServer                 *server;
-  const char                *host_ref;  /* where the call arrived */
-  char                      *wire_name; /* Class.message, as called (without Async.) */
-  const LagoonSchemaClass   *klass;
-  const LagoonSchemaMessage *msg;
-  GVariant                 **args;      /* msg->n_params coerced values */
-  guint                      n_received;
-  SimWriter                 *w;
-  GPtrArray                 *error;     /* char *: code, params... */
-} SimCall;
-
-typedef gboolean (*Handler) (SimCall *call);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
-static void
-fail (SimCall    *call,
-      const char *code,
-      ...)
+void
+sim_fail (SimCall    *call,
+          const char *code,
+          ...)
 {
   va_list ap;
   const char *p;
@@ -69,21 +56,21 @@ fail (SimCall    *call,
   va_end (ap);
 }
 
-static GVariant *
-vstr (const char *s)
+GVariant *
+sim_vstr (const char *s)
 {
   return g_variant_ref_sink (g_variant_new_string (s));
 }
 
-static GVariant *
-vnow (void)
+GVariant *
+sim_vnow (void)
 {
   return g_variant_ref_sink (g_variant_new_take_string (lagoon_datetime_format (g_get_real_time () / G_USEC_PER_SEC)));
 }
 
-static GVariant *
-vstrv (const char *const *items,
-       guint              n)
+GVariant *
+sim_vstrv (const char *const *items,
+           guint              n)
 {
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("av"));
 
@@ -92,37 +79,49 @@ vstrv (const char *const *items,
   return g_variant_ref_sink (g_variant_builder_end (&b));
 }
 
-static const char *
-arg_string (SimCall *call,
-            guint    i)
+GVariant *
+sim_vbool (gboolean b)
+{
+  return g_variant_ref_sink (g_variant_new_boolean (b));
+}
+
+GVariant *
+sim_vint (gint64 v)
+{
+  return g_variant_ref_sink (g_variant_new_int64 (v));
+}
+
+const char *
+sim_arg_string (SimCall *call,
+                guint    i)
 {
   GVariant *v = call->args[i];
 
   return g_variant_is_of_type (v, G_VARIANT_TYPE_STRING) ? g_variant_get_string (v, NULL) : "";
 }
 
-static const LagoonSchemaClass *
-class_by_id (LagoonClassId id)
+const LagoonSchemaClass *
+sim_class (LagoonClassId id)
 {
   return &lagoon_schema_classes[id];
 }
 
-static SimObject *
-pool_object (SimServer *server)
+SimObject *
+sim_pool_object (SimServer *server)
 {
-  return sim_db_first (server->db, class_by_id (LAGOON_CLASS_POOL));
+  return sim_db_first (server->db, sim_class (LAGOON_CLASS_POOL));
 }
 
-static const char *
-master_ref (SimServer *server)
+const char *
+sim_master_ref (SimServer *server)
 {
-  SimObject *pool = pool_object (server);
+  SimObject *pool = sim_pool_object (server);
 
   return pool != NULL ? sim_object_get_string (pool, LAGOON_POOL_MASTER) : LAGOON_NULL_REF;
 }
 
-static const char *
-master_address (SimServer *server)
+const char *
+sim_master_address (SimServer *server)
 {
   return server->addresses->len > 0 ? g_ptr_array_index (server->addresses, 0) : "";
 }
@@ -160,27 +159,27 @@ static void
 rewrite_consoles (SimServer *server)
 {
   SimDb *db = server->db;
-  GQueue *consoles = sim_db_class_objects (db, class_by_id (LAGOON_CLASS_CONSOLE));
-  int vm_resident = lagoon_schema_find_field (class_by_id (LAGOON_CLASS_VM), "resident_on");
+  GQueue *consoles = sim_db_class_objects (db, sim_class (LAGOON_CLASS_CONSOLE));
+  int vm_resident = lagoon_schema_find_field (sim_class (LAGOON_CLASS_VM), "resident_on");
 
   for (GList *l = consoles->head; l != NULL; l = l->next)
     {
       SimObject *console = l->data;
-      SimObject *vm = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM),
+      SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM),
                                            sim_object_get_string (console, LAGOON_CONSOLE_VM));
       SimObject *host = NULL;
       const char *address;
       g_autofree char *location = NULL;
 
       if (vm != NULL)
-        host = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_HOST),
+        host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST),
                                     sim_object_get_string (vm, vm_resident));
       address = host != NULL ? sim_object_get_string (host, LAGOON_HOST_ADDRESS)
-                             : master_address (server);
+                             : sim_master_address (server);
       location = g_strdup_printf ("http://%s:%u/console?uuid=%s", address, server->port,
                                   sim_object_get_string (console, LAGOON_CONSOLE_UUID));
       if (!g_str_equal (location, sim_object_get_string (console, LAGOON_CONSOLE_LOCATION)))
-        sim_db_set_quiet (db, console, LAGOON_CONSOLE_LOCATION, vstr (location));
+        sim_db_set_quiet (db, console, LAGOON_CONSOLE_LOCATION, sim_vstr (location));
     }
 }
 
@@ -189,8 +188,8 @@ setup_hosts (SimServer  *server,
              const char *address)
 {
   SimDb *db = server->db;
-  const LagoonSchemaClass *host_class = class_by_id (LAGOON_CLASS_HOST);
-  const LagoonSchemaClass *pool_class = class_by_id (LAGOON_CLASS_POOL);
+  const LagoonSchemaClass *host_class = sim_class (LAGOON_CLASS_HOST);
+  const LagoonSchemaClass *pool_class = sim_class (LAGOON_CLASS_POOL);
   GQueue *hosts = sim_db_class_objects (db, host_class);
   SimObject *pool;
   SimObject *master;
@@ -199,19 +198,19 @@ setup_hosts (SimServer  *server,
   if (g_queue_is_empty (hosts))
     {
       GVariant **fields = g_new0 (GVariant *, host_class->n_fields);
-      fields[lagoon_schema_find_field (host_class, "uuid")] = vstr (g_uuid_string_random ());
-      fields[lagoon_schema_find_field (host_class, "name_label")] = vstr ("xapi-sim");
+      fields[lagoon_schema_find_field (host_class, "uuid")] = sim_vstr (g_uuid_string_random ());
+      fields[lagoon_schema_find_field (host_class, "name_label")] = sim_vstr ("xapi-sim");
       fields[lagoon_schema_find_field (host_class, "enabled")] =
         g_variant_ref_sink (g_variant_new_boolean (TRUE));
       sim_db_insert (db, host_class, NULL, fields, TRUE);
       g_free (fields);
     }
 
-  pool = pool_object (server);
+  pool = sim_pool_object (server);
   if (pool == NULL)
     {
       GVariant **fields = g_new0 (GVariant *, pool_class->n_fields);
-      fields[lagoon_schema_find_field (pool_class, "uuid")] = vstr (g_uuid_string_random ());
+      fields[lagoon_schema_find_field (pool_class, "uuid")] = sim_vstr (g_uuid_string_random ());
       pool = sim_db_insert (db, pool_class, NULL, fields, TRUE);
       g_free (fields);
     }
@@ -219,12 +218,12 @@ setup_hosts (SimServer  *server,
   if (master == NULL)
     {
       master = sim_db_first (db, host_class);
-      sim_db_set_quiet (db, pool, LAGOON_POOL_MASTER, vstr (master->ref));
+      sim_db_set_quiet (db, pool, LAGOON_POOL_MASTER, sim_vstr (master->ref));
     }
 
   /* The coordinator answers on @address, the others on the next addresses. */
   g_ptr_array_add (server->addresses, g_strdup (address));
-  sim_db_set_quiet (db, master, LAGOON_HOST_ADDRESS, vstr (address));
+  sim_db_set_quiet (db, master, LAGOON_HOST_ADDRESS, sim_vstr (address));
   g_hash_table_insert (server->address_host, g_strdup (address), g_strdup (master->ref));
   for (GList *l = hosts->head; l != NULL; l = l->next)
     {
@@ -242,7 +241,7 @@ setup_hosts (SimServer  *server,
       else
         g_hash_table_insert (server->address_host, g_strdup (a), g_strdup (host->ref));
       g_ptr_array_add (server->addresses, g_strdup (a));
-      sim_db_set_quiet (db, host, LAGOON_HOST_ADDRESS, vstr (a));
+      sim_db_set_quiet (db, host, LAGOON_HOST_ADDRESS, sim_vstr (a));
     }
 }
 
@@ -269,16 +268,16 @@ insert_builtin_role (SimServer   *server,
                      const char  *description,
                      GPtrArray   *subroles)
 {
-  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_ROLE);
+  const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_ROLE);
   g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
   g_autofree char *ref = g_strconcat ("OpaqueRef:", uuid, NULL);
   SimObject *obj;
 
-  fields[LAGOON_ROLE_UUID] = vstr (uuid);
-  fields[LAGOON_ROLE_NAME_LABEL] = vstr (name);
-  fields[LAGOON_ROLE_NAME_DESCRIPTION] = vstr (description);
+  fields[LAGOON_ROLE_UUID] = sim_vstr (uuid);
+  fields[LAGOON_ROLE_NAME_LABEL] = sim_vstr (name);
+  fields[LAGOON_ROLE_NAME_DESCRIPTION] = sim_vstr (description);
   if (subroles != NULL)
-    fields[LAGOON_ROLE_SUBROLES] = vstrv ((const char *const *) subroles->pdata, subroles->len);
+    fields[LAGOON_ROLE_SUBROLES] = sim_vstrv ((const char *const *) subroles->pdata, subroles->len);
   obj = sim_db_insert (server->db, klass, ref, fields, TRUE);
   if (obj != NULL)
     obj->builtin = TRUE;
@@ -296,7 +295,7 @@ ensure_static_roles (SimServer *server)
     "VM operator: start, stop and use VMs",
     "Read-only: look at the pool",
   };
-  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_ROLE);
+  const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_ROLE);
   GQueue *existing = sim_db_class_objects (server->db, klass);
   g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -370,12 +369,12 @@ sim_server_new (SimDb                  *db,
   ensure_static_roles (server);
   rewrite_consoles (server);
   {
-    GQueue *apps = sim_db_class_objects (db, class_by_id (LAGOON_CLASS_VM_APPLIANCE));
+    GQueue *apps = sim_db_class_objects (db, sim_class (LAGOON_CLASS_VM_APPLIANCE));
     static const char *const all[] = { "start", "clean_shutdown", "hard_shutdown", "shutdown" };
 
     for (GList *l = apps->head; l != NULL; l = l->next)
       sim_db_set_quiet (db, l->data, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS,
-                        vstrv (all, G_N_ELEMENTS (all)));
+                        sim_vstrv (all, G_N_ELEMENTS (all)));
   }
   g_mutex_unlock (&db->lock);
   return server;
@@ -416,6 +415,18 @@ guint
 sim_server_n_hosts (SimServer *server)
 {
   return server->addresses->len;
+}
+
+guint
+sim_server_get_port (SimServer *server)
+{
+  return server->port;
+}
+
+double
+sim_server_get_speed (SimServer *server)
+{
+  return server->speed;
 }
 
 const char *
@@ -487,16 +498,16 @@ sim_server_save (SimServer   *server,
 
 /* ---- generic messages -------------------------------------------------------------------- */
 
-static SimObject *
-arg_object (SimCall                 *call,
-            guint                    i,
-            const LagoonSchemaClass *klass)
+SimObject *
+sim_arg_object (SimCall                 *call,
+                guint                    i,
+                const LagoonSchemaClass *klass)
 {
-  const char *ref = arg_string (call, i);
+  const char *ref = sim_arg_string (call, i);
   SimObject *obj = sim_db_lookup_class (call->server->db, klass, ref);
 
   if (obj == NULL)
-    fail (call, "HANDLE_INVALID", klass->name, ref, NULL);
+    sim_fail (call, "HANDLE_INVALID", klass->name, ref, NULL);
   return obj;
 }
 
@@ -532,7 +543,7 @@ generic_get_all_records (SimCall *call)
 static gboolean
 generic_get_record (SimCall *call)
 {
-  SimObject *obj = arg_object (call, 1, call->klass);
+  SimObject *obj = sim_arg_object (call, 1, call->klass);
 
   if (obj == NULL)
     return FALSE;
@@ -543,11 +554,11 @@ generic_get_record (SimCall *call)
 static gboolean
 generic_get_by_uuid (SimCall *call)
 {
-  SimObject *obj = sim_db_lookup_uuid (call->server->db, call->klass, arg_string (call, 1));
+  SimObject *obj = sim_db_lookup_uuid (call->server->db, call->klass, sim_arg_string (call, 1));
 
   if (obj == NULL)
     {
-      fail (call, "UUID_INVALID", call->klass->name, arg_string (call, 1), NULL);
+      sim_fail (call, "UUID_INVALID", call->klass->name, sim_arg_string (call, 1), NULL);
       return FALSE;
     }
   sim_writer_string (call->w, obj->ref);
@@ -562,7 +573,7 @@ generic_get_by_name_label (SimCall *call)
 
   sim_writer_begin_array (call->w);
   for (GList *l = objects->head; l != NULL; l = l->next)
-    if (g_str_equal (sim_object_get_string (l->data, f), arg_string (call, 1)))
+    if (g_str_equal (sim_object_get_string (l->data, f), sim_arg_string (call, 1)))
       sim_writer_string (call->w, ((SimObject *) l->data)->ref);
   sim_writer_end_array (call->w);
   return TRUE;
@@ -572,7 +583,7 @@ static gboolean
 generic_get_field (SimCall *call,
                    int      field)
 {
-  SimObject *obj = arg_object (call, 1, call->klass);
+  SimObject *obj = sim_arg_object (call, 1, call->klass);
 
   if (obj == NULL)
     return FALSE;
@@ -584,7 +595,7 @@ static gboolean
 generic_set_field (SimCall *call,
                    int      field)
 {
-  SimObject *obj = arg_object (call, 1, call->klass);
+  SimObject *obj = sim_arg_object (call, 1, call->klass);
   g_autoptr(GError) error = NULL;
   GVariant *value;
 
@@ -593,7 +604,7 @@ generic_set_field (SimCall *call,
   value = lagoon_value_coerce (call->klass->fields[field].type, call->args[2], &error);
   if (value == NULL)
     {
-      fail (call, "FIELD_TYPE_ERROR", call->klass->fields[field].name, NULL);
+      sim_fail (call, "FIELD_TYPE_ERROR", call->klass->fields[field].name, NULL);
       return FALSE;
     }
   sim_db_set (call->server->db, obj, field, value);
@@ -607,7 +618,7 @@ generic_set_edit (SimCall *call,
                   gboolean add)
 {
   const LagoonType *type = call->klass->fields[field].type;
-  SimObject *obj = arg_object (call, 1, call->klass);
+  SimObject *obj = sim_arg_object (call, 1, call->klass);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) item = NULL;
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("av"));
@@ -620,7 +631,7 @@ generic_set_edit (SimCall *call,
   item = lagoon_value_coerce (type->value, call->args[2], &error);
   if (item == NULL)
     {
-      fail (call, "FIELD_TYPE_ERROR", call->klass->fields[field].name, NULL);
+      sim_fail (call, "FIELD_TYPE_ERROR", call->klass->fields[field].name, NULL);
       return FALSE;
     }
   g_variant_iter_init (&iter, obj->fields[field]);
@@ -648,7 +659,7 @@ generic_map_edit (SimCall *call,
                   gboolean add)
 {
   const LagoonSchemaField *f = &call->klass->fields[field];
-  SimObject *obj = arg_object (call, 1, call->klass);
+  SimObject *obj = sim_arg_object (call, 1, call->klass);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) key = NULL;
   g_autoptr(GVariant) value = NULL;
@@ -672,7 +683,7 @@ generic_map_edit (SimCall *call,
     }
   if (key == NULL || !g_variant_is_of_type (key, G_VARIANT_TYPE_STRING))
     {
-      fail (call, "FIELD_TYPE_ERROR", "key", NULL);
+      sim_fail (call, "FIELD_TYPE_ERROR", "key", NULL);
       return FALSE;
     }
   keystr = g_variant_get_string (key, NULL);
@@ -681,7 +692,7 @@ generic_map_edit (SimCall *call,
       value = lagoon_value_coerce (f->type->value, call->args[3], &error);
       if (value == NULL)
         {
-          fail (call, "FIELD_TYPE_ERROR", "value", NULL);
+          sim_fail (call, "FIELD_TYPE_ERROR", "value", NULL);
           return FALSE;
         }
     }
@@ -697,7 +708,7 @@ generic_map_edit (SimCall *call,
     }
   if (add && present)
     {
-      fail (call, "MAP_DUPLICATE_KEY", call->klass->name, f->name, obj->ref, keystr, NULL);
+      sim_fail (call, "MAP_DUPLICATE_KEY", call->klass->name, f->name, obj->ref, keystr, NULL);
       return FALSE;
     }
   if (add)
@@ -712,10 +723,10 @@ generic_map_edit (SimCall *call,
  * A vApp offers its four operations while none runs (xapi_vm_appliance.ml); during one,
  * current_operations holds it and nothing else is allowed.
  */
-static void
-appliance_set_operation (SimDb      *db,
-                         SimObject  *app,
-                         const char *op)
+void
+sim_appliance_set_operation (SimDb      *db,
+                             SimObject  *app,
+                             const char *op)
 {
   static const char *const all[] = { "start", "clean_shutdown", "hard_shutdown", "shutdown" };
   GVariantBuilder b;
@@ -730,11 +741,11 @@ appliance_set_operation (SimDb      *db,
   sim_db_set (db, app, LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS,
               g_variant_ref_sink (g_variant_builder_end (&b)));
   sim_db_set (db, app, LAGOON_VM_APPLIANCE_ALLOWED_OPERATIONS,
-              vstrv (all, op != NULL ? 0 : G_N_ELEMENTS (all)));
+              sim_vstrv (all, op != NULL ? 0 : G_N_ELEMENTS (all)));
 }
 
-static gboolean
-generic_create (SimCall *call)
+gboolean
+sim_generic_create (SimCall *call)
 {
   const LagoonSchemaClass *klass = call->klass;
   g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
@@ -761,16 +772,16 @@ generic_create (SimCall *call)
       fields[uf] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
     }
   obj = sim_db_insert (call->server->db, klass, NULL, fields, FALSE);
-  if (klass == class_by_id (LAGOON_CLASS_VM_APPLIANCE))
-    appliance_set_operation (call->server->db, obj, NULL);
+  if (klass == sim_class (LAGOON_CLASS_VM_APPLIANCE))
+    sim_appliance_set_operation (call->server->db, obj, NULL);
   sim_writer_string (call->w, obj->ref);
   return TRUE;
 }
 
-static gboolean
-generic_destroy (SimCall *call)
+gboolean
+sim_generic_destroy (SimCall *call)
 {
-  SimObject *obj = arg_object (call, 1, call->klass);
+  SimObject *obj = sim_arg_object (call, 1, call->klass);
 
   if (obj == NULL)
     return FALSE;
@@ -928,7 +939,7 @@ static gboolean
 generic_get_all_records_where (SimCall *call)
 {
   GQueue *objects = sim_db_class_objects (call->server->db, call->klass);
-  const char *text = arg_string (call, 1);
+  const char *text = sim_arg_string (call, 1);
 
   sim_writer_begin_struct (call->w);
   for (GList *l = objects->head; l != NULL; l = l->next)
@@ -940,7 +951,7 @@ generic_get_all_records_where (SimCall *call)
       expr_space (&e);
       if (e.error || *e.p != '\0')
         {
-          fail (call, "INVALID_VALUE", "expr", text, NULL);
+          sim_fail (call, "INVALID_VALUE", "expr", text, NULL);
           return FALSE;
         }
       if (!match)
@@ -983,9 +994,9 @@ dispatch_generic (SimCall  *call,
       lagoon_schema_find_field (klass, "name_label") >= 0)
     return generic_get_by_name_label (call);
   if (g_str_equal (name, "create") && n == 2 && msg->params[1].type->kind == LAGOON_TYPE_RECORD)
-    return generic_create (call);
+    return sim_generic_create (call);
   if (g_str_equal (name, "destroy") && n == 2)
-    return generic_destroy (call);
+    return sim_generic_destroy (call);
 
   if ((f = FIELD_OF ("get_")) >= 0 && n == 2)
     return generic_get_field (call, f);
@@ -1023,29 +1034,29 @@ new_session (SimCall    *call,
              const char *user,
              const char *originator)
 {
-  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_SESSION);
+  const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_SESSION);
   g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
 
   fields[LAGOON_SESSION_UUID] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
-  fields[LAGOON_SESSION_THIS_HOST] = vstr (call->host_ref);
-  fields[LAGOON_SESSION_LAST_ACTIVE] = vnow ();
+  fields[LAGOON_SESSION_THIS_HOST] = sim_vstr (call->host_ref);
+  fields[LAGOON_SESSION_LAST_ACTIVE] = sim_vnow ();
   fields[LAGOON_SESSION_POOL] = g_variant_ref_sink (g_variant_new_boolean (pool));
   fields[LAGOON_SESSION_IS_LOCAL_SUPERUSER] = g_variant_ref_sink (g_variant_new_boolean (TRUE));
-  fields[LAGOON_SESSION_VALIDATION_TIME] = vnow ();
-  fields[LAGOON_SESSION_AUTH_USER_NAME] = vstr (user);
-  fields[LAGOON_SESSION_RBAC_PERMISSIONS] = vstrv (rbac_permissions, G_N_ELEMENTS (rbac_permissions));
-  fields[LAGOON_SESSION_ORIGINATOR] = vstr (originator);
+  fields[LAGOON_SESSION_VALIDATION_TIME] = sim_vnow ();
+  fields[LAGOON_SESSION_AUTH_USER_NAME] = sim_vstr (user);
+  fields[LAGOON_SESSION_RBAC_PERMISSIONS] = sim_vstrv (rbac_permissions, G_N_ELEMENTS (rbac_permissions));
+  fields[LAGOON_SESSION_ORIGINATOR] = sim_vstr (originator);
   return sim_db_insert (call->server->db, klass, NULL, fields, FALSE);
 }
 
 static gboolean
 credentials_ok (SimCall *call)
 {
-  if (g_str_equal (arg_string (call, 0), call->server->user) &&
-      g_str_equal (arg_string (call, 1), call->server->password))
+  if (g_str_equal (sim_arg_string (call, 0), call->server->user) &&
+      g_str_equal (sim_arg_string (call, 1), call->server->password))
     return TRUE;
-  fail (call, "SESSION_AUTHENTICATION_FAILED", arg_string (call, 0),
-        "Authentication failure", NULL);
+  sim_fail (call, "SESSION_AUTHENTICATION_FAILED", sim_arg_string (call, 0),
+            "Authentication failure", NULL);
   return FALSE;
 }
 
@@ -1054,15 +1065,15 @@ session_login_with_password (SimCall *call)
 {
   SimObject *session;
 
-  if (!g_str_equal (call->host_ref, master_ref (call->server)))
+  if (!g_str_equal (call->host_ref, sim_master_ref (call->server)))
     {
-      fail (call, "HOST_IS_SLAVE", master_address (call->server), NULL);
+      sim_fail (call, "HOST_IS_SLAVE", sim_master_address (call->server), NULL);
       return FALSE;
     }
   if (!credentials_ok (call))
     return FALSE;
-  session = new_session (call, TRUE, arg_string (call, 0),
-                         call->n_received > 3 ? arg_string (call, 3) : "");
+  session = new_session (call, TRUE, sim_arg_string (call, 0),
+                         call->n_received > 3 ? sim_arg_string (call, 3) : "");
   sim_writer_string (call->w, session->ref);
   return TRUE;
 }
@@ -1074,7 +1085,7 @@ session_slave_local_login_with_password (SimCall *call)
 
   if (!credentials_ok (call))
     return FALSE;
-  session = new_session (call, FALSE, arg_string (call, 0), "");
+  session = new_session (call, FALSE, sim_arg_string (call, 0), "");
   sim_writer_string (call->w, session->ref);
   return TRUE;
 }
@@ -1095,10 +1106,10 @@ drop_legacy (SimServer  *server,
 static gboolean
 session_logout (SimCall *call)
 {
-  SimObject *session = sim_db_lookup_class (call->server->db, class_by_id (LAGOON_CLASS_SESSION),
-                                            arg_string (call, 0));
+  SimObject *session = sim_db_lookup_class (call->server->db, sim_class (LAGOON_CLASS_SESSION),
+                                            sim_arg_string (call, 0));
 
-  drop_legacy (call->server, arg_string (call, 0));
+  drop_legacy (call->server, sim_arg_string (call, 0));
   if (session != NULL)
     sim_db_delete (call->server->db, session);
   g_cond_broadcast (&call->server->db->changed);
@@ -1109,13 +1120,13 @@ session_logout (SimCall *call)
 static gboolean
 session_change_password (SimCall *call)
 {
-  if (!g_str_equal (arg_string (call, 1), call->server->password))
+  if (!g_str_equal (sim_arg_string (call, 1), call->server->password))
     {
-      fail (call, "SESSION_AUTHENTICATION_FAILED", call->server->user, "Authentication failure", NULL);
+      sim_fail (call, "SESSION_AUTHENTICATION_FAILED", call->server->user, "Authentication failure", NULL);
       return FALSE;
     }
   g_free (call->server->password);
-  call->server->password = g_strdup (arg_string (call, 2));
+  call->server->password = g_strdup (sim_arg_string (call, 2));
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -1128,8 +1139,8 @@ session_get_all_subject_identifiers (SimCall *call)
   return TRUE;
 }
 
-static gboolean
-write_void (SimCall *call)
+gboolean
+sim_write_void (SimCall *call)
 {
   sim_writer_void (call->w);
   return TRUE;
@@ -1176,14 +1187,14 @@ subscription_parse (Subscription *sub,
         {
           if (slash == s || slash[1] == '\0')
             {
-              fail (call, "EVENT_SUBSCRIPTION_PARSE_FAILURE", s, NULL);
+              sim_fail (call, "EVENT_SUBSCRIPTION_PARSE_FAILURE", s, NULL);
               return FALSE;
             }
           g_hash_table_add (sub->objects, g_strdup (slash + 1));
         }
       else if (*s == '\0')
         {
-          fail (call, "EVENT_SUBSCRIPTION_PARSE_FAILURE", s, NULL);
+          sim_fail (call, "EVENT_SUBSCRIPTION_PARSE_FAILURE", s, NULL);
           return FALSE;
         }
       else
@@ -1330,9 +1341,9 @@ event_from (SimCall *call)
   gint64 deadline;
   gboolean waited = FALSE;
 
-  if (!token_parse (arg_string (call, 2), &since))
+  if (!token_parse (sim_arg_string (call, 2), &since))
     {
-      fail (call, "EVENT_FROM_TOKEN_PARSE_FAILURE", arg_string (call, 2), NULL);
+      sim_fail (call, "EVENT_FROM_TOKEN_PARSE_FAILURE", sim_arg_string (call, 2), NULL);
       return FALSE;
     }
   if (!subscription_parse (&sub, call->args[1], call))
@@ -1402,16 +1413,16 @@ event_from (SimCall *call)
 static gboolean
 event_inject (SimCall *call)
 {
-  const LagoonSchemaClass *klass = lagoon_schema_find_class_nocase (arg_string (call, 1));
+  const LagoonSchemaClass *klass = lagoon_schema_find_class_nocase (sim_arg_string (call, 1));
   g_autofree char *token = NULL;
   SimObject *obj;
 
   if (klass == NULL)
     {
-      fail (call, "HANDLE_INVALID", arg_string (call, 1), arg_string (call, 2), NULL);
+      sim_fail (call, "HANDLE_INVALID", sim_arg_string (call, 1), sim_arg_string (call, 2), NULL);
       return FALSE;
     }
-  obj = arg_object (call, 2, klass);
+  obj = sim_arg_object (call, 2, klass);
   if (obj == NULL)
     return FALSE;
   sim_db_touch (call->server->db, obj);
@@ -1431,7 +1442,7 @@ static gboolean
 event_register (SimCall *call)
 {
   SimServer *server = call->server;
-  const char *session = arg_string (call, 0);
+  const char *session = sim_arg_string (call, 0);
   LegacyEvents *le = g_hash_table_lookup (server->legacy, session);
   GVariantIter iter;
   GVariant *v;
@@ -1457,7 +1468,7 @@ event_register (SimCall *call)
 static gboolean
 event_unregister (SimCall *call)
 {
-  LegacyEvents *le = g_hash_table_lookup (call->server->legacy, arg_string (call, 0));
+  LegacyEvents *le = g_hash_table_lookup (call->server->legacy, sim_arg_string (call, 0));
   GVariantIter iter;
   GVariant *v;
 
@@ -1472,7 +1483,7 @@ event_unregister (SimCall *call)
           g_variant_unref (v);
         }
       if (g_hash_table_size (le->classes) == 0)
-        drop_legacy (call->server, arg_string (call, 0));
+        drop_legacy (call->server, sim_arg_string (call, 0));
     }
   sim_writer_void (call->w);
   return TRUE;
@@ -1483,7 +1494,7 @@ event_next (SimCall *call)
 {
   SimServer *server = call->server;
   SimDb *db = server->db;
-  g_autofree char *session = g_strdup (arg_string (call, 0));
+  g_autofree char *session = g_strdup (sim_arg_string (call, 0));
   EventWriter ew = { call->w, TRUE };
   Subscription sub = { 0 };
   LegacyEvents *le;
@@ -1494,10 +1505,10 @@ event_next (SimCall *call)
       le = g_hash_table_lookup (server->legacy, session);
       if (le == NULL)
         {
-          if (sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_SESSION), session) == NULL)
-            fail (call, "SESSION_INVALID", session, NULL);
+          if (sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SESSION), session) == NULL)
+            sim_fail (call, "SESSION_INVALID", session, NULL);
           else
-            fail (call, "SESSION_NOT_REGISTERED", session, NULL);
+            sim_fail (call, "SESSION_NOT_REGISTERED", session, NULL);
           return FALSE;
         }
       sub.all = g_hash_table_contains (le->classes, "*");
@@ -1507,7 +1518,7 @@ event_next (SimCall *call)
       if (n > server->legacy_max)
         {
           le->since = db->generation;
-          fail (call, "EVENTS_LOST", NULL);
+          sim_fail (call, "EVENTS_LOST", NULL);
           return FALSE;
         }
       if (n > 0)
@@ -1522,7 +1533,7 @@ event_next (SimCall *call)
   le = g_hash_table_lookup (server->legacy, session);
   if (le == NULL)
     {
-      fail (call, "SESSION_NOT_REGISTERED", session, NULL);
+      sim_fail (call, "SESSION_NOT_REGISTERED", session, NULL);
       return FALSE;
     }
   sub.all = g_hash_table_contains (le->classes, "*");
@@ -1536,51 +1547,51 @@ event_next (SimCall *call)
 
 /* ---- tasks ------------------------------------------------------------------------------- */
 
-static SimObject *
-new_task (SimCall    *call,
-          const char *label,
-          const char *description,
-          gboolean    cancellable)
+SimObject *
+sim_new_task (SimCall    *call,
+              const char *label,
+              const char *description,
+              gboolean    cancellable)
 {
-  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_TASK);
+  const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_TASK);
   g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
   static const char *const cancel[] = { "cancel" };
 
   fields[LAGOON_TASK_UUID] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
-  fields[LAGOON_TASK_NAME_LABEL] = vstr (label);
-  fields[LAGOON_TASK_NAME_DESCRIPTION] = vstr (description);
-  fields[LAGOON_TASK_ALLOWED_OPERATIONS] = vstrv (cancel, cancellable ? 1 : 0);
-  fields[LAGOON_TASK_CREATED] = vnow ();
-  fields[LAGOON_TASK_STATUS] = vstr ("pending");
-  fields[LAGOON_TASK_RESIDENT_ON] = vstr (master_ref (call->server));
+  fields[LAGOON_TASK_NAME_LABEL] = sim_vstr (label);
+  fields[LAGOON_TASK_NAME_DESCRIPTION] = sim_vstr (description);
+  fields[LAGOON_TASK_ALLOWED_OPERATIONS] = sim_vstrv (cancel, cancellable ? 1 : 0);
+  fields[LAGOON_TASK_CREATED] = sim_vnow ();
+  fields[LAGOON_TASK_STATUS] = sim_vstr ("pending");
+  fields[LAGOON_TASK_RESIDENT_ON] = sim_vstr (sim_master_ref (call->server));
   fields[LAGOON_TASK_PROGRESS] = g_variant_ref_sink (g_variant_new_double (0.0));
-  fields[LAGOON_TASK_BACKTRACE] = vstr ("()");
+  fields[LAGOON_TASK_BACKTRACE] = sim_vstr ("()");
   return sim_db_insert (call->server->db, klass, NULL, fields, FALSE);
 }
 
-static void
-task_finish (SimDb        *db,
-             SimObject    *task,
-             const char   *status,
-             const char   *result,
-             GPtrArray    *error)
+void
+sim_task_finish (SimDb        *db,
+                 SimObject    *task,
+                 const char   *status,
+                 const char   *result,
+                 GPtrArray    *error)
 {
-  sim_db_set (db, task, LAGOON_TASK_ALLOWED_OPERATIONS, vstrv (NULL, 0));
+  sim_db_set (db, task, LAGOON_TASK_ALLOWED_OPERATIONS, sim_vstrv (NULL, 0));
   if (result != NULL)
-    sim_db_set (db, task, LAGOON_TASK_RESULT, vstr (result));
+    sim_db_set (db, task, LAGOON_TASK_RESULT, sim_vstr (result));
   if (error != NULL)
     sim_db_set (db, task, LAGOON_TASK_ERROR_INFO,
-                vstrv ((const char *const *) error->pdata, error->len));
+                sim_vstrv ((const char *const *) error->pdata, error->len));
   if (g_str_equal (status, "success"))
     sim_db_set (db, task, LAGOON_TASK_PROGRESS, g_variant_ref_sink (g_variant_new_double (1.0)));
-  sim_db_set (db, task, LAGOON_TASK_FINISHED, vnow ());
-  sim_db_set (db, task, LAGOON_TASK_STATUS, vstr (status));
+  sim_db_set (db, task, LAGOON_TASK_FINISHED, sim_vnow ());
+  sim_db_set (db, task, LAGOON_TASK_STATUS, sim_vstr (status));
 }
 
 static gboolean
 task_create (SimCall *call)
 {
-  SimObject *task = new_task (call, arg_string (call, 1), arg_string (call, 2), TRUE);
+  SimObject *task = sim_new_task (call, sim_arg_string (call, 1), sim_arg_string (call, 2), TRUE);
 
   sim_writer_string (call->w, task->ref);
   return TRUE;
@@ -1589,27 +1600,27 @@ task_create (SimCall *call)
 static gboolean
 task_cancel (SimCall *call)
 {
-  SimObject *task = arg_object (call, 1, class_by_id (LAGOON_CLASS_TASK));
+  SimObject *task = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_TASK));
   g_autoptr(GPtrArray) error = NULL;
 
   if (task == NULL)
     return FALSE;
   if (!g_str_equal (sim_object_get_string (task, LAGOON_TASK_STATUS), "pending"))
     {
-      fail (call, "OPERATION_NOT_ALLOWED", "Task is not pending", NULL);
+      sim_fail (call, "OPERATION_NOT_ALLOWED", "Task is not pending", NULL);
       return FALSE;
     }
   if (g_hash_table_contains (call->server->worker_tasks, task->ref))
     {
       /* The worker notices and fails its call with TASK_CANCELLED. */
-      sim_db_set (call->server->db, task, LAGOON_TASK_STATUS, vstr ("cancelling"));
+      sim_db_set (call->server->db, task, LAGOON_TASK_STATUS, sim_vstr ("cancelling"));
     }
   else
     {
       error = g_ptr_array_new ();
       g_ptr_array_add (error, (gpointer) "TASK_CANCELLED");
       g_ptr_array_add (error, task->ref);
-      task_finish (call->server->db, task, "cancelled", NULL, error);
+      sim_task_finish (call->server->db, task, "cancelled", NULL, error);
     }
   sim_writer_void (call->w);
   return TRUE;
@@ -1618,7 +1629,7 @@ task_cancel (SimCall *call)
 static gboolean
 host_get_servertime (SimCall *call)
 {
-  SimObject *host = arg_object (call, 1, class_by_id (LAGOON_CLASS_HOST));
+  SimObject *host = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_HOST));
   g_autofree char *now = lagoon_datetime_format (g_get_real_time () / G_USEC_PER_SEC);
 
   if (host == NULL)
@@ -1627,540 +1638,10 @@ host_get_servertime (SimCall *call)
   return TRUE;
 }
 
-/* ---- VM lifecycle (a first cut of part 2) -------------------------------------------------- */
-
-static GVariant *
-vbool (gboolean b)
-{
-  return g_variant_ref_sink (g_variant_new_boolean (b));
-}
-
-static GVariant *
-vint (gint64 v)
-{
-  return g_variant_ref_sink (g_variant_new_int64 (v));
-}
-
-static const char *
-power_state (SimObject *vm)
-{
-  return sim_object_get_string (vm, LAGOON_VM_POWER_STATE);
-}
-
-/* The operations a VM offers in each state, as xapi's update_allowed_operations would. */
-static void
-vm_update_allowed_operations (SimDb     *db,
-                              SimObject *vm)
-{
-  static const char *const halted[] = {
-    "start", "start_on", "clone", "copy", "snapshot", "export", "destroy", "make_into_template",
-    "provision", "changing_memory_limits", "changing_static_range", "changing_dynamic_range",
-    "changing_VCPUs", "migrate_send", "metadata_export",
-  };
-  static const char *const running[] = {
-    "clean_shutdown", "clean_reboot", "hard_shutdown", "hard_reboot", "suspend", "pause",
-    "pool_migrate", "migrate_send", "snapshot", "checkpoint", "changing_dynamic_range",
-    "changing_VCPUs_live", "metadata_export",
-  };
-  static const char *const paused[] = { "unpause", "hard_shutdown", "hard_reboot", "snapshot", "metadata_export" };
-  static const char *const suspended[] = {
-    "resume", "resume_on", "hard_shutdown", "snapshot", "export", "destroy", "migrate_send", "metadata_export",
-  };
-  static const char *const templ[] = { "clone", "copy", "export", "destroy", "provision", "metadata_export" };
-  static const char *const snap[] = { "revert", "clone", "copy", "export", "destroy", "metadata_export" };
-  const char *state = power_state (vm);
-
-  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
-    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (snap, G_N_ELEMENTS (snap)));
-  else if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]))
-    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (templ, G_N_ELEMENTS (templ)));
-  else if (g_str_equal (state, "Running"))
-    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (running, G_N_ELEMENTS (running)));
-  else if (g_str_equal (state, "Paused"))
-    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (paused, G_N_ELEMENTS (paused)));
-  else if (g_str_equal (state, "Suspended"))
-    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (suspended, G_N_ELEMENTS (suspended)));
-  else
-    sim_db_set (db, vm, LAGOON_VM_ALLOWED_OPERATIONS, vstrv (halted, G_N_ELEMENTS (halted)));
-}
-
-/* The VM from argument 1, in one of @states ("Halted|Running"), and not a template or snapshot. */
-static SimObject *
-vm_for_operation (SimCall    *call,
-                  const char *op,
-                  const char *states)
-{
-  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
-  g_auto(GStrv) allowed = NULL;
-  g_autofree char *expected = NULL;
-  g_autofree char *actual = NULL;
-
-  if (vm == NULL)
-    return NULL;
-  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
-    {
-      fail (call, "VM_IS_SNAPSHOT", vm->ref, op, NULL);
-      return NULL;
-    }
-  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]))
-    {
-      fail (call, "VM_IS_TEMPLATE", vm->ref, NULL);
-      return NULL;
-    }
-  allowed = g_strsplit (states, "|", -1);
-  if (g_strv_contains ((const char *const *) allowed, power_state (vm)))
-    return vm;
-  /* Power states are lower-case in this error (xapi_vm_lifecycle.ml). */
-  {
-    g_autofree char *joined = g_strjoinv (", ", allowed);
-    expected = g_ascii_strdown (joined, -1);
-  }
-  actual = g_ascii_strdown (power_state (vm), -1);
-  fail (call, "VM_BAD_POWER_STATE", vm->ref, expected, actual, NULL);
-  return NULL;
-}
-
-static void
-vm_set_devices_attached (SimDb     *db,
-                         SimObject *vm,
-                         gboolean   attached)
-{
-  const int lists[][2] = { { LAGOON_VM_VBDS, LAGOON_VBD_CURRENTLY_ATTACHED },
-                           { LAGOON_VM_VIFS, LAGOON_VIF_CURRENTLY_ATTACHED } };
-
-  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
-    {
-      GVariantIter iter;
-      GVariant *v;
-
-      g_variant_iter_init (&iter, vm->fields[lists[i][0]]);
-      while ((v = g_variant_iter_next_value (&iter)))
-        {
-          g_autoptr(GVariant) inner = g_variant_get_variant (v);
-          SimObject *dev = sim_db_lookup (db, g_variant_get_string (inner, NULL));
-
-          if (dev != NULL && g_variant_get_boolean (dev->fields[lists[i][1]]) != attached)
-            sim_db_set (db, dev, lists[i][1], vbool (attached));
-          g_variant_unref (v);
-        }
-    }
-}
-
-static void
-vm_destroy_consoles (SimDb     *db,
-                     SimObject *vm)
-{
-  GQueue *consoles = sim_db_class_objects (db, class_by_id (LAGOON_CLASS_CONSOLE));
-  GList *l = consoles->head;
-
-  while (l != NULL)
-    {
-      GList *next = l->next;
-      SimObject *console = l->data;
-
-      if (g_str_equal (sim_object_get_string (console, LAGOON_CONSOLE_VM), vm->ref))
-        sim_db_delete (db, console);
-      l = next;
-    }
-}
-
-/* VM_metrics as a new domain sees it (made when the VM has none, as xapi does at creation). */
-static void
-vm_metrics_boot (SimDb     *db,
-                 SimObject *vm)
-{
-  const LagoonSchemaClass *klass = class_by_id (LAGOON_CLASS_VM_METRICS);
-  SimObject *m = sim_db_lookup_class (db, klass, sim_object_get_string (vm, LAGOON_VM_METRICS));
-  gint64 memory = sim_object_get_int (vm, LAGOON_VM_MEMORY_DYNAMIC_MAX);
-
-  if (m == NULL)
-    {
-      g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
-
-      fields[LAGOON_VM_METRICS_UUID] =
-        g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
-      fields[LAGOON_VM_METRICS_INSTALL_TIME] = vnow ();
-      m = sim_db_insert (db, klass, NULL, fields, FALSE);
-      sim_db_set (db, vm, LAGOON_VM_METRICS, vstr (m->ref));
-    }
-  if (memory <= 0)
-    memory = sim_object_get_int (vm, LAGOON_VM_MEMORY_STATIC_MAX);
-  sim_db_set (db, m, LAGOON_VM_METRICS_START_TIME, vnow ());
-  sim_db_set (db, m, LAGOON_VM_METRICS_LAST_UPDATED, vnow ());
-  sim_db_set (db, m, LAGOON_VM_METRICS_MEMORY_ACTUAL, vint (MAX (memory, 0)));
-  sim_db_set (db, m, LAGOON_VM_METRICS_VCPUS_NUMBER,
-              vint (MAX (sim_object_get_int (vm, LAGOON_VM_VCPUS_AT_STARTUP), 1)));
-}
-
-static void
-vm_boot (SimCall    *call,
-         SimObject  *vm,
-         const char *host_ref,
-         gboolean    paused)
-{
-  SimServer *server = call->server;
-  SimDb *db = server->db;
-  const LagoonSchemaClass *console_class = class_by_id (LAGOON_CLASS_CONSOLE);
-  SimObject *host = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_HOST), host_ref);
-  g_autofree GVariant **fields = g_new0 (GVariant *, console_class->n_fields);
-  g_autofree char *uuid = sim_db_new_uuid ();
-  g_autofree char *location = NULL;
-  static gint64 next_domid = 1;
-
-  sim_db_set (db, vm, LAGOON_VM_POWER_STATE, vstr (paused ? "Paused" : "Running"));
-  sim_db_set (db, vm, LAGOON_VM_RESIDENT_ON, vstr (host_ref));
-  sim_db_set (db, vm, LAGOON_VM_DOMID, vint (next_domid++));
-  vm_set_devices_attached (db, vm, TRUE);
-  vm_metrics_boot (db, vm);
-
-  /* A running guest has an rfb console on its resident host. */
-  location = g_strdup_printf ("http://%s:%u/console?uuid=%s",
-                              host != NULL ? sim_object_get_string (host, LAGOON_HOST_ADDRESS)
-                                           : master_address (server),
-                              server->port, uuid);
-  fields[LAGOON_CONSOLE_UUID] = vstr (uuid);
-  fields[LAGOON_CONSOLE_PROTOCOL] = vstr ("rfb");
-  fields[LAGOON_CONSOLE_LOCATION] = vstr (location);
-  fields[LAGOON_CONSOLE_VM] = vstr (vm->ref);
-  sim_db_insert (db, console_class, NULL, fields, FALSE);
-  vm_update_allowed_operations (db, vm);
-}
-
-static void wait_unlocked (SimServer *server,
-                           double     seconds);
-
-static void
-vm_halt (SimDb      *db,
-         SimObject  *vm,
-         const char *state)
-{
-  sim_db_set (db, vm, LAGOON_VM_POWER_STATE, vstr (state));
-  sim_db_set (db, vm, LAGOON_VM_RESIDENT_ON, vstr (LAGOON_NULL_REF));
-  sim_db_set (db, vm, LAGOON_VM_DOMID, vint (-1));
-  vm_set_devices_attached (db, vm, FALSE);
-  vm_destroy_consoles (db, vm);
-  vm_update_allowed_operations (db, vm);
-}
-
-static gboolean
-vm_start (SimCall *call)
-{
-  SimObject *vm = vm_for_operation (call, "start", "Halted");
-
-  if (vm == NULL)
-    return FALSE;
-  vm_boot (call, vm, master_ref (call->server), g_variant_get_boolean (call->args[2]));
-  /* xapi's VM.start returns start_delay seconds after the boot (vApps rely on it). */
-  wait_unlocked (call->server, (double) sim_object_get_int (vm, LAGOON_VM_START_DELAY));
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
-static gboolean
-vm_start_on (SimCall *call)
-{
-  SimObject *vm = vm_for_operation (call, "start_on", "Halted");
-  SimObject *host;
-
-  if (vm == NULL || (host = arg_object (call, 2, class_by_id (LAGOON_CLASS_HOST))) == NULL)
-    return FALSE;
-  vm_boot (call, vm, host->ref, g_variant_get_boolean (call->args[3]));
-  wait_unlocked (call->server, (double) sim_object_get_int (vm, LAGOON_VM_START_DELAY));
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
-static gboolean
-vm_resume (SimCall *call)
-{
-  SimObject *vm = vm_for_operation (call, "resume", "Suspended");
-
-  if (vm == NULL)
-    return FALSE;
-  vm_boot (call, vm, master_ref (call->server), g_variant_get_boolean (call->args[2]));
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
-static gboolean
-vm_shutdown (SimCall *call)
-{
-  gboolean hard = g_str_equal (call->msg->name, "hard_shutdown");
-  SimObject *vm = vm_for_operation (call, call->msg->name, hard ? "Running|Paused|Suspended" : "Running");
-
-  if (vm == NULL)
-    return FALSE;
-  vm_halt (call->server->db, vm, "Halted");
-  wait_unlocked (call->server, (double) sim_object_get_int (vm, LAGOON_VM_SHUTDOWN_DELAY));
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
-static gboolean
-vm_suspend (SimCall *call)
-{
-  SimObject *vm = vm_for_operation (call, "suspend", "Running");
-
-  if (vm == NULL)
-    return FALSE;
-  vm_halt (call->server->db, vm, "Suspended");
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
-static gboolean
-vm_reboot (SimCall *call)
-{
-  gboolean hard = g_str_equal (call->msg->name, "hard_reboot");
-  SimObject *vm = vm_for_operation (call, call->msg->name, hard ? "Running|Paused" : "Running");
-  static gint64 next_domid = 1000;
-
-  if (vm == NULL)
-    return FALSE;
-  sim_db_set (call->server->db, vm, LAGOON_VM_POWER_STATE, vstr ("Running"));
-  sim_db_set (call->server->db, vm, LAGOON_VM_DOMID, vint (next_domid++));
-  vm_metrics_boot (call->server->db, vm);
-  vm_update_allowed_operations (call->server->db, vm);
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
-static gboolean
-vm_pause (SimCall *call)
-{
-  gboolean pause = g_str_equal (call->msg->name, "pause");
-  SimObject *vm = vm_for_operation (call, call->msg->name, pause ? "Running" : "Paused");
-
-  if (vm == NULL)
-    return FALSE;
-  sim_db_set (call->server->db, vm, LAGOON_VM_POWER_STATE, vstr (pause ? "Paused" : "Running"));
-  vm_update_allowed_operations (call->server->db, vm);
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
-/* A copy of @obj's fields with a new uuid, to be inserted as a new object. */
-static GVariant **
-copy_fields (SimObject *obj)
-{
-  GVariant **fields = g_new0 (GVariant *, obj->klass->n_fields);
-  int uf = lagoon_schema_find_field (obj->klass, "uuid");
-
-  for (guint i = 0; i < obj->klass->n_fields; i++)
-    fields[i] = g_variant_ref (obj->fields[i]);
-  if (uf >= 0)
-    {
-      g_variant_unref (fields[uf]);
-      fields[uf] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
-    }
-  return fields;
-}
-
-static void
-clear_field (GVariant                **fields,
-             const LagoonSchemaClass  *klass,
-             const char               *name)
-{
-  int f = lagoon_schema_find_field (klass, name);
-
-  if (f < 0)
-    return;
-  g_variant_unref (fields[f]);
-  fields[f] = lagoon_schema_field_default (&klass->fields[f]);
-}
-
-/*
- * clone, copy and snapshot: a new VM record with copies of the VBDs (and their disks: a
- * VDI copy each, on @sr when given) and VIFs.
- */
-static SimObject *
-vm_duplicate (SimCall    *call,
-              SimObject  *vm,
-              const char *name,
-              const char *sr,
-              gboolean    snapshot)
-{
-  static const char *const vm_sets[] = {
-    "VBDs", "VIFs", "consoles", "crash_dumps", "VTPMs", "VUSBs", "VGPUs", "attached_PCIs",
-    "snapshots", "children", "blobs", "current_operations", "blocked_operations",
-  };
-  SimDb *db = call->server->db;
-  const LagoonSchemaClass *vm_class = class_by_id (LAGOON_CLASS_VM);
-  const LagoonSchemaClass *vbd_class = class_by_id (LAGOON_CLASS_VBD);
-  const LagoonSchemaClass *vdi_class = class_by_id (LAGOON_CLASS_VDI);
-  const LagoonSchemaClass *vif_class = class_by_id (LAGOON_CLASS_VIF);
-  g_autofree GVariant **fields = copy_fields (vm);
-  g_autoptr(GPtrArray) vbds = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) vifs = g_ptr_array_new_with_free_func (g_free);
-  GVariantIter iter;
-  GVariant *v;
-  SimObject *copy;
-
-  g_variant_iter_init (&iter, vm->fields[LAGOON_VM_VBDS]);
-  while ((v = g_variant_iter_next_value (&iter)))
-    {
-      g_autoptr(GVariant) inner = g_variant_get_variant (v);
-      g_ptr_array_add (vbds, g_strdup (g_variant_get_string (inner, NULL)));
-      g_variant_unref (v);
-    }
-  g_variant_iter_init (&iter, vm->fields[LAGOON_VM_VIFS]);
-  while ((v = g_variant_iter_next_value (&iter)))
-    {
-      g_autoptr(GVariant) inner = g_variant_get_variant (v);
-      g_ptr_array_add (vifs, g_strdup (g_variant_get_string (inner, NULL)));
-      g_variant_unref (v);
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (vm_sets); i++)
-    clear_field (fields, vm_class, vm_sets[i]);
-  g_variant_unref (fields[LAGOON_VM_NAME_LABEL]);
-  fields[LAGOON_VM_NAME_LABEL] = vstr (name);
-  g_variant_unref (fields[LAGOON_VM_POWER_STATE]);
-  fields[LAGOON_VM_POWER_STATE] = vstr (snapshot && g_str_equal (power_state (vm), "Suspended")
-                                        ? "Suspended" : "Halted");
-  g_variant_unref (fields[LAGOON_VM_RESIDENT_ON]);
-  fields[LAGOON_VM_RESIDENT_ON] = vstr (LAGOON_NULL_REF);
-  g_variant_unref (fields[LAGOON_VM_DOMID]);
-  fields[LAGOON_VM_DOMID] = vint (-1);
-  g_variant_unref (fields[LAGOON_VM_IS_A_SNAPSHOT]);
-  fields[LAGOON_VM_IS_A_SNAPSHOT] = vbool (snapshot);
-  g_variant_unref (fields[LAGOON_VM_SNAPSHOT_OF]);
-  fields[LAGOON_VM_SNAPSHOT_OF] = vstr (snapshot ? vm->ref : LAGOON_NULL_REF);
-  g_variant_unref (fields[LAGOON_VM_SNAPSHOT_TIME]);
-  fields[LAGOON_VM_SNAPSHOT_TIME] = snapshot ? vnow () : vstr (LAGOON_NULL_DATETIME);
-  g_variant_unref (fields[LAGOON_VM_IS_DEFAULT_TEMPLATE]);
-  fields[LAGOON_VM_IS_DEFAULT_TEMPLATE] = vbool (FALSE);
-  g_variant_unref (fields[LAGOON_VM_PARENT]);
-  fields[LAGOON_VM_PARENT] = vstr (snapshot ? LAGOON_NULL_REF : vm->ref);
-  g_variant_unref (fields[LAGOON_VM_METRICS]);
-  fields[LAGOON_VM_METRICS] = vstr (LAGOON_NULL_REF);
-  g_variant_unref (fields[LAGOON_VM_GUEST_METRICS]);
-  fields[LAGOON_VM_GUEST_METRICS] = vstr (LAGOON_NULL_REF);
-  copy = sim_db_insert (db, vm_class, NULL, fields, FALSE);
-
-  for (guint i = 0; i < vbds->len; i++)
-    {
-      SimObject *vbd = sim_db_lookup_class (db, vbd_class, g_ptr_array_index (vbds, i));
-      g_autofree GVariant **vbd_fields = NULL;
-      SimObject *vdi;
-
-      if (vbd == NULL)
-        continue;
-      vbd_fields = copy_fields (vbd);
-      vdi = sim_db_lookup_class (db, vdi_class, sim_object_get_string (vbd, LAGOON_VBD_VDI));
-      if (vdi != NULL && g_str_equal (sim_object_get_string (vbd, LAGOON_VBD_TYPE), "Disk"))
-        {
-          g_autofree GVariant **vdi_fields = copy_fields (vdi);
-          SimObject *new_vdi;
-
-          clear_field (vdi_fields, vdi_class, "VBDs");
-          clear_field (vdi_fields, vdi_class, "crash_dumps");
-          clear_field (vdi_fields, vdi_class, "snapshots");
-          clear_field (vdi_fields, vdi_class, "current_operations");
-          g_variant_unref (vdi_fields[LAGOON_VDI_IS_A_SNAPSHOT]);
-          vdi_fields[LAGOON_VDI_IS_A_SNAPSHOT] = vbool (snapshot);
-          g_variant_unref (vdi_fields[LAGOON_VDI_SNAPSHOT_OF]);
-          vdi_fields[LAGOON_VDI_SNAPSHOT_OF] = vstr (snapshot ? vdi->ref : LAGOON_NULL_REF);
-          g_variant_unref (vdi_fields[LAGOON_VDI_SNAPSHOT_TIME]);
-          vdi_fields[LAGOON_VDI_SNAPSHOT_TIME] = snapshot ? vnow () : vstr (LAGOON_NULL_DATETIME);
-          if (sr != NULL && !g_str_equal (sr, LAGOON_NULL_REF))
-            {
-              g_variant_unref (vdi_fields[LAGOON_VDI_SR]);
-              vdi_fields[LAGOON_VDI_SR] = vstr (sr);
-            }
-          new_vdi = sim_db_insert (db, vdi_class, NULL, vdi_fields, FALSE);
-          g_variant_unref (vbd_fields[LAGOON_VBD_VDI]);
-          vbd_fields[LAGOON_VBD_VDI] = vstr (new_vdi->ref);
-        }
-      clear_field (vbd_fields, vbd_class, "current_operations");
-      g_variant_unref (vbd_fields[LAGOON_VBD_VM]);
-      vbd_fields[LAGOON_VBD_VM] = vstr (copy->ref);
-      g_variant_unref (vbd_fields[LAGOON_VBD_CURRENTLY_ATTACHED]);
-      vbd_fields[LAGOON_VBD_CURRENTLY_ATTACHED] = vbool (FALSE);
-      sim_db_insert (db, vbd_class, NULL, vbd_fields, FALSE);
-    }
-
-  for (guint i = 0; i < vifs->len; i++)
-    {
-      SimObject *vif = sim_db_lookup_class (db, vif_class, g_ptr_array_index (vifs, i));
-      g_autofree GVariant **vif_fields = NULL;
-
-      if (vif == NULL)
-        continue;
-      vif_fields = copy_fields (vif);
-      clear_field (vif_fields, vif_class, "current_operations");
-      g_variant_unref (vif_fields[LAGOON_VIF_VM]);
-      vif_fields[LAGOON_VIF_VM] = vstr (copy->ref);
-      g_variant_unref (vif_fields[LAGOON_VIF_CURRENTLY_ATTACHED]);
-      vif_fields[LAGOON_VIF_CURRENTLY_ATTACHED] = vbool (FALSE);
-      sim_db_insert (db, vif_class, NULL, vif_fields, FALSE);
-    }
-
-  vm_update_allowed_operations (db, copy);
-  return copy;
-}
-
-static gboolean
-vm_clone (SimCall *call)
-{
-  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
-  gboolean copy = g_str_equal (call->msg->name, "copy");
-  SimObject *result;
-
-  if (vm == NULL)
-    return FALSE;
-  /* Templates and snapshots clone whatever their state; guests must be halted. */
-  if (!g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]) &&
-      !g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]) &&
-      vm_for_operation (call, call->msg->name, "Halted") == NULL)
-    return FALSE;
-  result = vm_duplicate (call, vm, arg_string (call, 2), copy ? arg_string (call, 3) : NULL, FALSE);
-  sim_writer_string (call->w, result->ref);
-  return TRUE;
-}
-
-static gboolean
-vm_snapshot (SimCall *call)
-{
-  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
-  SimObject *result;
-
-  if (vm == NULL)
-    return FALSE;
-  if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
-    {
-      fail (call, "VM_IS_SNAPSHOT", vm->ref, "snapshot", NULL);
-      return FALSE;
-    }
-  result = vm_duplicate (call, vm, arg_string (call, 2), NULL, TRUE);
-  sim_writer_string (call->w, result->ref);
-  return TRUE;
-}
-
-static gboolean
-vm_destroy (SimCall *call)
-{
-  SimObject *vm = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM));
-
-  if (vm == NULL)
-    return FALSE;
-  if (!g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]) &&
-      !g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]) &&
-      !g_str_equal (power_state (vm), "Halted") && !g_str_equal (power_state (vm), "Suspended"))
-    {
-      g_autofree char *actual = g_ascii_strdown (power_state (vm), -1);
-      fail (call, "VM_BAD_POWER_STATE", vm->ref, "halted, suspended", actual, NULL);
-      return FALSE;
-    }
-  return generic_destroy (call);
-}
-
-/* ---- vApps ------------------------------------------------------------------------------- */
-
 /* Sleeps @seconds (scaled by --speed) with db->lock released, as a blocked call does. */
-static void
-wait_unlocked (SimServer *server,
-               double     seconds)
+void
+sim_wait_unlocked (SimServer *server,
+                   double     seconds)
 {
   SimDb *db = server->db;
   gint64 deadline;
@@ -2172,181 +1653,16 @@ wait_unlocked (SimServer *server,
     g_cond_wait_until (&db->changed, &db->lock, deadline);
 }
 
-typedef struct
-{
-  char   *ref;
-  gint64  order;
-  gint64  delay;
-} Member;
-
-static gint
-member_compare (gconstpointer a,
-                gconstpointer b)
-{
-  const Member *x = *(const Member *const *) a;
-  const Member *y = *(const Member *const *) b;
-
-  return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static void
-member_free (gpointer data)
-{
-  Member *m = data;
-
-  g_free (m->ref);
-  g_free (m);
-}
-
-/*
- * VM_appliance.start / clean_shutdown / hard_shutdown / shutdown: member VMs in groups of
- * equal `order` (ascending to start, descending to stop); a group's VMs change state
- * together, then the call waits the group's longest start_delay (shutdown_delay) before the
- * next group. VMs already in the target state are skipped; failures are collected into
- * OPERATION_PARTIALLY_FAILED [operation, vm...].
- */
-static gboolean
-appliance_operation (SimCall *call)
-{
-  SimServer *server = call->server;
-  SimDb *db = server->db;
-  const char *op = call->msg->name;
-  gboolean start = g_str_equal (op, "start");
-  gboolean paused = start && g_variant_get_boolean (call->args[2]);
-  SimObject *app = arg_object (call, 1, class_by_id (LAGOON_CLASS_VM_APPLIANCE));
-  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (member_free);
-  g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *app_ref = NULL;
-  GVariantIter iter;
-  GVariant *v;
-  guint i = 0;
-
-  if (app == NULL)
-    return FALSE;
-  if (g_variant_n_children (app->fields[LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS]) > 0)
-    {
-      g_autoptr(GVariant) first =
-        g_variant_get_child_value (app->fields[LAGOON_VM_APPLIANCE_CURRENT_OPERATIONS], 0);
-      g_autoptr(GVariant) task = g_variant_get_child_value (first, 0);
-      g_autoptr(GVariant) boxed = g_variant_get_child_value (first, 1);
-      g_autoptr(GVariant) other = g_variant_get_variant (boxed);
-
-      fail (call, "OTHER_OPERATION_IN_PROGRESS", "VM_appliance", app->ref,
-            g_variant_get_string (other, NULL), g_variant_get_string (task, NULL), NULL);
-      return FALSE;
-    }
-  app_ref = g_strdup (app->ref);
-  appliance_set_operation (db, app, op);
-  g_variant_iter_init (&iter, app->fields[LAGOON_VM_APPLIANCE_VMS]);
-  while ((v = g_variant_iter_next_value (&iter)))
-    {
-      g_autoptr(GVariant) inner = g_variant_get_variant (v);
-      SimObject *vm = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM),
-                                           g_variant_get_string (inner, NULL));
-
-      if (vm != NULL)
-        {
-          Member *m = g_new0 (Member, 1);
-          m->ref = g_strdup (vm->ref);
-          m->order = sim_object_get_int (vm, LAGOON_VM_ORDER);
-          m->delay = sim_object_get_int (vm, start ? LAGOON_VM_START_DELAY
-                                                   : LAGOON_VM_SHUTDOWN_DELAY);
-          g_ptr_array_add (members, m);
-        }
-      g_variant_unref (v);
-    }
-  g_ptr_array_sort (members, member_compare);
-  if (!start)
-    {
-      /* Descending order, groups kept together. */
-      for (guint a = 0, b = members->len; a + 1 < b; a++, b--)
-        {
-          gpointer t = members->pdata[a];
-          members->pdata[a] = members->pdata[b - 1];
-          members->pdata[b - 1] = t;
-        }
-    }
-
-  while (i < members->len)
-    {
-      gint64 order = ((Member *) members->pdata[i])->order;
-      gint64 group_delay = 0;
-      gboolean acted = FALSE;
-
-      for (; i < members->len && ((Member *) members->pdata[i])->order == order; i++)
-        {
-          Member *m = members->pdata[i];
-          SimObject *vm = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM), m->ref);
-          const char *state;
-
-          if (vm == NULL)
-            continue;
-          state = power_state (vm);
-          if (g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]) ||
-              g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_SNAPSHOT]))
-            {
-              g_ptr_array_add (failed, g_strdup (m->ref));
-              continue;
-            }
-          if (start)
-            {
-              if (g_str_equal (state, "Halted") || g_str_equal (state, "Suspended"))
-                {
-                  vm_boot (call, vm, master_ref (server), paused);
-                  acted = TRUE;
-                  group_delay = MAX (group_delay, m->delay);
-                }
-              else if (!g_str_equal (state, "Running") && !g_str_equal (state, "Paused"))
-                g_ptr_array_add (failed, g_strdup (m->ref));
-            }
-          else if (g_str_equal (state, "Halted"))
-            continue;
-          else if (g_str_equal (op, "clean_shutdown") && !g_str_equal (state, "Running"))
-            g_ptr_array_add (failed, g_strdup (m->ref));
-          else
-            {
-              vm_halt (db, vm, "Halted");
-              acted = TRUE;
-              group_delay = MAX (group_delay, m->delay);
-            }
-        }
-      if (acted && i < members->len)
-        wait_unlocked (server, (double) group_delay);
-    }
-
-  app = sim_db_lookup_class (db, class_by_id (LAGOON_CLASS_VM_APPLIANCE), app_ref);
-  if (app != NULL)
-    appliance_set_operation (db, app, NULL);
-  if (failed->len > 0)
-    {
-      g_ptr_array_set_size (call->error, 0);
-      g_ptr_array_add (call->error, g_strdup ("OPERATION_PARTIALLY_FAILED"));
-      /* The operation as its vm_appliance_operation name (start, clean_shutdown...). */
-      g_ptr_array_add (call->error, g_strdup (op));
-      for (guint f = 0; f < failed->len; f++)
-        g_ptr_array_add (call->error, g_strdup (g_ptr_array_index (failed, f)));
-      return FALSE;
-    }
-  sim_writer_void (call->w);
-  return TRUE;
-}
-
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
-typedef struct
-{
-  const char *name;
-  Handler     handler;
-} Special;
-
-static const Special specials[] = {
+static const SimSpecial core_specials[] = {
   { "session.login_with_password", session_login_with_password },
   { "session.slave_local_login_with_password", session_slave_local_login_with_password },
   { "session.logout", session_logout },
   { "session.local_logout", session_logout },
   { "session.change_password", session_change_password },
   { "session.get_all_subject_identifiers", session_get_all_subject_identifiers },
-  { "session.logout_subject_identifier", write_void },
+  { "session.logout_subject_identifier", sim_write_void },
   { "event.from", event_from },
   { "event.inject", event_inject },
   { "event.get_current_id", event_get_current_id },
@@ -2356,39 +1672,40 @@ static const Special specials[] = {
   { "task.create", task_create },
   { "task.cancel", task_cancel },
   { "host.get_servertime", host_get_servertime },
-  { "VM.start", vm_start },
-  { "VM.start_on", vm_start_on },
-  { "VM.resume", vm_resume },
-  { "VM.clean_shutdown", vm_shutdown },
-  { "VM.hard_shutdown", vm_shutdown },
-  { "VM.shutdown", vm_shutdown },
-  { "VM.suspend", vm_suspend },
-  { "VM.clean_reboot", vm_reboot },
-  { "VM.hard_reboot", vm_reboot },
-  { "VM.pause", vm_pause },
-  { "VM.unpause", vm_pause },
-  { "VM.clone", vm_clone },
-  { "VM.copy", vm_clone },
-  { "VM.snapshot", vm_snapshot },
-  { "VM.destroy", vm_destroy },
   { "host.get_server_localtime", host_get_servertime },
-  { "VM_appliance.start", appliance_operation },
-  { "VM_appliance.clean_shutdown", appliance_operation },
-  { "VM_appliance.hard_shutdown", appliance_operation },
-  { "VM_appliance.shutdown", appliance_operation },
+  { NULL, NULL }
+};
+
+/* Every table of non-generic messages: this file's, then one per area. */
+static const SimSpecial *const special_tables[] = {
+  core_specials,
+  sim_vm_specials,
+  sim_storage_specials,
+  sim_network_specials,
+  sim_host_specials,
 };
 
 const char *const *
 sim_server_special_messages (void)
 {
-  static const char *names[G_N_ELEMENTS (specials) + 1];
+  static GPtrArray *names;
+  static gsize initialized;
 
-  for (guint i = 0; i < G_N_ELEMENTS (specials); i++)
-    names[i] = specials[i].name;
-  return names;
+  if (g_once_init_enter (&initialized))
+    {
+      GPtrArray *n = g_ptr_array_new ();
+
+      for (guint t = 0; t < G_N_ELEMENTS (special_tables); t++)
+        for (const SimSpecial *s = special_tables[t]; s->name != NULL; s++)
+          g_ptr_array_add (n, (gpointer) s->name);
+      g_ptr_array_add (n, NULL);
+      names = n;
+      g_once_init_leave (&initialized, 1);
+    }
+  return (const char *const *) names->pdata;
 }
 
-static Handler
+static SimHandler
 find_special (const char *wire_name)
 {
   static GHashTable *table;
@@ -2396,10 +1713,16 @@ find_special (const char *wire_name)
 
   if (g_once_init_enter (&initialized))
     {
-      GHashTable *t = g_hash_table_new (g_str_hash, g_str_equal);
-      for (guint i = 0; i < G_N_ELEMENTS (specials); i++)
-        g_hash_table_insert (t, (gpointer) specials[i].name, specials[i].handler);
-      table = t;
+      GHashTable *h = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint t = 0; t < G_N_ELEMENTS (special_tables); t++)
+        for (const SimSpecial *s = special_tables[t]; s->name != NULL; s++)
+          {
+            if (g_hash_table_contains (h, s->name))
+              g_error ("xapi-sim: %s is handled twice", s->name);
+            g_hash_table_insert (h, (gpointer) s->name, s->handler);
+          }
+      table = h;
       g_once_init_leave (&initialized, 1);
     }
   return g_hash_table_lookup (table, wire_name);
@@ -2506,7 +1829,7 @@ call_locked (SimServer  *server,
   guint n_received = g_variant_n_children (params);
   g_autofree GVariant **args = NULL;
   gboolean ok = FALSE;
-  Handler handler;
+  SimHandler handler;
 
   call.server = server;
   call.host_ref = host_ref;
@@ -2521,12 +1844,12 @@ call_locked (SimServer  *server,
   if (!resolve_method (name, &call.klass, &call.msg) ||
       (async && !(call.msg->flags & LAGOON_MESSAGE_ASYNC)))
     {
-      fail (&call, "MESSAGE_METHOD_UNKNOWN", method, NULL);
+      sim_fail (&call, "MESSAGE_METHOD_UNKNOWN", method, NULL);
       return FALSE;
     }
   if (call.msg->lifecycle == LAGOON_LIFECYCLE_REMOVED)
     {
-      fail (&call, "MESSAGE_REMOVED", NULL);
+      sim_fail (&call, "MESSAGE_REMOVED", NULL);
       return FALSE;
     }
   call.wire_name = g_strdup_printf ("%s.%s", call.klass->name, call.msg->name);
@@ -2536,7 +1859,7 @@ call_locked (SimServer  *server,
     {
       g_autofree char *expected = g_strdup_printf ("%u", call.msg->n_params);
       g_autofree char *received = g_strdup_printf ("%u", n_received);
-      fail (&call, "MESSAGE_PARAMETER_COUNT_MISMATCH", method, expected, received, NULL);
+      sim_fail (&call, "MESSAGE_PARAMETER_COUNT_MISMATCH", method, expected, received, NULL);
       goto out;
     }
 
@@ -2547,24 +1870,24 @@ call_locked (SimServer  *server,
       g_autoptr(GVariant) inner = g_variant_get_variant (first);
       const char *ref = g_variant_is_of_type (inner, G_VARIANT_TYPE_STRING)
                         ? g_variant_get_string (inner, NULL) : "";
-      SimObject *session = sim_db_lookup_class (server->db, class_by_id (LAGOON_CLASS_SESSION), ref);
+      SimObject *session = sim_db_lookup_class (server->db, sim_class (LAGOON_CLASS_SESSION), ref);
 
       if (session == NULL)
         {
-          fail (&call, "SESSION_INVALID", ref, NULL);
+          sim_fail (&call, "SESSION_INVALID", ref, NULL);
           goto out;
         }
       if (g_variant_get_boolean (session->fields[LAGOON_SESSION_POOL]))
         {
-          if (!g_str_equal (host_ref, master_ref (server)))
+          if (!g_str_equal (host_ref, sim_master_ref (server)))
             {
-              fail (&call, "HOST_IS_SLAVE", master_address (server), NULL);
+              sim_fail (&call, "HOST_IS_SLAVE", sim_master_address (server), NULL);
               goto out;
             }
         }
       else if (!g_str_equal (host_ref, sim_object_get_string (session, LAGOON_SESSION_THIS_HOST)))
         {
-          fail (&call, "SESSION_INVALID", ref, NULL);
+          sim_fail (&call, "SESSION_INVALID", ref, NULL);
           goto out;
         }
     }
@@ -2583,7 +1906,7 @@ call_locked (SimServer  *server,
         args[i] = lagoon_type_zero_value (call.msg->params[i].type);
       if (args[i] == NULL)
         {
-          fail (&call, "FIELD_TYPE_ERROR", call.msg->params[i].name, NULL);
+          sim_fail (&call, "FIELD_TYPE_ERROR", call.msg->params[i].name, NULL);
           goto out;
         }
     }
@@ -2592,7 +1915,7 @@ call_locked (SimServer  *server,
   if (async)
     {
       AsyncJob *job = g_new0 (AsyncJob, 1);
-      SimObject *task = new_task (&call, method, "", TRUE);
+      SimObject *task = sim_new_task (&call, method, "", TRUE);
 
       g_hash_table_add (server->worker_tasks, g_strdup (task->ref));
       job->server = server;
@@ -2615,7 +1938,7 @@ call_locked (SimServer  *server,
 
       ok = dispatch_generic (&call, &handled);
       if (!handled)
-        fail (&call, "NOT_IMPLEMENTED", call.wire_name, NULL);
+        sim_fail (&call, "NOT_IMPLEMENTED", call.wire_name, NULL);
     }
 
 out:
@@ -2634,7 +1957,7 @@ async_worker (gpointer data)
   AsyncJob *job = data;
   SimServer *server = job->server;
   SimDb *db = server->db;
-  const LagoonSchemaClass *task_class = class_by_id (LAGOON_CLASS_TASK);
+  const LagoonSchemaClass *task_class = sim_class (LAGOON_CLASS_TASK);
   gulong step_us = (gulong) (TASK_BASE_DURATION_S * server->speed * G_USEC_PER_SEC / TASK_STEPS);
   g_autoptr(GString) result = g_string_new (NULL);
   g_autoptr(GPtrArray) error = g_ptr_array_new_with_free_func (g_free);
@@ -2670,7 +1993,7 @@ async_worker (gpointer data)
       g_ptr_array_add (error, g_strdup ("TASK_CANCELLED"));
       g_ptr_array_add (error, g_strdup (job->task_ref));
       if (task != NULL)
-        task_finish (db, task, "cancelled", NULL, error);
+        sim_task_finish (db, task, "cancelled", NULL, error);
     }
   else
     {
@@ -2680,12 +2003,12 @@ async_worker (gpointer data)
       if (task != NULL)
         {
           if (ok)
-            task_finish (db, task, "success", result->str, NULL);
+            sim_task_finish (db, task, "success", result->str, NULL);
           else
-            task_finish (db, task,
-                         g_str_equal (g_ptr_array_index (error, 0), "TASK_CANCELLED") ? "cancelled"
+            sim_task_finish (db, task,
+                             g_str_equal (g_ptr_array_index (error, 0), "TASK_CANCELLED") ? "cancelled"
                                                                                       : "failure",
-                         NULL, error);
+                             NULL, error);
         }
     }
   g_hash_table_remove (server->worker_tasks, job->task_ref);
@@ -2773,7 +2096,7 @@ sim_server_handle (SimServer  *server,
   g_mutex_lock (&server->db->lock);
   host_ref = g_hash_table_lookup (server->address_host, local_address);
   if (host_ref == NULL)
-    host_ref = master_ref (server);
+    host_ref = sim_master_ref (server);
   {
     g_autofree char *host = g_strdup (host_ref);
     ok = call_locked (server, host, request->method, request->params, &w, error);

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "xapi-sim"
+
+#include "config.h"
+
+#include "sim-ops.h"
+
+const SimSpecial sim_network_specials[] = {
+  { NULL, NULL }
+};

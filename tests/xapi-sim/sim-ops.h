@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sim-ops.h: what the handlers of non-generic messages share. sim-server.c dispatches a call
+ * to a SimHandler found by its wire name in one table per area (sim-vm.c, sim-storage.c,
+ * sim-network.c, sim-host.c); a handler runs with the database lock held, writes its result
+ * through call->w and returns TRUE, or fills call->error with sim_fail() and returns FALSE.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "lagoon-schema.h"
+
+#include "sim-db.h"
+#include "sim-server.h"
+#include "sim-writer.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  SimServer                 *server;
+  const char                *host_ref;  /* where the call arrived */
+  char                      *wire_name; /* Class.message, as called (without Async.) */
+  const LagoonSchemaClass   *klass;
+  const LagoonSchemaMessage *msg;
+  GVariant                 **args;      /* msg->n_params coerced values; [0] is the session */
+  guint                      n_received;
+  SimWriter                 *w;
+  GPtrArray                 *error;     /* char *: code, params... */
+} SimCall;
+
+typedef gboolean (*SimHandler) (SimCall *call);
+
+typedef struct
+{
+  const char *name;    /* "Class.message"; NULL ends a table */
+  SimHandler  handler;
+} SimSpecial;
+
+/* The tables, one per area. */
+extern const SimSpecial sim_vm_specials[];
+extern const SimSpecial sim_storage_specials[];
+extern const SimSpecial sim_network_specials[];
+extern const SimSpecial sim_host_specials[];
+
+/* Sets the call's error: code, then string parameters, NULL-terminated. */
+void                     sim_fail             (SimCall       *call,
+                                               const char    *code,
+                                               ...) G_GNUC_NULL_TERMINATED;
+
+/* New full references to values shaped as the schema stores them. */
+GVariant                *sim_vstr             (const char    *s);
+GVariant                *sim_vnow             (void);
+GVariant                *sim_vstrv            (const char *const *items,
+                                               guint          n);
+GVariant                *sim_vbool            (gboolean       b);
+GVariant                *sim_vint             (gint64         v);
+
+const LagoonSchemaClass *sim_class            (LagoonClassId  id);
+/* Argument @i as a string ("" when it is not one). */
+const char              *sim_arg_string       (SimCall       *call,
+                                               guint          i);
+/* Argument @i as an object of @klass, or NULL with HANDLE_INVALID set. */
+SimObject               *sim_arg_object       (SimCall       *call,
+                                               guint          i,
+                                               const LagoonSchemaClass *klass);
+
+SimObject               *sim_pool_object      (SimServer     *server);
+const char              *sim_master_ref       (SimServer     *server);
+const char              *sim_master_address   (SimServer     *server);
+guint                    sim_server_get_port  (SimServer     *server);
+double                   sim_server_get_speed (SimServer     *server);
+
+/* Sleeps @seconds (scaled by --speed) with the database lock released. */
+void                     sim_wait_unlocked    (SimServer     *server,
+                                               double         seconds);
+
+/* The generic create/destroy of call->klass (record in args[1] / object in args[1]). */
+gboolean                 sim_generic_create   (SimCall       *call);
+gboolean                 sim_generic_destroy  (SimCall       *call);
+/* Writes a void result. */
+gboolean                 sim_write_void       (SimCall       *call);
+
+SimObject               *sim_new_task         (SimCall       *call,
+                                               const char    *label,
+                                               const char    *description,
+                                               gboolean       cancellable);
+void                     sim_task_finish      (SimDb         *db,
+                                               SimObject     *task,
+                                               const char    *status,
+                                               const char    *result,
+                                               GPtrArray     *error);
+
+/* Keeps VM_appliance.current_operations / allowed_operations for @op (NULL: none running). */
+void                     sim_appliance_set_operation (SimDb      *db,
+                                                      SimObject  *appliance,
+                                                      const char *op);
+
+G_END_DECLS
