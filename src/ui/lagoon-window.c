@@ -10,6 +10,12 @@
 #include "lagoon-commands.h"
 #include "lagoon-events-pane.h"
 #include "lagoon-console-page.h"
+#include "lagoon-logs-page.h"
+#include "lagoon-memory-page.h"
+#include "lagoon-networking-page.h"
+#include "lagoon-search-page.h"
+#include "lagoon-snapshots-page.h"
+#include "lagoon-storage-page.h"
 #include "lagoon-general-page.h"
 #include "lagoon-ui-private.h"
 #include "lagoon-view-model.h"
@@ -41,6 +47,12 @@ struct _LagoonWindow
   GtkStack            *tab_stack;
   LagoonGeneralPage   *general_page;
   LagoonConsolePage   *console_page;
+  GtkWidget           *memory_page;
+  GtkWidget           *storage_page;
+  GtkWidget           *networking_page;
+  GtkWidget           *snapshots_page;
+  GtkWidget           *logs_page;
+  GtkWidget           *search_page;
   GtkRevealer         *events_revealer;
   LagoonEventsPane    *events_pane;
   GtkLabel            *status_label;
@@ -421,11 +433,62 @@ on_stop_search (GtkSearchEntry *entry,
 
 /* ---- the selection and the tabs ---------------------------------------------------------- */
 
+/* The LagoonTab pages of the details notebook, in the window's order. */
+static GtkWidget **
+tab_pages (LagoonWindow *self,
+           guint        *n)
+{
+  static GtkWidget *pages[6];
+
+  pages[0] = self->memory_page;
+  pages[1] = self->storage_page;
+  pages[2] = self->networking_page;
+  pages[3] = self->snapshots_page;
+  pages[4] = self->logs_page;
+  pages[5] = self->search_page;
+  *n = G_N_ELEMENTS (pages);
+  return pages;
+}
+
+/* Gives every tab the object (a hidden page loses its switcher button). */
+static void
+set_tabs_object (LagoonWindow *self,
+                 LagoonServer *server,
+                 int           class_id,
+                 const char   *ref)
+{
+  guint n;
+  GtkWidget **pages = tab_pages (self, &n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      LagoonTab *tab = LAGOON_TAB (pages[i]);
+
+      if (server != NULL && ref != NULL && lagoon_tab_handles (tab, class_id))
+        {
+          lagoon_tab_set_object (tab, server, class_id, ref);
+          gtk_widget_show (pages[i]);
+        }
+      else
+        {
+          gtk_widget_hide (pages[i]);
+          lagoon_tab_set_object (tab, NULL, -1, NULL);
+        }
+    }
+}
+
 static void
 on_selected_batch (LagoonCache      *cache,
                    LagoonCacheBatch *batch,
                    LagoonWindow     *self)
 {
+  guint n;
+  GtkWidget **pages = tab_pages (self, &n);
+
+  for (guint i = 0; i < n; i++)
+    if (gtk_widget_get_visible (pages[i]))
+      lagoon_tab_batch (LAGOON_TAB (pages[i]), cache, batch);
+
   if (self->selected_ref == NULL)
     return;
 
@@ -587,6 +650,8 @@ lagoon_window_show_selection (LagoonWindow *self)
 
       lagoon_general_page_set_object (self->general_page, cache, LAGOON_CLASS_POOL,
                                       lagoon_record_get_opaque_ref (pool));
+      set_tabs_object (self, self->selected_server, LAGOON_CLASS_POOL,
+                       lagoon_record_get_opaque_ref (pool));
       gtk_stack_set_visible_child_name (self->content_stack, "details");
     }
   else
@@ -681,6 +746,7 @@ on_selection_changed (GtkTreeSelection *selection,
       lagoon_console_page_set_object (self->console_page, NULL, -1, NULL);
       gtk_widget_hide (GTK_WIDGET (self->console_page));
     }
+  set_tabs_object (self, server, class_id, self->selected_ref);
 
   {
     g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, &iter);
@@ -1165,6 +1231,12 @@ lagoon_window_class_init (LagoonWindowClass *klass)
 
   g_type_ensure (LAGOON_TYPE_GENERAL_PAGE);
   g_type_ensure (LAGOON_TYPE_CONSOLE_PAGE);
+  g_type_ensure (LAGOON_TYPE_MEMORY_PAGE);
+  g_type_ensure (LAGOON_TYPE_STORAGE_PAGE);
+  g_type_ensure (LAGOON_TYPE_NETWORKING_PAGE);
+  g_type_ensure (LAGOON_TYPE_SNAPSHOTS_PAGE);
+  g_type_ensure (LAGOON_TYPE_LOGS_PAGE);
+  g_type_ensure (LAGOON_TYPE_SEARCH_PAGE);
   g_type_ensure (LAGOON_TYPE_EVENTS_PANE);
 
   lagoon_ui_register_resources ();
@@ -1184,6 +1256,12 @@ lagoon_window_class_init (LagoonWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, tab_stack);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, general_page);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, console_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, memory_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, storage_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, networking_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, snapshots_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, logs_page);
+  gtk_widget_class_bind_template_child (widget_class, LagoonWindow, search_page);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_revealer);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, events_pane);
   gtk_widget_class_bind_template_child (widget_class, LagoonWindow, status_label);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "lagoon-ui"
+
+#include "config.h"
+
+#include "lagoon-storage-page.h"
+
+struct _LagoonStoragePage
+{
+  GtkBox parent_instance;
+};
+
+static void lagoon_storage_page_tab_init (LagoonTabInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LagoonStoragePage, lagoon_storage_page, GTK_TYPE_BOX,
+                               G_IMPLEMENT_INTERFACE (LAGOON_TYPE_TAB, lagoon_storage_page_tab_init))
+
+static gboolean
+lagoon_storage_page_handles (LagoonTab *tab,
+                     int        class_id)
+{
+  return FALSE;
+}
+
+static void
+lagoon_storage_page_set_object (LagoonTab    *tab,
+                        LagoonServer *server,
+                        int           class_id,
+                        const char   *ref)
+{
+}
+
+static void
+lagoon_storage_page_tab_init (LagoonTabInterface *iface)
+{
+  iface->handles = lagoon_storage_page_handles;
+  iface->set_object = lagoon_storage_page_set_object;
+}
+
+GtkWidget *
+lagoon_storage_page_new (void)
+{
+  return g_object_new (LAGOON_TYPE_STORAGE_PAGE, NULL);
+}
+
+static void
+lagoon_storage_page_class_init (LagoonStoragePageClass *klass)
+{
+}
+
+static void
+lagoon_storage_page_init (LagoonStoragePage *self)
+{
+}
