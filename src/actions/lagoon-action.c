@@ -8,6 +8,7 @@
 
 #include "lagoon-action.h"
 #include "lagoon-context.h"
+#include "lagoon-schema.h"
 #include "lagoon-xenapi-error.h"
 #include "lagoon-xmlrpc.h"
 
@@ -29,7 +30,25 @@ typedef struct
   gint64             finished;
   GCancellable      *cancellable;
   gboolean           can_cancel;
+  GPtrArray         *calls;       /* Call *, run in order by the default run() */
+  guint              next_call;
 } LagoonActionPrivate;
+
+typedef struct
+{
+  char     *method;
+  GVariant *args;
+} Call;
+
+static void
+call_free (gpointer data)
+{
+  Call *call = data;
+
+  g_free (call->method);
+  g_clear_pointer (&call->args, g_variant_unref);
+  g_free (call);
+}
 
 G_DEFINE_TYPE_WITH_PRIVATE (LagoonAction, lagoon_action, G_TYPE_OBJECT)
 
@@ -47,6 +66,8 @@ enum {
   FINISHED,
   N_SIGNALS
 };
+
+#define PRIV(self) ((LagoonActionPrivate *) lagoon_action_get_instance_private (self))
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -373,6 +394,43 @@ async_call_done (GObject      *source,
   task_update_from_cache (task);
 }
 
+/* Whether "Class.message" has an Async form (unknown messages are tried as Async). */
+static gboolean
+method_is_async (const char *method)
+{
+  const char *dot = strchr (method, '.');
+  g_autofree char *class_name = NULL;
+  const LagoonSchemaClass *klass;
+  const LagoonSchemaMessage *msg;
+
+  if (dot == NULL)
+    return TRUE;
+  class_name = g_strndup (method, dot - method);
+  klass = lagoon_schema_find_class (class_name);
+  msg = klass != NULL ? lagoon_schema_find_message (klass, dot + 1) : NULL;
+  return msg == NULL || (msg->flags & LAGOON_MESSAGE_ASYNC) != 0;
+}
+
+static void
+sync_call_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TaskWatch *w = g_task_get_task_data (task);
+  GError *error = NULL;
+  GVariant *value = lagoon_connection_call_finish (LAGOON_CONNECTION (source), result, &error);
+
+  w->done = TRUE;
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  lagoon_action_set_progress (w->self, w->to);
+  g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
+}
+
 void
 lagoon_action_run_task_async (LagoonAction        *self,
                               const char          *method,
@@ -401,6 +459,14 @@ lagoon_action_run_task_async (LagoonAction        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lagoon_action_run_task_async);
   g_task_set_task_data (task, w, (GDestroyNotify) task_watch_free);
+
+  /* Session-only messages (setters and the like) are one plain call. */
+  if (!method_is_async (method))
+    {
+      lagoon_connection_call_async (priv->connection, method, w->args, cancellable,
+                                    sync_call_done, g_object_ref (task));
+      return;
+    }
 
   wire = g_strconcat ("Async.", method, NULL);
   lagoon_connection_call_async (priv->connection, wire, w->args, cancellable, async_call_done,
@@ -433,11 +499,64 @@ default_run_done (GObject      *source,
     g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
 }
 
+static void run_next_call (LagoonAction *self,
+                           GTask        *task);
+
+static void
+call_step_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LagoonAction *self = LAGOON_ACTION (source);
+  GError *error = NULL;
+  GVariant *value = lagoon_action_run_task_finish (self, result, &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (PRIV (self)->next_call >= PRIV (self)->calls->len)
+    {
+      g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
+      return;
+    }
+  g_clear_pointer (&value, g_variant_unref);
+  run_next_call (self, task);
+}
+
+static void
+run_next_call (LagoonAction *self,
+               GTask        *task)
+{
+  LagoonActionPrivate *priv = PRIV (self);
+  guint i = priv->next_call++;
+  Call *call = g_ptr_array_index (priv->calls, i);
+  double n = priv->calls->len;
+
+  lagoon_action_run_task_async (self, call->method, call->args, i / n, (i + 1) / n,
+                                g_task_get_cancellable (task), call_step_done,
+                                g_object_ref (task));
+}
+
 static void
 lagoon_action_real_run (LagoonAction *self,
                         GTask        *task)
 {
   LagoonActionPrivate *priv = lagoon_action_get_instance_private (self);
+
+  if (priv->calls != NULL && priv->calls->len > 0)
+    {
+      priv->next_call = 0;
+      run_next_call (self, task);
+      return;
+    }
+  if (priv->method == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
 
   /* run_task_async takes its own reference (ref_sink), as every GVariant argument here. */
   lagoon_action_run_task_async (self, priv->method, priv->args, 0.0, 1.0,
@@ -526,6 +645,7 @@ lagoon_action_finalize (GObject *object)
   g_strfreev (priv->objects);
   g_clear_error (&priv->error);
   g_clear_pointer (&priv->result, g_variant_unref);
+  g_clear_pointer (&priv->calls, g_ptr_array_unref);
   G_OBJECT_CLASS (lagoon_action_parent_class)->finalize (object);
 }
 
@@ -621,7 +741,26 @@ lagoon_action_new (LagoonConnection *connection,
   return self;
 }
 
-#define PRIV(self) ((LagoonActionPrivate *) lagoon_action_get_instance_private (self))
+void
+lagoon_action_add_call (LagoonAction *self,
+                        const char   *method,
+                        GVariant     *args)
+{
+  LagoonActionPrivate *priv;
+  Call *call;
+
+  g_return_if_fail (LAGOON_IS_ACTION (self));
+  g_return_if_fail (method != NULL);
+
+  priv = PRIV (self);
+  g_return_if_fail (priv->state == LAGOON_ACTION_QUEUED && priv->started == 0);
+  if (priv->calls == NULL)
+    priv->calls = g_ptr_array_new_with_free_func (call_free);
+  call = g_new0 (Call, 1);
+  call->method = g_strdup (method);
+  call->args = args != NULL ? g_variant_ref_sink (args) : NULL;
+  g_ptr_array_add (priv->calls, call);
+}
 
 LagoonConnection *
 lagoon_action_get_connection (LagoonAction *self)

@@ -3,9 +3,9 @@
  * lagoon-action.h: one unit of work against a pool, with a title, progress, cancel and a
  * result, as the Events pane shows it.
  *
- * The default run calls Async.<method> and follows the task it returns through the
- * connection's cache (tasks are ordinary objects in the event stream), polling task.get_record
- * only when events stop coming; cancel calls task.cancel; the task is destroyed when done.
+ * The default run calls Async.<method> (a plain call for session-only messages) and follows the
+ * task it returns through the connection's cache (tasks are ordinary objects in the event
+ * stream), polling task.get_record only when events stop coming; cancel calls task.cancel; the task is destroyed when done.
  * Subclasses that need several calls (New VM...) override run() and use
  * lagoon_action_run_task() for each step.
  */
@@ -44,6 +44,13 @@ struct _LagoonActionClass
 
 LagoonAction      *lagoon_action_new             (LagoonConnection    *connection,
                                                   const char          *title,
+                                                  const char          *method,
+                                                  GVariant            *args);
+
+/* Adds a call to run after the others, before the action starts; with calls added, the
+ * default run() runs them in order (each "Async." when the message has that form, else a plain
+ * call) and stops at the first failure. The method given to new() may then be NULL. */
+void               lagoon_action_add_call        (LagoonAction        *self,
                                                   const char          *method,
                                                   GVariant            *args);
 

@@ -219,6 +219,93 @@ test_cancel (void)
   g_array_unref (w.progress);
 }
 
+static const LagoonRecord *
+wait_for_name (LagoonConnection *conn,
+               LagoonClassId     class_id,
+               const char       *ref,
+               const char       *name)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  const LagoonRecord *rec = NULL;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      rec = lagoon_cache_lookup (lagoon_connection_get_cache (conn), class_id, ref);
+      if (rec != NULL && g_strcmp0 (lagoon_record_get_name (rec), name) == 0)
+        break;
+      g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
+    }
+  return rec;
+}
+
+/* Several calls as one action: a session-only setter runs as a plain call, an async one as a
+ * task; the first failure stops the rest. */
+static void
+test_calls_in_order (void)
+{
+  const char *args[] = { "--generate", "1:4:1", "--speed", "0", NULL };
+  g_autoptr(LagoonRigSim) sim = start_sim_or_skip (args);
+  g_autoptr(LagoonConnection) conn = NULL;
+  g_autoptr(LagoonAction) action = NULL;
+  g_autoptr(LagoonAction) failing = NULL;
+  g_autoptr(GPtrArray) vms = NULL;
+  Watch w = { g_array_new (FALSE, FALSE, sizeof (double)), FALSE };
+  Watch w2 = { g_array_new (FALSE, FALSE, sizeof (double)), FALSE };
+  const LagoonRecord *vm = NULL;
+  const LagoonRecord *rec;
+  g_autofree char *ref = NULL;
+
+  if (sim == NULL)
+    return;
+  conn = connect_to (sim);
+  vms = lagoon_cache_list (lagoon_connection_get_cache (conn), LAGOON_CLASS_VM);
+  for (guint i = 0; i < vms->len && vm == NULL; i++)
+    {
+      const LagoonRecord *r = g_ptr_array_index (vms, i);
+      if (!lagoon_record_get_bool (r, LAGOON_VM_IS_A_TEMPLATE) &&
+          !lagoon_record_get_bool (r, LAGOON_VM_IS_CONTROL_DOMAIN))
+        vm = r;
+    }
+  g_assert_nonnull (vm);
+  ref = g_strdup (lagoon_record_get_opaque_ref (vm));
+
+  action = lagoon_action_new (conn, "Properties", NULL, NULL);
+  lagoon_action_add_call (action, "VM.set_name_label", g_variant_new ("(ss)", ref, "renamed-once"));
+  lagoon_action_add_call (action, "VM.set_name_description",
+                          g_variant_new ("(ss)", ref, "described"));
+  g_signal_connect (action, "notify::progress", G_CALLBACK (on_progress), &w);
+  g_signal_connect (action, "finished", G_CALLBACK (on_finished), &w);
+  lagoon_action_start (action);
+  run_to_end (action, &w, 30);
+  g_assert_no_error (lagoon_action_get_error (action));
+  g_assert_cmpint (lagoon_action_get_state (action), ==, LAGOON_ACTION_SUCCEEDED);
+  rec = wait_for_name (conn, LAGOON_CLASS_VM, ref, "renamed-once");
+  g_assert_cmpstr (lagoon_record_get_name (rec), ==, "renamed-once");
+  g_assert_cmpstr (lagoon_record_get_string (rec, LAGOON_VM_NAME_DESCRIPTION), ==, "described");
+  /* each of the two steps moved the bar */
+  g_assert_cmpuint (w.progress->len, >=, 2);
+  g_assert_cmpfloat (g_array_index (w.progress, double, 0), ==, 0.5);
+
+  /* The second call fails: the third never runs. */
+  failing = lagoon_action_new (conn, "Properties", NULL, NULL);
+  lagoon_action_add_call (failing, "VM.set_name_label", g_variant_new ("(ss)", ref, "renamed-twice"));
+  lagoon_action_add_call (failing, "VM.set_name_label",
+                          g_variant_new ("(ss)", "OpaqueRef:gone", "x"));
+  lagoon_action_add_call (failing, "VM.set_name_description",
+                          g_variant_new ("(ss)", ref, "never written"));
+  g_signal_connect (failing, "finished", G_CALLBACK (on_finished), &w2);
+  lagoon_action_start (failing);
+  run_to_end (failing, &w2, 30);
+  g_assert_cmpint (lagoon_action_get_state (failing), ==, LAGOON_ACTION_FAILED);
+  g_assert_cmpstr (lagoon_xenapi_error_get_code_string (lagoon_action_get_error (failing)), ==,
+                   "HANDLE_INVALID");
+  rec = wait_for_name (conn, LAGOON_CLASS_VM, ref, "renamed-twice");
+  g_assert_cmpstr (lagoon_record_get_name (rec), ==, "renamed-twice");
+  g_assert_cmpstr (lagoon_record_get_string (rec, LAGOON_VM_NAME_DESCRIPTION), ==, "described");
+  g_array_unref (w.progress);
+  g_array_unref (w2.progress);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -228,5 +315,6 @@ main (int   argc,
   g_test_add_func ("/lagoon/actions/success-with-progress", test_success_with_progress);
   g_test_add_func ("/lagoon/actions/failure", test_failure);
   g_test_add_func ("/lagoon/actions/cancel", test_cancel);
+  g_test_add_func ("/lagoon/actions/calls-in-order", test_calls_in_order);
   return g_test_run ();
 }
