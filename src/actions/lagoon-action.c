@@ -54,6 +54,7 @@ G_DEFINE_TYPE_WITH_PRIVATE (LagoonAction, lagoon_action, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
+  PROP_CONNECTION,
   PROP_TITLE,
   PROP_DESCRIPTION,
   PROP_STATE,
@@ -660,6 +661,9 @@ lagoon_action_get_property (GObject    *object,
 
   switch (prop_id)
     {
+    case PROP_CONNECTION:
+      g_value_set_object (value, priv->connection);
+      break;
     case PROP_TITLE:
       g_value_set_string (value, priv->title);
       break;
@@ -681,6 +685,28 @@ lagoon_action_get_property (GObject    *object,
 }
 
 static void
+lagoon_action_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  LagoonActionPrivate *priv = lagoon_action_get_instance_private (LAGOON_ACTION (object));
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTION:
+      g_set_object (&priv->connection, g_value_get_object (value));
+      break;
+    case PROP_TITLE:
+      g_free (priv->title);
+      priv->title = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 lagoon_action_class_init (LagoonActionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -688,11 +714,15 @@ lagoon_action_class_init (LagoonActionClass *klass)
   object_class->dispose = lagoon_action_dispose;
   object_class->finalize = lagoon_action_finalize;
   object_class->get_property = lagoon_action_get_property;
+  object_class->set_property = lagoon_action_set_property;
   klass->run = lagoon_action_real_run;
 
+  properties[PROP_CONNECTION] =
+    g_param_spec_object ("connection", NULL, NULL, LAGOON_TYPE_CONNECTION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_TITLE] =
     g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_DESCRIPTION] =
     g_param_spec_string ("description", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -732,10 +762,8 @@ lagoon_action_new (LagoonConnection *connection,
   g_return_val_if_fail (LAGOON_IS_CONNECTION (connection), NULL);
   g_return_val_if_fail (title != NULL, NULL);
 
-  self = g_object_new (LAGOON_TYPE_ACTION, NULL);
+  self = g_object_new (LAGOON_TYPE_ACTION, "connection", connection, "title", title, NULL);
   priv = lagoon_action_get_instance_private (self);
-  priv->connection = g_object_ref (connection);
-  priv->title = g_strdup (title);
   priv->method = g_strdup (method);
   priv->args = args ? g_variant_ref_sink (args) : NULL;
   return self;

@@ -42,6 +42,7 @@ struct _LagoonActionClass
   gpointer padding[8];
 };
 
+/* Subclasses: g_object_new (TYPE, "connection", connection, "title", title, NULL). */
 LagoonAction      *lagoon_action_new             (LagoonConnection    *connection,
                                                   const char          *title,
                                                   const char          *method,
