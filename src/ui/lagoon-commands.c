@@ -8,22 +8,357 @@
 #include "lagoon-action.h"
 #include "lagoon-application.h"
 #include "lagoon-commands.h"
+#include "lagoon-copy-vm-dialog.h"
+#include "lagoon-delete-vm-dialog.h"
 
-typedef struct
+typedef struct _Command Command;
+
+/* Extra conditions beyond allowed_operations; on FALSE, sets @reason. */
+typedef gboolean (*CheckFunc) (const Command      *command,
+                               LagoonCache        *cache,
+                               const LagoonRecord *rec,
+                               char              **reason);
+/* Builds the calls of the action (or runs a dialog, returning NULL). */
+typedef LagoonAction *(*BuildFunc) (const Command      *command,
+                                    GtkWindow          *parent,
+                                    LagoonConnection   *connection,
+                                    const LagoonRecord *rec,
+                                    const char         *parameter);
+
+typedef enum {
+  ARGS_REF,       /* (ref) */
+  ARGS_REF_BB,    /* (ref, start_paused, force) for VM.start and VM.resume */
+} Args;
+
+struct _Command
 {
-  const char *name;       /* action name */
-  const char *title;      /* the Events pane's title (translatable) */
-  const char *method;     /* Class.message, run through Async.* */
-  const char *operation;  /* the allowed_operations entry that enables it */
-  gboolean    two_bools;  /* VM.start and VM.resume take (ref, start_paused, force) */
-} Command;
+  const char    *name;        /* action name, "win." + name */
+  LagoonClassId  class_id;    /* what it acts on */
+  const char    *title;       /* the Events pane's title (translatable) */
+  const char    *method;      /* simple commands: Class.message */
+  Args           args;
+  const char    *operation;   /* the allowed_operations entry that enables it, or NULL */
+  CheckFunc      check;
+  BuildFunc      build;
+  const char    *confirm;     /* a question with %s for the object's name, or NULL */
+  const char    *confirm_detail;
+  const char    *confirm_button;
+  gboolean       parameter;   /* takes a ref as string parameter (a host) */
+};
 
-static const Command vm_commands[] = {
-  { "vm-start", N_("Start VM"), "VM.start", "start", TRUE },
-  { "vm-shutdown", N_("Shut down VM"), "VM.clean_shutdown", "clean_shutdown", FALSE },
-  { "vm-reboot", N_("Reboot VM"), "VM.clean_reboot", "clean_reboot", FALSE },
-  { "vm-suspend", N_("Suspend VM"), "VM.suspend", "suspend", FALSE },
-  { "vm-resume", N_("Resume VM"), "VM.resume", "resume", TRUE },
+/* ---- checks ------------------------------------------------------------------------------ */
+
+static gboolean
+check_vm (const Command      *command,
+          LagoonCache        *cache,
+          const LagoonRecord *rec,
+          char              **reason)
+{
+  if (lagoon_record_get_bool (rec, LAGOON_VM_IS_A_SNAPSHOT))
+    {
+      *reason = g_strdup (_("Not possible on a snapshot."));
+      return FALSE;
+    }
+  if (lagoon_record_get_bool (rec, LAGOON_VM_IS_A_TEMPLATE))
+    {
+      *reason = g_strdup (_("Not possible on a template."));
+      return FALSE;
+    }
+  if (lagoon_record_get_bool (rec, LAGOON_VM_IS_CONTROL_DOMAIN))
+    {
+      *reason = g_strdup (_("Not possible on a server's control domain."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Hosts of the pool other than the VM's own, for Migrate. */
+static gboolean
+check_vm_migrate (const Command      *command,
+                  LagoonCache        *cache,
+                  const LagoonRecord *rec,
+                  char              **reason)
+{
+  if (!check_vm (command, cache, rec, reason))
+    return FALSE;
+  if (lagoon_cache_get_n_records (cache, LAGOON_CLASS_HOST) < 2)
+    {
+      *reason = g_strdup (_("The pool has only one server."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_host_enabled (const Command      *command,
+                    LagoonCache        *cache,
+                    const LagoonRecord *rec,
+                    char              **reason)
+{
+  if (!lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
+    {
+      *reason = g_strdup (_("The server is already in maintenance mode."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_host_disabled (const Command      *command,
+                     LagoonCache        *cache,
+                     const LagoonRecord *rec,
+                     char              **reason)
+{
+  if (lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
+    {
+      *reason = g_strdup (_("The server is not in maintenance mode."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Counts the SR's PBDs that are attached and those that are not. */
+static void
+count_pbds (LagoonCache        *cache,
+            const LagoonRecord *sr,
+            guint              *plugged,
+            guint              *unplugged)
+{
+  guint n = 0;
+  const char * const *pbds = lagoon_record_get_set (sr, LAGOON_SR_PBDS, &n);
+
+  *plugged = *unplugged = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const LagoonRecord *pbd = lagoon_cache_lookup (cache, LAGOON_CLASS_PBD, pbds[i]);
+
+      if (pbd == NULL)
+        continue;
+      if (lagoon_record_get_bool (pbd, LAGOON_PBD_CURRENTLY_ATTACHED))
+        (*plugged)++;
+      else
+        (*unplugged)++;
+    }
+}
+
+static gboolean
+check_sr_broken (const Command      *command,
+                 LagoonCache        *cache,
+                 const LagoonRecord *rec,
+                 char              **reason)
+{
+  guint plugged, unplugged;
+
+  count_pbds (cache, rec, &plugged, &unplugged);
+  if (unplugged == 0)
+    {
+      *reason = g_strdup (_("The storage is attached to every server that uses it."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_sr_attached (const Command      *command,
+                   LagoonCache        *cache,
+                   const LagoonRecord *rec,
+                   char              **reason)
+{
+  guint plugged, unplugged;
+
+  count_pbds (cache, rec, &plugged, &unplugged);
+  if (plugged == 0)
+    {
+      *reason = g_strdup (_("The storage is already detached."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_sr_detached (const Command      *command,
+                   LagoonCache        *cache,
+                   const LagoonRecord *rec,
+                   char              **reason)
+{
+  guint plugged, unplugged;
+
+  count_pbds (cache, rec, &plugged, &unplugged);
+  if (plugged > 0)
+    {
+      *reason = g_strdup (_("Detach the storage first."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- builders ---------------------------------------------------------------------------- */
+
+static LagoonAction *
+build_host_steps (const Command      *command,
+                  GtkWindow          *parent,
+                  LagoonConnection   *connection,
+                  const LagoonRecord *rec,
+                  const char         *parameter)
+{
+  const char *ref = lagoon_record_get_opaque_ref (rec);
+  LagoonAction *action = lagoon_action_new (connection, _(command->title), NULL, NULL);
+
+  /* XenCenter's order: no new VMs, move the running ones away, then the operation. */
+  if (lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
+    lagoon_action_add_call (action, "host.disable", g_variant_new ("(s)", ref));
+  lagoon_action_add_call (action, "host.evacuate", g_variant_new ("(s)", ref));
+  if (g_strcmp0 (command->method, "host.disable") != 0)
+    lagoon_action_add_call (action, command->method, g_variant_new ("(s)", ref));
+  return action;
+}
+
+/* One PBD call for each PBD of the SR in the state the command changes. */
+static LagoonAction *
+build_sr_pbds (const Command      *command,
+               GtkWindow          *parent,
+               LagoonConnection   *connection,
+               const LagoonRecord *rec,
+               const char         *parameter)
+{
+  LagoonCache *cache = lagoon_connection_get_cache (connection);
+  gboolean plug = g_strcmp0 (command->method, "PBD.plug") == 0;
+  LagoonAction *action = lagoon_action_new (connection, _(command->title), NULL, NULL);
+  guint n = 0;
+  const char * const *pbds = lagoon_record_get_set (rec, LAGOON_SR_PBDS, &n);
+  guint added = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LagoonRecord *pbd = lagoon_cache_lookup (cache, LAGOON_CLASS_PBD, pbds[i]);
+
+      if (pbd == NULL || lagoon_record_get_bool (pbd, LAGOON_PBD_CURRENTLY_ATTACHED) == plug)
+        continue;
+      lagoon_action_add_call (action, command->method, g_variant_new ("(s)", pbds[i]));
+      added++;
+    }
+  if (added == 0)
+    g_clear_object (&action);
+  return action;
+}
+
+static LagoonAction *
+build_start_on (const Command      *command,
+                GtkWindow          *parent,
+                LagoonConnection   *connection,
+                const LagoonRecord *rec,
+                const char         *parameter)
+{
+  return lagoon_action_new (connection, _(command->title), "VM.start_on",
+                            g_variant_new ("(ssbb)", lagoon_record_get_opaque_ref (rec),
+                                           parameter, FALSE, FALSE));
+}
+
+static LagoonAction *
+build_migrate (const Command      *command,
+               GtkWindow          *parent,
+               LagoonConnection   *connection,
+               const LagoonRecord *rec,
+               const char         *parameter)
+{
+  GVariantBuilder options;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_builder_add (&options, "{ss}", "live", "true");
+  return lagoon_action_new (connection, _(command->title), "VM.pool_migrate",
+                            g_variant_new ("(ssa{ss})", lagoon_record_get_opaque_ref (rec),
+                                           parameter, &options));
+}
+
+static LagoonAction *
+build_copy_dialog (const Command      *command,
+                   GtkWindow          *parent,
+                   LagoonConnection   *connection,
+                   const LagoonRecord *rec,
+                   const char         *parameter)
+{
+  lagoon_copy_vm_dialog_present (parent, connection, lagoon_record_get_opaque_ref (rec));
+  return NULL;
+}
+
+static LagoonAction *
+build_delete_dialog (const Command      *command,
+                     GtkWindow          *parent,
+                     LagoonConnection   *connection,
+                     const LagoonRecord *rec,
+                     const char         *parameter)
+{
+  lagoon_delete_vm_dialog_present (parent, connection, lagoon_record_get_opaque_ref (rec));
+  return NULL;
+}
+
+/* ---- the table --------------------------------------------------------------------------- */
+
+static const Command commands[] = {
+  { "vm-start", LAGOON_CLASS_VM, N_("Start VM"), "VM.start", ARGS_REF_BB, "start", check_vm },
+  { "vm-shutdown", LAGOON_CLASS_VM, N_("Shut down VM"), "VM.clean_shutdown", ARGS_REF,
+    "clean_shutdown", check_vm },
+  { "vm-reboot", LAGOON_CLASS_VM, N_("Reboot VM"), "VM.clean_reboot", ARGS_REF, "clean_reboot",
+    check_vm },
+  { "vm-suspend", LAGOON_CLASS_VM, N_("Suspend VM"), "VM.suspend", ARGS_REF, "suspend", check_vm },
+  { "vm-resume", LAGOON_CLASS_VM, N_("Resume VM"), "VM.resume", ARGS_REF_BB, "resume", check_vm },
+  { "vm-pause", LAGOON_CLASS_VM, N_("Pause VM"), "VM.pause", ARGS_REF, "pause", check_vm },
+  { "vm-unpause", LAGOON_CLASS_VM, N_("Unpause VM"), "VM.unpause", ARGS_REF, "unpause", check_vm },
+  { "vm-force-shutdown", LAGOON_CLASS_VM, N_("Force shut down VM"), "VM.hard_shutdown", ARGS_REF,
+    "hard_shutdown", check_vm, NULL,
+    N_("Force “%s” to shut down?"),
+    N_("The VM is switched off at once, as if its power cord were pulled. Unsaved work in the "
+       "guest is lost."),
+    N_("_Force Shut Down") },
+  { "vm-force-reboot", LAGOON_CLASS_VM, N_("Force reboot VM"), "VM.hard_reboot", ARGS_REF,
+    "hard_reboot", check_vm, NULL,
+    N_("Force “%s” to reboot?"),
+    N_("The VM is reset at once, as if its reset button were pressed. Unsaved work in the "
+       "guest is lost."),
+    N_("_Force Reboot") },
+  { "vm-start-on", LAGOON_CLASS_VM, N_("Start VM on server"), NULL, ARGS_REF, "start_on",
+    check_vm, build_start_on, NULL, NULL, NULL, TRUE },
+  { "vm-migrate", LAGOON_CLASS_VM, N_("Migrate VM"), NULL, ARGS_REF, "pool_migrate",
+    check_vm_migrate, build_migrate, NULL, NULL, NULL, TRUE },
+  { "vm-copy", LAGOON_CLASS_VM, N_("Copy VM"), NULL, ARGS_REF, "clone", check_vm,
+    build_copy_dialog },
+  { "vm-delete", LAGOON_CLASS_VM, N_("Delete VM"), NULL, ARGS_REF, "destroy", check_vm,
+    build_delete_dialog },
+  { "host-maintenance-enter", LAGOON_CLASS_HOST, N_("Enter maintenance mode"), "host.disable",
+    ARGS_REF, "evacuate", check_host_enabled, build_host_steps,
+    N_("Put “%s” into maintenance mode?"),
+    N_("No VM can start on the server, and its running VMs are migrated to other servers of "
+       "the pool. VMs that cannot move make the command fail."),
+    N_("_Enter Maintenance Mode") },
+  { "host-maintenance-exit", LAGOON_CLASS_HOST, N_("Exit maintenance mode"), "host.enable",
+    ARGS_REF, NULL, check_host_disabled },
+  { "host-reboot", LAGOON_CLASS_HOST, N_("Reboot server"), "host.reboot", ARGS_REF, "reboot",
+    NULL, build_host_steps,
+    N_("Reboot “%s”?"),
+    N_("Its running VMs are migrated to other servers first; the server is unavailable while "
+       "it restarts."),
+    N_("_Reboot") },
+  { "host-shutdown", LAGOON_CLASS_HOST, N_("Shut down server"), "host.shutdown", ARGS_REF,
+    "shutdown", NULL, build_host_steps,
+    N_("Shut down “%s”?"),
+    N_("Its running VMs are migrated to other servers first. The server stays off until "
+       "someone powers it on."),
+    N_("_Shut Down") },
+  { "sr-rescan", LAGOON_CLASS_SR, N_("Rescan storage"), "SR.scan", ARGS_REF, "scan" },
+  { "sr-repair", LAGOON_CLASS_SR, N_("Repair storage"), "PBD.plug", ARGS_REF, NULL,
+    check_sr_broken, build_sr_pbds },
+  { "sr-detach", LAGOON_CLASS_SR, N_("Detach storage"), "PBD.unplug", ARGS_REF, NULL,
+    check_sr_attached, build_sr_pbds,
+    N_("Detach “%s”?"),
+    N_("Its disks become unavailable to every VM until the storage is repaired (attached "
+       "again). Nothing on it is deleted."),
+    N_("_Detach") },
+  { "sr-forget", LAGOON_CLASS_SR, N_("Forget storage"), "SR.forget", ARGS_REF, "forget",
+    check_sr_detached, NULL,
+    N_("Forget “%s”?"),
+    N_("The pool no longer knows the storage or its disks' names and descriptions. The data "
+       "stays on the storage, and it can be introduced again later."),
+    N_("_Forget") },
 };
 
 /* What a command acts on, kept on the GAction (the window's selection when last updated). */
@@ -48,10 +383,110 @@ target_free (gpointer data)
 static const Command *
 find_command (const char *name)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (vm_commands); i++)
-    if (g_strcmp0 (vm_commands[i].name, name) == 0)
-      return &vm_commands[i];
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_strcmp0 (commands[i].name, name) == 0)
+      return &commands[i];
   return NULL;
+}
+
+static LagoonAction *
+build_action (const Command      *command,
+              GtkWindow          *parent,
+              LagoonConnection   *connection,
+              const LagoonRecord *rec,
+              const char         *parameter)
+{
+  const char *ref = lagoon_record_get_opaque_ref (rec);
+  GVariant *args;
+
+  if (command->build != NULL)
+    return command->build (command, parent, connection, rec, parameter);
+
+  args = command->args == ARGS_REF_BB ? g_variant_new ("(sbb)", ref, FALSE, FALSE)
+                                      : g_variant_new ("(s)", ref);
+  return lagoon_action_new (connection, _(command->title), command->method, args);
+}
+
+static void
+run (const Command      *command,
+     GtkWindow          *parent,
+     LagoonConnection   *connection,
+     const LagoonRecord *rec,
+     const char         *parameter)
+{
+  GApplication *application = g_application_get_default ();
+  g_autoptr(LagoonAction) action = build_action (command, parent, connection, rec, parameter);
+  const char *objects[2] = { lagoon_record_get_opaque_ref (rec), NULL };
+
+  if (action == NULL || !LAGOON_IS_APPLICATION (application))
+    return;
+  lagoon_action_set_objects (action, objects);
+  lagoon_application_run_action (LAGOON_APPLICATION (application), action);
+}
+
+typedef struct
+{
+  const Command    *command;
+  LagoonConnection *connection;
+  char             *ref;
+  char             *parameter;
+} Pending;
+
+static void
+on_confirm_response (GtkDialog *dialog,
+                     int        response,
+                     Pending   *pending)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (dialog));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      /* The object may have gone while the question was open. */
+      const LagoonRecord *rec =
+        lagoon_cache_lookup (lagoon_connection_get_cache (pending->connection),
+                             pending->command->class_id, pending->ref);
+      if (rec != NULL)
+        run (pending->command, parent, pending->connection, rec, pending->parameter);
+    }
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  g_object_unref (pending->connection);
+  g_free (pending->ref);
+  g_free (pending->parameter);
+  g_free (pending);
+}
+
+static void
+confirm_and_run (const Command      *command,
+                 GtkWindow          *parent,
+                 LagoonConnection   *connection,
+                 const LagoonRecord *rec,
+                 const char         *parameter)
+{
+  GtkWidget *dialog;
+  GtkWidget *button;
+  Pending *pending;
+
+  g_auto(GStrv) parts = g_strsplit (_(command->confirm), "%s", 2);
+  g_autofree char *question = g_strjoinv (lagoon_record_get_name (rec), parts);
+
+  /* The question names the object where its translation has the %s. */
+  dialog = gtk_message_dialog_new (parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "%s", question);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s",
+                                            _(command->confirm_detail));
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+  button = gtk_dialog_add_button (GTK_DIALOG (dialog), _(command->confirm_button),
+                                  GTK_RESPONSE_ACCEPT);
+  gtk_style_context_add_class (gtk_widget_get_style_context (button), "destructive-action");
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+
+  pending = g_new0 (Pending, 1);
+  pending->command = command;
+  pending->connection = g_object_ref (connection);
+  pending->ref = g_strdup (lagoon_record_get_opaque_ref (rec));
+  pending->parameter = g_strdup (parameter);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), pending);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -61,22 +496,23 @@ command_activate (GSimpleAction *simple,
 {
   const Command *command = find_command (g_action_get_name (G_ACTION (simple)));
   Target *target = g_object_get_data (G_OBJECT (simple), "lagoon-target");
-  GApplication *application = g_application_get_default ();
-  g_autoptr(LagoonAction) action = NULL;
-  const char *objects[2] = { NULL, NULL };
-  GVariant *args;
+  GtkWindow *parent = GTK_IS_WINDOW (user_data) ? user_data : NULL;
+  const char *param = parameter != NULL ? g_variant_get_string (parameter, NULL) : NULL;
+  LagoonConnection *connection;
+  const LagoonRecord *rec;
 
-  if (command == NULL || target == NULL || target->server == NULL || target->ref == NULL ||
-      !LAGOON_IS_APPLICATION (application))
+  if (command == NULL || target == NULL || target->server == NULL || target->ref == NULL)
+    return;
+  connection = lagoon_server_get_connection (target->server);
+  rec = lagoon_cache_lookup (lagoon_connection_get_cache (connection), command->class_id,
+                             target->ref);
+  if (rec == NULL)
     return;
 
-  args = command->two_bools ? g_variant_new ("(sbb)", target->ref, FALSE, FALSE)
-                            : g_variant_new ("(s)", target->ref);
-  action = lagoon_action_new (lagoon_server_get_connection (target->server),
-                              _(command->title), command->method, args);
-  objects[0] = target->ref;
-  lagoon_action_set_objects (action, objects);
-  lagoon_application_run_action (LAGOON_APPLICATION (application), action);
+  if (command->confirm != NULL)
+    confirm_and_run (command, parent, connection, rec, param);
+  else
+    run (command, parent, connection, rec, param);
 }
 
 void
@@ -84,44 +520,79 @@ lagoon_commands_add (GActionMap *map)
 {
   g_return_if_fail (G_IS_ACTION_MAP (map));
 
-  for (guint i = 0; i < G_N_ELEMENTS (vm_commands); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      g_autoptr(GSimpleAction) action = g_simple_action_new (vm_commands[i].name, NULL);
+      g_autoptr(GSimpleAction) action =
+        g_simple_action_new (commands[i].name,
+                             commands[i].parameter ? G_VARIANT_TYPE_STRING : NULL);
 
       g_simple_action_set_enabled (action, FALSE);
       g_object_set_data_full (G_OBJECT (action), "lagoon-target", g_new0 (Target, 1),
                               target_free);
-      g_signal_connect (action, "activate", G_CALLBACK (command_activate), NULL);
+      g_signal_connect (action, "activate", G_CALLBACK (command_activate), map);
       g_action_map_add_action (map, G_ACTION (action));
+    }
+}
+
+static const char *
+class_noun (LagoonClassId class_id)
+{
+  switch (class_id)
+    {
+    case LAGOON_CLASS_VM:
+      return _("Select a VM first.");
+    case LAGOON_CLASS_HOST:
+      return _("Select a server first.");
+    case LAGOON_CLASS_SR:
+      return _("Select a storage repository first.");
+    default:
+      return _("Select an object first.");
     }
 }
 
 /* Whether @command can run on @rec; if not, why (a sentence). */
 static gboolean
 can_execute (const Command      *command,
+             LagoonCache        *cache,
              const LagoonRecord *rec,
              char              **reason)
 {
+  guint field;
   const char *power;
 
-  if (rec == NULL || lagoon_record_get_class_id (rec) != LAGOON_CLASS_VM)
+  if (rec == NULL || lagoon_record_get_class_id (rec) != command->class_id)
     {
-      *reason = g_strdup (_("Select a VM first."));
+      *reason = g_strdup (class_noun (command->class_id));
       return FALSE;
     }
-  if (lagoon_record_get_bool (rec, LAGOON_VM_IS_A_SNAPSHOT))
-    {
-      *reason = g_strdup (_("Snapshots cannot be started or stopped."));
-      return FALSE;
-    }
-  if (lagoon_record_get_bool (rec, LAGOON_VM_IS_A_TEMPLATE))
-    {
-      *reason = g_strdup (_("Templates cannot be started or stopped."));
-      return FALSE;
-    }
-  if (lagoon_record_set_contains (rec, LAGOON_VM_ALLOWED_OPERATIONS, command->operation))
+  if (command->check != NULL && !command->check (command, cache, rec, reason))
+    return FALSE;
+  if (command->operation == NULL)
     return TRUE;
 
+  switch (command->class_id)
+    {
+    case LAGOON_CLASS_VM:
+      field = LAGOON_VM_ALLOWED_OPERATIONS;
+      break;
+    case LAGOON_CLASS_HOST:
+      field = LAGOON_HOST_ALLOWED_OPERATIONS;
+      break;
+    case LAGOON_CLASS_SR:
+      field = LAGOON_SR_ALLOWED_OPERATIONS;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (lagoon_record_set_contains (rec, field, command->operation))
+    return TRUE;
+
+  if (command->class_id != LAGOON_CLASS_VM)
+    {
+      *reason = g_strdup (_("The server does not allow this now (another operation may be "
+                            "in progress)."));
+      return FALSE;
+    }
   power = lagoon_record_get_enum_string (rec, LAGOON_VM_POWER_STATE);
   if (lagoon_record_get_map (rec, LAGOON_VM_CURRENT_OPERATIONS, NULL)[0] != NULL)
     *reason = g_strdup (_("Another operation is in progress on this VM."));
@@ -132,6 +603,63 @@ can_execute (const Command      *command,
   return FALSE;
 }
 
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  const LagoonRecord *x = *(const LagoonRecord *const *) a;
+  const LagoonRecord *y = *(const LagoonRecord *const *) b;
+
+  return g_utf8_collate (lagoon_record_get_name (x), lagoon_record_get_name (y));
+}
+
+/* The "Start on Server" and "Migrate to Server" submenus: the pool's hosts (a host that cannot
+ * take the VM says why in its label and is left out of the action's targets). */
+static void
+fill_host_menu (GMenu              *menu,
+                LagoonCache        *cache,
+                const LagoonRecord *vm,
+                const char         *action_name,
+                gboolean            migrate)
+{
+  g_autoptr(GPtrArray) hosts = NULL;
+  const char *resident = vm != NULL ? lagoon_record_get_ref (vm, LAGOON_VM_RESIDENT_ON) : NULL;
+
+  g_menu_remove_all (menu);
+  if (cache == NULL || vm == NULL)
+    return;
+
+  hosts = lagoon_cache_list (cache, LAGOON_CLASS_HOST);
+  g_ptr_array_sort (hosts, compare_names);
+  for (guint i = 0; i < hosts->len; i++)
+    {
+      const LagoonRecord *host = g_ptr_array_index (hosts, i);
+      const char *ref = lagoon_record_get_opaque_ref (host);
+      const char *name = lagoon_record_get_name (host);
+      g_autofree char *label = NULL;
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (migrate && g_strcmp0 (ref, resident) == 0)
+        /* Translators: a server in the Migrate to Server menu; %s is its name */
+        label = g_strdup_printf (_("%s (current server)"), name);
+      else if (!lagoon_record_get_bool (host, LAGOON_HOST_ENABLED))
+        /* Translators: a server in the Start on / Migrate to Server menus; %s is its name */
+        label = g_strdup_printf (_("%s (maintenance mode)"), name);
+
+      if (label != NULL)
+        {
+          /* No action: shown greyed, with the reason in the label. */
+          item = g_menu_item_new (label, "app.unavailable");
+        }
+      else
+        {
+          item = g_menu_item_new (name, NULL);
+          g_menu_item_set_action_and_target_value (item, action_name, g_variant_new_string (ref));
+        }
+      g_menu_append_item (menu, item);
+    }
+}
+
 void
 lagoon_commands_update (GActionMap   *map,
                         LagoonServer *server,
@@ -139,22 +667,25 @@ lagoon_commands_update (GActionMap   *map,
                         const char   *ref)
 {
   const LagoonRecord *rec = NULL;
+  LagoonCache *cache = NULL;
+  GApplication *application = g_application_get_default ();
 
   g_return_if_fail (G_IS_ACTION_MAP (map));
 
-  if (server != NULL && ref != NULL)
+  if (server != NULL && ref != NULL && class_id >= 0)
     {
       LagoonConnection *connection = lagoon_server_get_connection (server);
 
       if (lagoon_connection_get_state (connection) == LAGOON_CONNECTION_CONNECTED)
-        rec = lagoon_cache_lookup (lagoon_connection_get_cache (connection),
-                                   class_id >= 0 ? (LagoonClassId) class_id : LAGOON_CLASS_VM,
-                                   ref);
+        {
+          cache = lagoon_connection_get_cache (connection);
+          rec = lagoon_cache_lookup (cache, (LagoonClassId) class_id, ref);
+        }
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (vm_commands); i++)
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      GAction *action = g_action_map_lookup_action (map, vm_commands[i].name);
+      GAction *action = g_action_map_lookup_action (map, commands[i].name);
       Target *target = action != NULL ? g_object_get_data (G_OBJECT (action), "lagoon-target")
                                       : NULL;
       g_autofree char *reason = NULL;
@@ -163,13 +694,28 @@ lagoon_commands_update (GActionMap   *map,
       if (target == NULL)
         continue;
 
-      enabled = can_execute (&vm_commands[i], rec, &reason);
+      enabled = can_execute (&commands[i], cache, rec, &reason);
       g_set_object (&target->server, server);
       g_free (target->ref);
       target->ref = g_strdup (ref);
       g_free (target->reason);
       target->reason = g_steal_pointer (&reason);
       g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+    }
+
+  /* The host submenus of the menu bar (built from the selection, not from a template). */
+  if (GTK_IS_APPLICATION (application))
+    {
+      GMenu *start_on = gtk_application_get_menu_by_id (GTK_APPLICATION (application),
+                                                        "vm-start-on-hosts");
+      GMenu *migrate = gtk_application_get_menu_by_id (GTK_APPLICATION (application),
+                                                       "vm-migrate-hosts");
+      gboolean is_vm = rec != NULL && class_id == LAGOON_CLASS_VM;
+
+      if (start_on != NULL)
+        fill_host_menu (start_on, cache, is_vm ? rec : NULL, "win.vm-start-on", FALSE);
+      if (migrate != NULL)
+        fill_host_menu (migrate, cache, is_vm ? rec : NULL, "win.vm-migrate", TRUE);
     }
 }
 
@@ -187,4 +733,74 @@ lagoon_commands_get_reason (GActionMap *map,
   if (target == NULL || g_action_get_enabled (action))
     return NULL;
   return target->reason;
+}
+
+GMenuModel *
+lagoon_commands_context_menu (GActionMap   *map,
+                              LagoonServer *server,
+                              int           class_id,
+                              const char   *ref)
+{
+  GMenu *menu = g_menu_new ();
+  LagoonConnection *connection = server != NULL ? lagoon_server_get_connection (server) : NULL;
+  LagoonCache *cache = connection != NULL ? lagoon_connection_get_cache (connection) : NULL;
+  const LagoonRecord *rec = cache != NULL && ref != NULL && class_id >= 0
+                            ? lagoon_cache_lookup (cache, (LagoonClassId) class_id, ref) : NULL;
+
+  if (rec == NULL)
+    return G_MENU_MODEL (menu);
+
+  if (class_id == LAGOON_CLASS_VM && !lagoon_record_get_bool (rec, LAGOON_VM_IS_A_TEMPLATE) &&
+      !lagoon_record_get_bool (rec, LAGOON_VM_IS_A_SNAPSHOT))
+    {
+      g_autoptr(GMenu) power = g_menu_new ();
+      g_autoptr(GMenu) hosts = g_menu_new ();
+      g_autoptr(GMenu) start_on = g_menu_new ();
+      g_autoptr(GMenu) migrate = g_menu_new ();
+      g_autoptr(GMenu) manage = g_menu_new ();
+
+      g_menu_append (power, _("_Start"), "win.vm-start");
+      g_menu_append (power, _("Shut _Down"), "win.vm-shutdown");
+      g_menu_append (power, _("Re_boot"), "win.vm-reboot");
+      g_menu_append (power, _("Sus_pend"), "win.vm-suspend");
+      g_menu_append (power, _("_Resume"), "win.vm-resume");
+      g_menu_append (power, _("P_ause"), "win.vm-pause");
+      g_menu_append (power, _("_Unpause"), "win.vm-unpause");
+      g_menu_append (power, _("_Force Shut Down"), "win.vm-force-shutdown");
+      g_menu_append (power, _("Force Reb_oot"), "win.vm-force-reboot");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (power));
+
+      fill_host_menu (start_on, cache, rec, "win.vm-start-on", FALSE);
+      fill_host_menu (migrate, cache, rec, "win.vm-migrate", TRUE);
+      if (lagoon_record_set_contains (rec, LAGOON_VM_ALLOWED_OPERATIONS, "start_on"))
+        g_menu_append_submenu (hosts, _("Start on Ser_ver"), G_MENU_MODEL (start_on));
+      if (lagoon_record_set_contains (rec, LAGOON_VM_ALLOWED_OPERATIONS, "pool_migrate"))
+        g_menu_append_submenu (hosts, _("_Migrate to Server"), G_MENU_MODEL (migrate));
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (hosts));
+
+      g_menu_append (manage, _("_Copy VM…"), "win.vm-copy");
+      g_menu_append (manage, _("_Delete VM…"), "win.vm-delete");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (manage));
+    }
+  else if (class_id == LAGOON_CLASS_HOST)
+    {
+      g_autoptr(GMenu) host = g_menu_new ();
+
+      g_menu_append (host, _("Enter _Maintenance Mode…"), "win.host-maintenance-enter");
+      g_menu_append (host, _("E_xit Maintenance Mode"), "win.host-maintenance-exit");
+      g_menu_append (host, _("Re_boot…"), "win.host-reboot");
+      g_menu_append (host, _("Shut _Down…"), "win.host-shutdown");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (host));
+    }
+  else if (class_id == LAGOON_CLASS_SR)
+    {
+      g_autoptr(GMenu) sr = g_menu_new ();
+
+      g_menu_append (sr, _("Re_scan"), "win.sr-rescan");
+      g_menu_append (sr, _("_Repair"), "win.sr-repair");
+      g_menu_append (sr, _("_Detach…"), "win.sr-detach");
+      g_menu_append (sr, _("_Forget…"), "win.sr-forget");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (sr));
+    }
+  return G_MENU_MODEL (menu);
 }

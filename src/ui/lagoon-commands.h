@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * lagoon-commands.h: commands on the selection as GActions ("win.vm-start"...). One update
- * function decides every command's `enabled` from the object's allowed_operations and keeps
- * the reason when it is disabled, for tooltips. Running a command builds a LagoonAction and
- * hands it to the application (the Events pane lists it).
+ * lagoon-commands.h: commands on the selection as GActions ("win.vm-start", "win.host-reboot",
+ * "win.sr-rescan"...). One update function decides every command's `enabled` from the object's
+ * allowed_operations (and a few state checks) and keeps the reason when it is disabled, for
+ * tooltips. Running a command asks first when it is destructive, builds a LagoonAction and hands
+ * it to the application (the Events pane lists it).
  */
 #pragma once
 
@@ -20,6 +21,11 @@ void        lagoon_commands_update     (GActionMap   *map,
                                         LagoonServer *server,
                                         int           class_id,
                                         const char   *ref);
+/* The commands for @ref of @class_id as a context menu (sections; empty when none apply). */
+GMenuModel *lagoon_commands_context_menu (GActionMap   *map,
+                                          LagoonServer *server,
+                                          int           class_id,
+                                          const char   *ref);
 /* Why the command @name is disabled, or NULL when it is enabled. */
 const char *lagoon_commands_get_reason (GActionMap   *map,
                                         const char   *name);

@@ -834,16 +834,17 @@ show_context_menu (LagoonWindow   *self,
   if (self->selected_server == NULL)
     return;
 
-  if (self->selected_ref != NULL && self->selected_class == LAGOON_CLASS_VM)
+  if (self->selected_ref != NULL)
     {
-      g_autoptr(GMenu) vm = g_menu_new ();
+      g_autoptr(GMenuModel) commands =
+        lagoon_commands_context_menu (G_ACTION_MAP (self), self->selected_server,
+                                      self->selected_class, self->selected_ref);
 
-      g_menu_append (vm, _("_Start"), "win.vm-start");
-      g_menu_append (vm, _("Shut _Down"), "win.vm-shutdown");
-      g_menu_append (vm, _("Re_boot"), "win.vm-reboot");
-      g_menu_append (vm, _("Sus_pend"), "win.vm-suspend");
-      g_menu_append (vm, _("_Resume"), "win.vm-resume");
-      g_menu_append_section (menu, NULL, G_MENU_MODEL (vm));
+      for (int i = 0; i < g_menu_model_get_n_items (commands); i++)
+        {
+          g_autoptr(GMenuItem) item = g_menu_item_new_from_model (commands, i);
+          g_menu_append_item (menu, item);
+        }
     }
   else
     {

@@ -1,0 +1,384 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""VM, host and storage commands through menus and context menus, against the demo pool.
+
+Run by run-atspi-test.sh inside a private D-Bus session with an accessibility bus:
+    test_commands.py LAGOON_BINARY
+Starts `lagoon --demo` and reads the simulator's pool over XML-RPC to check what each command
+did: Copy VM (fast clone, with a new name and description), Delete VM (the dialog lists the
+disks; checked ones are destroyed with the VM), Force Shut Down (asks first; Cancel leaves the
+VM running), Migrate to Server (the host submenu), maintenance mode in and out, and storage
+Rescan, Detach and Repair. A disabled command's tooltip says why.
+With LAGOON_SCREENSHOT_DIR set, saves screenshots of the dialogs there.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import xmlrpc.client
+
+from gi.repository import Gio, GLib
+
+from dogtail.config import config
+
+config.checkForA11y = False
+config.logDebugToFile = False
+config.logDir = os.environ.get("XDG_CACHE_HOME", "/tmp") + "/dogtail/"
+config.searchBackoffDuration = 0.25
+config.searchCutoffCount = 40
+config.actionDelay = 0.1
+
+from dogtail import rawinput, tree  # noqa: E402  (after the config)
+
+TIMEOUT = 20.0
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def wait_for(what, condition, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except (GLib.Error, LookupError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def a11y_bus_ready():
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    reply = bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "NameHasOwner",
+                          GLib.Variant("(s)", ("org.a11y.Bus",)),
+                          GLib.VariantType("(b)"), Gio.DBusCallFlags.NONE, -1, None)
+    return reply.unpack()[0]
+
+
+def find_app(name):
+    def found():
+        return any(app.name == name for app in tree.root.applications())
+    wait_for(f"application {name!r} on the accessibility bus", found)
+    return tree.root.application(name)
+
+
+def children_of(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def listening_port(pid):
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    with open(f"/proc/{pid}/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:
+                return int(local.split(":")[1], 16)
+    return None
+
+
+def cell_named(table, name):
+    return table.findChild(lambda n: n.roleName == "table cell" and n.name == name,
+                           recursive=True, retry=False, requireResult=False)
+
+
+def screenshot(name):
+    directory = os.environ.get("LAGOON_SCREENSHOT_DIR")
+    if not directory:
+        return
+    path = os.path.join(directory, name)
+    subprocess.run(["import", "-window", "root", path], check=False)
+    log(f"screenshot: {path}")
+
+
+class Pool:
+    """The simulator's pool, read over XML-RPC."""
+
+    def __init__(self, port):
+        self.proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}/")
+        reply = self.proxy.session.login_with_password("root", "xenroot", "2.21", "test")
+        assert reply["Status"] == "Success", reply
+        self.session = reply["Value"]
+
+    def raw(self, method, *args):
+        fn = self.proxy
+        for part in method.split("."):
+            fn = getattr(fn, part)
+        return fn(self.session, *args)
+
+    def call(self, method, *args):
+        reply = self.raw(method, *args)
+        assert reply["Status"] == "Success", (method, reply)
+        return reply["Value"]
+
+    def implements(self, method, *args):
+        """Whether the simulator has @method (a probe call with harmless arguments)."""
+        reply = self.raw(method, *args)
+        return reply["Status"] == "Success" or reply["ErrorDescription"][0] not in (
+            "MESSAGE_METHOD_UNKNOWN", "NOT_IMPLEMENTED")
+
+
+class Ui:
+    def __init__(self, app, window):
+        self.app = app
+        self.window = window
+        self.table = window.child(name="Resources", roleName="tree table")
+        self.search = window.child(name="Search resources")
+
+    def select(self, name):
+        """Finds @name with the search box and selects its row."""
+        self.search.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        self.search.typeText(name)
+        wait_for(f"the row {name!r}", lambda: cell_named(self.table, name) is not None)
+        cell = cell_named(self.table, name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2)
+        return cell
+
+    def context_menu(self, name):
+        cell = self.select(name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2, button=3)
+
+    def menu_item(self, label, role="menu item"):
+        def found():
+            return self.app.findChild(lambda n: n.roleName == role and n.name == label
+                                      and n.showing, retry=False, requireResult=False)
+        wait_for(f"the menu item {label!r}", lambda: found() is not None)
+        return found()
+
+    def menubar_item(self, menu, label):
+        menubar = self.window.child(roleName="menu bar")
+        top = menubar.child(name=menu, roleName="menu")
+        top.click()
+        return self.menu_item(label)
+
+    def dialog(self, name_start):
+        def found():
+            return self.app.findChild(lambda n: n.roleName in ("dialog", "alert")
+                                      and n.name.startswith(name_start) and n.showing,
+                                      recursive=False, retry=False, requireResult=False)
+        wait_for(f"the dialog {name_start!r}", lambda: found() is not None)
+        return found()
+
+    def alert(self):
+        def found():
+            return self.app.findChild(lambda n: n.roleName == "alert" and n.showing,
+                                      recursive=False, retry=False, requireResult=False)
+        wait_for("a question", lambda: found() is not None)
+        return found()
+
+
+def main():
+    binary = sys.argv[1]
+    builddir = os.environ.get("LAGOON_BUILDDIR", "")
+    sim = os.path.join(builddir, "tests", "xapi-sim", "xapi-sim")
+    if not os.access(sim, os.X_OK):
+        log(f"SKIP: {sim} is not built")
+        return 77
+
+    wait_for("the accessibility bus", a11y_bus_ready)
+    env = dict(os.environ)
+    env.pop("NO_AT_BRIDGE", None)
+
+    proc = subprocess.Popen([binary, "--demo"], env=env)
+    try:
+        app = find_app("lagoon")
+        window = app.child(name="Lagoon", roleName="frame")
+        ui = Ui(app, window)
+
+        wait_for("the simulator to start", lambda: len(children_of(proc.pid)) == 1)
+        sim_pid = children_of(proc.pid)[0]
+        wait_for("the simulator to listen", lambda: listening_port(sim_pid) is not None)
+        pool = Pool(listening_port(sim_pid))
+        hosts = pool.call("host.get_all_records")
+        wait_for("the tree", lambda: all(cell_named(ui.table, h["name_label"]) is not None
+                                         for h in hosts.values()))
+
+        def vms():
+            return {r: v for r, v in pool.call("VM.get_all_records").items()
+                    if not v["is_a_template"] and not v["is_control_domain"]
+                    and not v["is_a_snapshot"]}
+
+        def vm_named(name):
+            return next(((r, v) for r, v in vms().items() if v["name_label"] == name),
+                        (None, None))
+
+        # ---- Copy VM: a fast clone with a new name and description ----------------------
+        halted_ref, halted = min(((r, v) for r, v in vms().items()
+                                  if v["power_state"] == "Halted"),
+                                 key=lambda item: item[1]["name_label"])
+        ui.context_menu(halted["name_label"])
+        ui.menu_item("Copy VM…").click()
+        dialog = ui.dialog("Copy VM")
+        name = dialog.child(name="Name", roleName="text")
+        name.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        name.typeText("copied-by-test")
+        description = dialog.child(name="Description", roleName="text")
+        description.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        description.typeText("a fast clone")
+        screenshot("copy-vm.png")
+        dialog.child(name="Copy", roleName="push button").click()
+        wait_for("the clone in the pool", lambda: vm_named("copied-by-test")[0] is not None,
+                 timeout=30)
+        copy_ref, copy = vm_named("copied-by-test")
+        wait_for("the clone's description",
+                 lambda: vm_named("copied-by-test")[1]["name_description"] == "a fast clone")
+        assert copy["power_state"] == "Halted", copy["power_state"]
+        assert copy_ref != halted_ref
+        log(f"Copy VM cloned {halted['name_label']!r} to 'copied-by-test'")
+
+        # ---- Delete VM: the dialog lists the disks; checked ones go with the VM -----------
+        disks = []
+        for vbd in pool.call("VM.get_VBDs", copy_ref):
+            record = pool.call("VBD.get_record", vbd)
+            if record["type"] == "Disk" and record["VDI"] != "OpaqueRef:NULL":
+                disks.append(record["VDI"])
+        ui.context_menu("copied-by-test")
+        ui.menu_item("Delete VM…").click()
+        alert = ui.alert()
+        checks = alert.findChildren(lambda n: n.roleName == "check box", recursive=True)
+        assert len(checks) == len(disks), (len(checks), len(disks))
+        assert all(c.checked for c in checks), "a disk of the clone is not checked"
+        screenshot("delete-vm.png")
+        alert.child(name="Delete", roleName="push button").click()
+        wait_for("the clone to go", lambda: vm_named("copied-by-test")[0] is None, timeout=30)
+        all_vdis = pool.call("VDI.get_all")
+        wait_for("its disks to go", lambda: not any(
+            d in pool.call("VDI.get_all") for d in disks), timeout=30)
+        log(f"Delete VM removed the clone and its {len(disks)} disk(s) "
+            f"({len(all_vdis)} VDIs were left at that moment)")
+
+        # ---- Force Shut Down asks first; Cancel leaves the VM running ---------------------
+        running_ref, running = min(((r, v) for r, v in vms().items()
+                                    if v["power_state"] == "Running"),
+                                   key=lambda item: item[1]["name_label"])
+        ui.context_menu(running["name_label"])
+        ui.menu_item("Force Shut Down").click()
+        alert = ui.alert()
+        assert running["name_label"] in alert.name or alert.findChild(
+            lambda n: n.roleName == "label" and running["name_label"] in n.name,
+            retry=False, requireResult=False), "the question does not name the VM"
+        alert.child(name="Cancel", roleName="push button").click()
+        time.sleep(1.0)
+        assert pool.call("VM.get_power_state", running_ref) == "Running"
+
+        # ---- Migrate to Server: the host submenu --------------------------------------
+        resident = pool.call("VM.get_resident_on", running_ref)
+        other = min((r for r in hosts if r != resident), key=lambda r: hosts[r]["name_label"])
+        if pool.implements("VM.pool_migrate", "OpaqueRef:NULL", "OpaqueRef:NULL", {}):
+            ui.context_menu(running["name_label"])
+            ui.menu_item("Migrate to Server").click()
+            ui.menu_item(hosts[other]["name_label"]).click()
+            wait_for("the VM to move", lambda: pool.call("VM.get_resident_on", running_ref)
+                     == other, timeout=30)
+            log(f"Migrate moved {running['name_label']!r} to {hosts[other]['name_label']}")
+        else:
+            log("the simulator has no VM.pool_migrate yet: Migrate not exercised")
+
+        ui.context_menu(running["name_label"])
+        ui.menu_item("Force Shut Down").click()
+        alert = ui.alert()
+        screenshot("force-shutdown.png")
+        alert.child(name="Force Shut Down", roleName="push button").click()
+        wait_for("the VM to halt", lambda: pool.call("VM.get_power_state", running_ref)
+                 == "Halted", timeout=30)
+        log(f"Force Shut Down halted {running['name_label']!r} after a confirmation")
+
+        # A disabled command says why: Start on a running VM's menu bar item.
+        other_running = next(v for v in vms().values() if v["power_state"] == "Running")
+        ui.select(other_running["name_label"])
+        start = window.child(name="Start", roleName="push button")
+        wait_for("Start to be disabled", lambda: not start.sensitive)
+        assert "Running" in start.description, start.description
+
+        # ---- Host maintenance mode ----------------------------------------------------
+        host_ref = min(hosts, key=lambda r: hosts[r]["name_label"])
+        host_name = hosts[host_ref]["name_label"]
+        if pool.implements("host.evacuate", "OpaqueRef:NULL"):
+            ui.select(host_name)
+            ui.menubar_item("Server", "Enter Maintenance Mode…").click()
+            alert = ui.alert()
+            alert.child(name="Enter Maintenance Mode", roleName="push button").click()
+            wait_for("the host to be disabled", lambda: not pool.call(
+                "host.get_enabled", host_ref), timeout=30)
+            wait_for("its VMs to move away", lambda: not [
+                v for v in vms().values()
+                if v["resident_on"] == host_ref and v["power_state"] == "Running"], timeout=60)
+            log(f"{host_name} entered maintenance mode; its VMs moved")
+            ui.select(host_name)
+            ui.menubar_item("Server", "Exit Maintenance Mode").click()
+            wait_for("the host to be enabled", lambda: pool.call("host.get_enabled", host_ref),
+                     timeout=30)
+            log(f"{host_name} left maintenance mode")
+        else:
+            log("the simulator has no host.evacuate yet: maintenance mode not exercised")
+
+        # ---- Storage: rescan, detach, repair --------------------------------------------
+        srs = pool.call("SR.get_all_records")
+        sr_ref, sr = min(((r, v) for r, v in srs.items()
+                          if v["shared"] and v["content_type"] != "iso"),
+                         key=lambda item: item[1]["name_label"])
+        ui.select(sr["name_label"])
+        ui.menubar_item("Storage", "Rescan").click()
+        events = window.child(name="Event list", roleName="list box")
+        row_name = f"Rescan storage: {sr['name_label']}"
+        wait_for("the rescan event", lambda: app.findChild(
+            lambda n: n.name == row_name, retry=False, requireResult=False) is not None)
+        log(f"Rescan ran as {row_name!r} ({'shown' if events.showing else 'pane hidden'})")
+
+        def attached():
+            return [pool.call("PBD.get_currently_attached", p) for p in sr["PBDs"]]
+
+        if pool.implements("PBD.unplug", "OpaqueRef:NULL"):
+            ui.select(sr["name_label"])
+            ui.menubar_item("Storage", "Detach…").click()
+            alert = ui.alert()
+            alert.child(name="Detach", roleName="push button").click()
+            wait_for("the PBDs to unplug", lambda: not any(attached()), timeout=30)
+            ui.select(sr["name_label"])
+            ui.menubar_item("Storage", "Repair").click()
+            wait_for("the PBDs to plug", lambda: all(attached()), timeout=30)
+            log(f"{sr['name_label']} detached from {len(sr['PBDs'])} servers and repaired")
+        else:
+            log("the simulator has no PBD.unplug yet: Detach and Repair not exercised")
+        return 0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
