@@ -23,6 +23,8 @@ typedef struct
   gint64      since;   /* generation already delivered by event.next */
 } LegacyEvents;
 
+static void drop_legacy (SimServer *server, const char *session);
+
 struct _SimServer
 {
   SimDb      *db;
@@ -120,10 +122,42 @@ sim_master_ref (SimServer *server)
   return pool != NULL ? sim_object_get_string (pool, LAGOON_POOL_MASTER) : LAGOON_NULL_REF;
 }
 
+/* The address pool.master answers on ([0] until the coordinator changes). */
 const char *
 sim_master_address (SimServer *server)
 {
+  const char *master = sim_master_ref (server);
+
+  for (guint i = 0; i < server->addresses->len; i++)
+    {
+      const char *a = g_ptr_array_index (server->addresses, i);
+
+      if (g_strcmp0 (g_hash_table_lookup (server->address_host, a), master) == 0)
+        return a;
+    }
   return server->addresses->len > 0 ? g_ptr_array_index (server->addresses, 0) : "";
+}
+
+/*
+ * After pool.master changed: xapi restarts the toolstacks of both coordinators, and the new one
+ * starts from a database copy without the non-persistent tables, so every session ends.
+ */
+void
+sim_server_coordinator_changed (SimServer *server)
+{
+  GQueue *sessions = sim_db_class_objects (server->db, sim_class (LAGOON_CLASS_SESSION));
+  GList *l = sessions->head;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      SimObject *session = l->data;
+
+      drop_legacy (server, session->ref);
+      sim_db_delete (server->db, session);
+      l = next;
+    }
+  g_cond_broadcast (&server->db->changed);
 }
 
 static guint
@@ -368,6 +402,7 @@ sim_server_new (SimDb                  *db,
   setup_hosts (server, options->address != NULL ? options->address : "127.0.0.1");
   ensure_static_roles (server);
   rewrite_consoles (server);
+  sim_host_setup (server);
   {
     GQueue *apps = sim_db_class_objects (db, sim_class (LAGOON_CLASS_VM_APPLIANCE));
     static const char *const all[] = { "start", "clean_shutdown", "hard_shutdown", "shutdown" };
@@ -461,6 +496,7 @@ class_is_persistent (const LagoonSchemaClass *klass)
     case LAGOON_CLASS_SR_STAT:
     case LAGOON_CLASS_PROBE_RESULT:
     case LAGOON_CLASS_VDI_NBD_SERVER_INFO:
+    case LAGOON_CLASS_MESSAGE:  /* kept outside the database by xapi */
       return FALSE;
     default:
       return TRUE;
@@ -1049,11 +1085,18 @@ new_session (SimCall    *call,
   return sim_db_insert (call->server->db, klass, NULL, fields, FALSE);
 }
 
+gboolean
+sim_server_check_credentials (SimServer  *server,
+                              const char *user,
+                              const char *password)
+{
+  return g_str_equal (user, server->user) && g_str_equal (password, server->password);
+}
+
 static gboolean
 credentials_ok (SimCall *call)
 {
-  if (g_str_equal (sim_arg_string (call, 0), call->server->user) &&
-      g_str_equal (sim_arg_string (call, 1), call->server->password))
+  if (sim_server_check_credentials (call->server, sim_arg_string (call, 0), sim_arg_string (call, 1)))
     return TRUE;
   sim_fail (call, "SESSION_AUTHENTICATION_FAILED", sim_arg_string (call, 0),
             "Authentication failure", NULL);
@@ -1284,7 +1327,8 @@ write_event (SimObject  *obj,
   EventWriter *ew = user_data;
   SimWriter *w = ew->w;
   char lower[64];
-  gint64 id = op == SIM_EVENT_DEL ? obj->dtime : obj->mtime;
+  /* Messages live outside xapi's database: their events carry id 0. */
+  gint64 id = obj->klass->id == LAGOON_CLASS_MESSAGE ? 0 : op == SIM_EVENT_DEL ? obj->dtime : obj->mtime;
   g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
   class_name_lower (obj->klass, lower, sizeof lower);
@@ -1929,6 +1973,8 @@ call_locked (SimServer  *server,
       goto out;
     }
 
+  if (!sim_host_before_call (&call))
+    goto out;
   handler = find_special (call.wire_name);
   if (handler != NULL)
     ok = handler (&call);
@@ -1940,6 +1986,8 @@ call_locked (SimServer  *server,
       if (!handled)
         sim_fail (&call, "NOT_IMPLEMENTED", call.wire_name, NULL);
     }
+  if (ok)
+    sim_host_after_call (&call);
 
 out:
   if (args != NULL)

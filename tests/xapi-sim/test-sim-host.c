@@ -1,0 +1,926 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Wire tests for xapi-sim's hosts, pool, alerts and XVA export/import: start the real binary
+ * on a free port with a small three-host pool, call it over XML-RPC and HTTP, check answers.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "lagoon-xenapi-error.h"
+#include "lagoon-xmlrpc.h"
+
+#define GiB "1073741824"
+
+/*
+ * host1 (coordinator, 4 GiB) runs nothing; host2 (4 GiB) runs vm1 (2 GiB) and vm2 (1.5 GiB);
+ * host3 (1 GiB) has a control domain, a PIF, and a local SR with vm3's disk.
+ */
+static const char pool_db[] =
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?><database><manifest>"
+  "<pair key=\"schema_major_vsn\" value=\"5\"/><pair key=\"schema_minor_vsn\" value=\"786\"/>"
+  "<pair key=\"generation_count\" value=\"100\"/></manifest>"
+  "<table name=\"pool\"><row ref=\"OpaqueRef:pool1\" uuid=\"pool-uuid-1\" name__label=\"p\" "
+  "master=\"OpaqueRef:host1\" default_SR=\"OpaqueRef:sr1\"/></table>"
+  "<table name=\"host\">"
+  "<row ref=\"OpaqueRef:host1\" uuid=\"host-uuid-1\" name__label=\"host1\" enabled=\"true\" "
+  "metrics=\"OpaqueRef:hm1\"/>"
+  "<row ref=\"OpaqueRef:host2\" uuid=\"host-uuid-2\" name__label=\"host2\" enabled=\"true\" "
+  "metrics=\"OpaqueRef:hm2\"/>"
+  "<row ref=\"OpaqueRef:host3\" uuid=\"host-uuid-3\" name__label=\"host3\" enabled=\"true\" "
+  "metrics=\"OpaqueRef:hm3\" control_domain=\"OpaqueRef:dom3\"/></table>"
+  "<table name=\"host_metrics\">"
+  "<row ref=\"OpaqueRef:hm1\" uuid=\"hm-1\" live=\"true\" memory__total=\"4294967296\"/>"
+  "<row ref=\"OpaqueRef:hm2\" uuid=\"hm-2\" live=\"true\" memory__total=\"4294967296\"/>"
+  "<row ref=\"OpaqueRef:hm3\" uuid=\"hm-3\" live=\"true\" memory__total=\"" GiB "\"/></table>"
+  "<table name=\"VM\">"
+  "<row ref=\"OpaqueRef:vm1\" uuid=\"vm-uuid-1\" name__label=\"vm one\" power_state=\"Running\" "
+  "memory__dynamic_max=\"2147483648\" memory__static_max=\"2147483648\" is_a_template=\"false\" "
+  "resident_on=\"OpaqueRef:host2\" consoles=\"('OpaqueRef:console1')\"/>"
+  "<row ref=\"OpaqueRef:vm2\" uuid=\"vm-uuid-2\" name__label=\"vm two\" power_state=\"Running\" "
+  "memory__dynamic_max=\"1610612736\" memory__static_max=\"1610612736\" is_a_template=\"false\" "
+  "resident_on=\"OpaqueRef:host2\"/>"
+  "<row ref=\"OpaqueRef:vm3\" uuid=\"vm-uuid-3\" name__label=\"vm three\" power_state=\"Halted\" "
+  "memory__dynamic_max=\"268435456\" memory__static_max=\"268435456\" is_a_template=\"false\" "
+  "VBDs=\"('OpaqueRef:vbd3')\" VIFs=\"('OpaqueRef:vif3')\"/>"
+  "<row ref=\"OpaqueRef:dom3\" uuid=\"dom-uuid-3\" name__label=\"Control domain on host: host3\" "
+  "power_state=\"Running\" is_control_domain=\"true\" resident_on=\"OpaqueRef:host3\" "
+  "memory__dynamic_max=\"268435456\"/></table>"
+  "<table name=\"console\"><row ref=\"OpaqueRef:console1\" uuid=\"console-uuid-1\" protocol=\"rfb\" "
+  "location=\"x\" VM=\"OpaqueRef:vm1\"/></table>"
+  "<table name=\"SR\">"
+  "<row ref=\"OpaqueRef:sr1\" uuid=\"sr-uuid-1\" name__label=\"shared\" type=\"nfs\" shared=\"true\" "
+  "physical_size=\"1099511627776\" PBDs=\"('OpaqueRef:pbd1')\"/>"
+  "<row ref=\"OpaqueRef:sr3\" uuid=\"sr-uuid-3\" name__label=\"Local storage\" type=\"lvm\" "
+  "shared=\"false\" physical_size=\"107374182400\" PBDs=\"('OpaqueRef:pbd3')\" "
+  "VDIs=\"('OpaqueRef:vdi3')\"/></table>"
+  "<table name=\"PBD\">"
+  "<row ref=\"OpaqueRef:pbd1\" uuid=\"pbd-uuid-1\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr1\" "
+  "currently_attached=\"true\"/>"
+  "<row ref=\"OpaqueRef:pbd3\" uuid=\"pbd-uuid-3\" host=\"OpaqueRef:host3\" SR=\"OpaqueRef:sr3\" "
+  "currently_attached=\"true\"/></table>"
+  "<table name=\"VDI\"><row ref=\"OpaqueRef:vdi3\" uuid=\"vdi-uuid-3\" name__label=\"disk 3\" "
+  "SR=\"OpaqueRef:sr3\" virtual_size=\"2097152\" type=\"system\" VBDs=\"('OpaqueRef:vbd3')\"/></table>"
+  "<table name=\"VBD\"><row ref=\"OpaqueRef:vbd3\" uuid=\"vbd-uuid-3\" VM=\"OpaqueRef:vm3\" "
+  "VDI=\"OpaqueRef:vdi3\" userdevice=\"0\" bootable=\"true\" mode=\"RW\" type=\"Disk\"/></table>"
+  "<table name=\"network\"><row ref=\"OpaqueRef:net1\" uuid=\"net-uuid-1\" name__label=\"Pool-wide network\" "
+  "bridge=\"xenbr0\" VIFs=\"('OpaqueRef:vif3')\" PIFs=\"('OpaqueRef:pif3')\"/></table>"
+  "<table name=\"VIF\"><row ref=\"OpaqueRef:vif3\" uuid=\"vif-uuid-3\" VM=\"OpaqueRef:vm3\" "
+  "network=\"OpaqueRef:net1\" device=\"0\" MAC=\"aa:bb:cc:dd:ee:03\" MTU=\"1500\"/></table>"
+  "<table name=\"PIF\"><row ref=\"OpaqueRef:pif3\" uuid=\"pif-uuid-3\" host=\"OpaqueRef:host3\" "
+  "network=\"OpaqueRef:net1\" device=\"eth0\"/></table>"
+  "</database>";
+
+typedef struct
+{
+  GSubprocess *proc;
+  char        *dir;
+  guint        port;
+  char        *session;  /* on the coordinator (127.0.0.1) */
+} Sim;
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+/* One HTTP/1.1 request on a fresh connection (Connection: close); returns the status. */
+static int
+http_request (Sim         *sim,
+              const char  *address,
+              const char  *method,
+              const char  *path,
+              const char  *content_type,
+              const void  *body,
+              gsize        body_len,
+              GBytes     **reply_body,
+              char       **reply_headers)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GByteArray) all = g_byte_array_new ();
+  GInputStream *in;
+  GOutputStream *out;
+  guint8 buf[65536];
+  gssize n;
+  const char *sep;
+  gsize head_len;
+  int status = 0;
+
+  g_socket_client_set_timeout (client, 60);
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, address, (guint16) sim->port, NULL, &error);
+  g_assert_no_error (error);
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+
+  g_string_append_printf (head, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, path,
+                          address);
+  if (content_type != NULL)
+    g_string_append_printf (head, "Content-Type: %s\r\n", content_type);
+  if (body != NULL)
+    g_string_append_printf (head, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_len);
+  g_string_append (head, "\r\n");
+  g_assert_true (g_output_stream_write_all (out, head->str, head->len, NULL, NULL, &error));
+  if (body != NULL && body_len > 0)
+    g_assert_true (g_output_stream_write_all (out, body, body_len, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, &error)) > 0)
+    g_byte_array_append (all, buf, (guint) n);
+  g_assert_no_error (error);
+
+  g_byte_array_append (all, (const guint8 *) "", 1);
+  sep = strstr ((const char *) all->data, "\r\n\r\n");
+  g_assert_nonnull (sep);
+  head_len = (gsize) (sep - (const char *) all->data);
+  g_assert_true (g_str_has_prefix ((const char *) all->data, "HTTP/1.1 "));
+  status = atoi ((const char *) all->data + 9);
+  if (reply_headers != NULL)
+    *reply_headers = g_strndup ((const char *) all->data, head_len);
+  if (reply_body != NULL)
+    *reply_body = g_bytes_new (all->data + head_len + 4, all->len - 1 - head_len - 4);
+  return status;
+}
+
+/* An XML-RPC call at @address; the Value, or NULL with the XenAPI error. */
+static GVariant *
+rpc_at (Sim         *sim,
+        const char  *address,
+        const char  *method,
+        GVariant    *params,
+        GError     **error)
+{
+  g_autoptr(GVariant) sunk = g_variant_ref_sink (params);
+  g_autoptr(GBytes) call = lagoon_xmlrpc_build_call (method, sunk, NULL);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GVariant) top = NULL;
+  gsize len;
+  const char *data;
+  int status;
+
+  g_assert_nonnull (call);
+  status = http_request (sim, address, "POST", "/", "text/xml", g_bytes_get_data (call, NULL),
+                         g_bytes_get_size (call), &reply, NULL);
+  g_assert_cmpint (status, ==, 200);
+  data = g_bytes_get_data (reply, &len);
+  top = lagoon_xmlrpc_parse_response (data, len, NULL);
+  g_assert_nonnull (top);
+  return lagoon_xmlrpc_unwrap_envelope (top, error);
+}
+
+static GVariant *
+rpc (Sim        *sim,
+     const char *method,
+     GVariant   *params)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *v = rpc_at (sim, "127.0.0.1", method, params, &error);
+
+  g_assert_no_error (error);
+  return v;
+}
+
+static void
+expect_error (Sim        *sim,
+              const char *address,
+              const char *method,
+              GVariant   *params,
+              const char *code,
+              ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) v = rpc_at (sim, address, method, params, &error);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+  const char *const *got;
+  const char *p;
+  va_list ap;
+
+  g_assert_null (v);
+  g_assert_nonnull (error);
+  g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==, code);
+  va_start (ap, code);
+  while ((p = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (expected, (gpointer) p);
+  va_end (ap);
+  got = lagoon_xenapi_error_get_params (error);
+  for (guint i = 0; i < expected->len; i++)
+    {
+      g_assert_nonnull (got);
+      g_assert_cmpstr (got[i], ==, g_ptr_array_index (expected, i));
+    }
+  g_assert_true ((got == NULL && expected->len == 0) || got[expected->len] == NULL);
+}
+
+static Sim *
+sim_start (const char *const *extra)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *db = NULL;
+  g_autoptr(GVariant) session = NULL;
+  Sim *sim = g_new0 (Sim, 1);
+
+  sim->dir = g_dir_make_tmp ("sim-host-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (sim->dir, "pool.db", NULL);
+  g_assert_true (g_file_set_contents (db, pool_db, -1, NULL));
+
+  g_ptr_array_add (argv, g_build_filename (LAGOON_BUILDDIR, "tests", "xapi-sim", "xapi-sim", NULL));
+  g_ptr_array_add (argv, g_strdup ("--port=0"));
+  g_ptr_array_add (argv, g_strdup ("--consoles=none"));
+  g_ptr_array_add (argv, g_strconcat ("--db=", db, NULL));
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  sim->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->proc));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "xapi-sim: listening on http://127.0.0.1:"));
+  sim->port = (guint) g_ascii_strtoull (strrchr (line, ':') + 1, NULL, 10);
+  g_assert_cmpuint (sim->port, >, 0);
+
+  session = rpc (sim, "session.login_with_password",
+                 g_variant_new ("(ssss)", "root", "xenroot", "2.20", "test"));
+  sim->session = g_variant_dup_string (session, NULL);
+  return sim;
+}
+
+static void
+sim_stop (Sim *sim)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_send_signal (sim->proc, SIGTERM);
+  g_subprocess_wait (sim->proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (sim->proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (sim->proc), ==, 0);
+  g_object_unref (sim->proc);
+  rm_rf (sim->dir);
+  g_free (sim->dir);
+  g_free (sim->session);
+  g_free (sim);
+}
+
+/* A field of an "a{sv}" record, as a string ("" when absent or not a string). */
+static const char *
+rec_str (GVariant   *record,
+         const char *key)
+{
+  g_autoptr(GVariant) v = g_variant_lookup_value (record, key, NULL);
+  const char *s;
+
+  if (v == NULL || !g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+    return "";
+  /* The string lives as long as the record. */
+  s = g_variant_get_string (v, NULL);
+  return s;
+}
+
+static gboolean
+rec_bool (GVariant   *record,
+          const char *key)
+{
+  g_autoptr(GVariant) v = g_variant_lookup_value (record, key, G_VARIANT_TYPE_BOOLEAN);
+
+  g_assert_nonnull (v);
+  return g_variant_get_boolean (v);
+}
+
+static gboolean
+set_contains (GVariant   *set,
+              const char *item)
+{
+  GVariantIter iter;
+  GVariant *v;
+  gboolean found = FALSE;
+
+  g_variant_iter_init (&iter, set);
+  while ((v = g_variant_iter_next_value (&iter)))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (v);
+
+      if (g_variant_is_of_type (inner, G_VARIANT_TYPE_STRING) &&
+          g_str_equal (g_variant_get_string (inner, NULL), item))
+        found = TRUE;
+      g_variant_unref (v);
+    }
+  return found;
+}
+
+static GVariant *
+get_record (Sim        *sim,
+            const char *klass,
+            const char *ref)
+{
+  g_autofree char *method = g_strdup_printf ("%s.get_record", klass);
+
+  return rpc (sim, method, g_variant_new ("(ss)", sim->session, ref));
+}
+
+static char *
+get_field (Sim        *sim,
+           const char *klass,
+           const char *ref,
+           const char *field)
+{
+  g_autoptr(GVariant) record = get_record (sim, klass, ref);
+
+  return g_strdup (rec_str (record, field));
+}
+
+static gboolean
+host_live (Sim        *sim,
+           const char *metrics)
+{
+  g_autoptr(GVariant) m = get_record (sim, "host_metrics", metrics);
+
+  return rec_bool (m, "live");
+}
+
+/* Waits (up to @seconds) until host_metrics @metrics has live == @live. */
+static void
+wait_live (Sim        *sim,
+           const char *metrics,
+           gboolean    live,
+           double      seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (host_live (sim, metrics) != live)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
+/* ---- hosts ------------------------------------------------------------------------------- */
+
+static void
+test_disable_enable (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  g_autoptr(GVariant) host = NULL;
+  g_autoptr(GVariant) ops = NULL;
+  g_autoptr(GVariant) v = NULL;
+
+  host = get_record (sim, "host", "OpaqueRef:host2");
+  g_assert_true (rec_bool (host, "enabled"));
+  ops = g_variant_lookup_value (host, "allowed_operations", NULL);
+  g_assert_true (set_contains (ops, "evacuate"));
+  g_assert_true (set_contains (ops, "vm_start"));
+  g_assert_false (set_contains (ops, "reboot"));
+  g_assert_false (set_contains (ops, "shutdown"));
+  g_clear_pointer (&ops, g_variant_unref);
+  g_clear_pointer (&host, g_variant_unref);
+
+  /* Reboot and shutdown want a disabled host. */
+  expect_error (sim, "127.0.0.1", "host.reboot", g_variant_new ("(ss)", s, "OpaqueRef:host2"),
+                "HOST_NOT_DISABLED", NULL);
+  expect_error (sim, "127.0.0.1", "host.shutdown", g_variant_new ("(ss)", s, "OpaqueRef:host2"),
+                "HOST_NOT_DISABLED", NULL);
+  expect_error (sim, "127.0.0.1", "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:nope"),
+                "HANDLE_INVALID", "host", "OpaqueRef:nope", NULL);
+
+  v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+  host = get_record (sim, "host", "OpaqueRef:host2");
+  g_assert_false (rec_bool (host, "enabled"));
+  ops = g_variant_lookup_value (host, "allowed_operations", NULL);
+  g_assert_true (set_contains (ops, "reboot"));
+  g_assert_true (set_contains (ops, "shutdown"));
+  g_assert_true (set_contains (ops, "enable"));
+  g_clear_pointer (&ops, g_variant_unref);
+  g_clear_pointer (&host, g_variant_unref);
+
+  /* No VM starts there; a halted VM that is not there gets VM_BAD_POWER_STATE first. */
+  expect_error (sim, "127.0.0.1", "VM.start_on",
+                g_variant_new ("(sssbb)", s, "OpaqueRef:vm3", "OpaqueRef:host2", FALSE, FALSE),
+                "HOST_DISABLED", "OpaqueRef:host2", NULL);
+  expect_error (sim, "127.0.0.1", "VM.pool_migrate",
+                g_variant_new ("(sssa{ss})", s, "OpaqueRef:vm1", "OpaqueRef:host2", NULL),
+                "HOST_DISABLED", "OpaqueRef:host2", NULL);
+
+  /* Disabling twice is fine, as in xapi. */
+  v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  v = rpc (sim, "host.enable", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+  host = get_record (sim, "host", "OpaqueRef:host2");
+  g_assert_true (rec_bool (host, "enabled"));
+  ops = g_variant_lookup_value (host, "allowed_operations", NULL);
+  g_assert_false (set_contains (ops, "reboot"));
+
+  /* Every host disabled: VM.start finds no host. */
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *ref = g_strdup_printf ("OpaqueRef:host%u", i);
+      g_autoptr(GVariant) r = rpc (sim, "host.disable", g_variant_new ("(ss)", s, ref));
+    }
+  expect_error (sim, "127.0.0.1", "VM.start", g_variant_new ("(ssbb)", s, "OpaqueRef:vm3", FALSE, FALSE),
+                "NO_HOSTS_AVAILABLE", NULL);
+
+  sim_stop (sim);
+}
+
+static void
+test_evacuate (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  g_autoptr(GVariant) prevent = NULL;
+  g_autoptr(GVariant) v = NULL;
+  g_autofree char *resident1 = NULL;
+  g_autofree char *resident2 = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GVariant) reasons = NULL;
+
+  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_assert_cmpuint (g_variant_n_children (prevent), ==, 0);
+  g_clear_pointer (&prevent, g_variant_unref);
+
+  v = rpc (sim, "host.evacuate", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+  /* Both fit only on host1 (host3 has 1 GiB). */
+  resident1 = get_field (sim, "VM", "OpaqueRef:vm1", "resident_on");
+  resident2 = get_field (sim, "VM", "OpaqueRef:vm2", "resident_on");
+  g_assert_cmpstr (resident1, ==, "OpaqueRef:host1");
+  g_assert_cmpstr (resident2, ==, "OpaqueRef:host1");
+  location = get_field (sim, "console", "OpaqueRef:console1", "location");
+  expected = g_strdup_printf ("http://127.0.0.1:%u/console?uuid=console-uuid-1", sim->port);
+  g_assert_cmpstr (location, ==, expected);
+  {
+    g_autoptr(GVariant) ops = rpc (sim, "host.get_current_operations",
+                                   g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+    g_assert_cmpuint (g_variant_n_children (ops), ==, 0);
+  }
+
+  /* Now from host1, with host2 disabled: host3 is too small for either. */
+  v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
+  g_assert_cmpuint (g_variant_n_children (prevent), ==, 2);
+  reasons = g_variant_lookup_value (prevent, "OpaqueRef:vm1", NULL);
+  g_assert_nonnull (reasons);
+  g_assert_cmpuint (g_variant_n_children (reasons), ==, 2);
+  g_assert_true (set_contains (reasons, "HOST_NOT_ENOUGH_FREE_MEMORY"));
+  g_assert_true (set_contains (reasons, "OpaqueRef:vm1"));
+  g_clear_pointer (&prevent, g_variant_unref);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = rpc_at (sim, "127.0.0.1", "host.evacuate",
+                                    g_variant_new ("(ss)", s, "OpaqueRef:host1"), &error);
+    g_assert_null (r);
+    g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==, "HOST_NOT_ENOUGH_FREE_MEMORY");
+  }
+  expect_error (sim, "127.0.0.1", "host.assert_can_evacuate", g_variant_new ("(ss)", s, "OpaqueRef:host1"),
+                "CANNOT_EVACUATE_HOST",
+                "HOST_NOT_ENOUGH_FREE_MEMORY,OpaqueRef:vm1|HOST_NOT_ENOUGH_FREE_MEMORY,OpaqueRef:vm2", NULL);
+  /* The VMs stayed. */
+  g_clear_pointer (&resident1, g_free);
+  resident1 = get_field (sim, "VM", "OpaqueRef:vm1", "resident_on");
+  g_assert_cmpstr (resident1, ==, "OpaqueRef:host1");
+
+  /* No other enabled host at all. */
+  v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host3"));
+  g_clear_pointer (&v, g_variant_unref);
+  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
+  g_clear_pointer (&reasons, g_variant_unref);
+  reasons = g_variant_lookup_value (prevent, "OpaqueRef:vm2", NULL);
+  g_assert_nonnull (reasons);
+  g_assert_true (set_contains (reasons, "NO_HOSTS_AVAILABLE"));
+  expect_error (sim, "127.0.0.1", "host.evacuate", g_variant_new ("(ss)", s, "OpaqueRef:host1"),
+                "NO_HOSTS_AVAILABLE", "OpaqueRef:vm1", NULL);
+
+  sim_stop (sim);
+}
+
+static void
+test_reboot_shutdown (void)
+{
+  const char *const args[] = { "--speed=0.1", NULL };
+  Sim *sim = sim_start (args);
+  const char *s = sim->session;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GVariant) host = NULL;
+  g_autoptr(GVariant) ops = NULL;
+  g_autofree char *state = NULL;
+
+  v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+  v = rpc (sim, "host.reboot", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  /* While it reboots, the operation shows and excludes a shutdown. */
+  ops = rpc (sim, "host.get_current_operations", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_assert_cmpuint (g_variant_n_children (ops), ==, 1);
+  g_clear_pointer (&ops, g_variant_unref);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = rpc_at (sim, "127.0.0.1", "host.shutdown",
+                                    g_variant_new ("(ss)", s, "OpaqueRef:host2"), &error);
+    g_assert_null (r);
+    g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==, "OTHER_OPERATION_IN_PROGRESS");
+    g_assert_cmpstr (lagoon_xenapi_error_get_param (error, 0), ==, "host");
+    g_assert_cmpstr (lagoon_xenapi_error_get_param (error, 2), ==, "reboot");
+  }
+
+  wait_live (sim, "OpaqueRef:hm2", FALSE, 5);
+  /* Its guests went down with it. */
+  state = get_field (sim, "VM", "OpaqueRef:vm1", "power_state");
+  g_assert_cmpstr (state, ==, "Halted");
+  wait_live (sim, "OpaqueRef:hm2", TRUE, 5);
+  host = get_record (sim, "host", "OpaqueRef:host2");
+  g_assert_true (rec_bool (host, "enabled"));
+  g_clear_pointer (&host, g_variant_unref);
+  ops = rpc (sim, "host.get_current_operations", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_assert_cmpuint (g_variant_n_children (ops), ==, 0);
+  g_clear_pointer (&ops, g_variant_unref);
+
+  /* Disabled with auto_enable=false, then shut down: stays down and disabled. */
+  v = rpc (sim, "host.disable", g_variant_new ("(ssb)", s, "OpaqueRef:host3", FALSE));
+  g_clear_pointer (&v, g_variant_unref);
+  v = rpc (sim, "host.shutdown", g_variant_new ("(ss)", s, "OpaqueRef:host3"));
+  g_clear_pointer (&v, g_variant_unref);
+  wait_live (sim, "OpaqueRef:hm3", FALSE, 5);
+  g_usleep (500 * 1000);
+  g_assert_false (host_live (sim, "OpaqueRef:hm3"));
+  host = get_record (sim, "host", "OpaqueRef:host3");
+  g_assert_false (rec_bool (host, "enabled"));
+  /* A host that is down cannot be enabled, nor take VMs. */
+  expect_error (sim, "127.0.0.1", "host.enable", g_variant_new ("(ss)", s, "OpaqueRef:host3"),
+                "HOST_NOT_LIVE", NULL);
+  expect_error (sim, "127.0.0.1", "VM.start_on",
+                g_variant_new ("(sssbb)", s, "OpaqueRef:vm3", "OpaqueRef:host3", FALSE, FALSE),
+                "HOST_OFFLINE", "OpaqueRef:host3", NULL);
+
+  sim_stop (sim);
+}
+
+/* ---- alerts ------------------------------------------------------------------------------ */
+
+/* The events of event.from(@classes, @token, 0) as an "av" of records; *token_out the new token. */
+static GVariant *
+events_from (Sim        *sim,
+             const char *klass,
+             const char *token,
+             char      **token_out)
+{
+  const char *classes[] = { klass, NULL };
+  g_autoptr(GVariant) r = rpc (sim, "event.from",
+                               g_variant_new ("(s^assd)", sim->session, classes, token, 0.0));
+  g_autoptr(GVariant) t = g_variant_lookup_value (r, "token", G_VARIANT_TYPE_STRING);
+
+  if (token_out != NULL)
+    *token_out = g_variant_dup_string (t, NULL);
+  return g_variant_lookup_value (r, "events", NULL);
+}
+
+/* The first event about @ref in @events with @op, or NULL. */
+static GVariant *
+find_event (GVariant   *events,
+            const char *ref,
+            const char *op)
+{
+  for (gsize i = 0; i < g_variant_n_children (events); i++)
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (events, i);
+      g_autoptr(GVariant) ev = g_variant_get_variant (boxed);
+
+      if (g_str_equal (rec_str (ev, "ref"), ref) && g_str_equal (rec_str (ev, "operation"), op))
+        return g_steal_pointer (&ev);
+    }
+  return NULL;
+}
+
+/* The message named @name in @messages (a ref -> record map), or NULL. */
+static GVariant *
+find_message (GVariant   *messages,
+              const char *name,
+              char      **ref_out)
+{
+  GVariantIter iter;
+  const char *ref;
+  GVariant *rec;
+
+  g_variant_iter_init (&iter, messages);
+  while (g_variant_iter_next (&iter, "{&sv}", &ref, &rec))
+    {
+      if (g_str_equal (rec_str (rec, "name"), name))
+        {
+          if (ref_out != NULL)
+            *ref_out = g_strdup (ref);
+          return rec;
+        }
+      g_variant_unref (rec);
+    }
+  return NULL;
+}
+
+static void
+test_messages (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  g_autoptr(GVariant) ref_v = NULL;
+  g_autoptr(GVariant) record = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) since = NULL;
+  g_autoptr(GVariant) where = NULL;
+  g_autoptr(GVariant) events = NULL;
+  g_autoptr(GVariant) ev = NULL;
+  g_autoptr(GVariant) snapshot = NULL;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GVariant) started = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *token2 = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *earlier = NULL;
+  const char *ref;
+
+  events = events_from (sim, "message", "", &token);
+  g_assert_cmpuint (g_variant_n_children (events), ==, 0);
+  g_clear_pointer (&events, g_variant_unref);
+
+  ref_v = rpc (sim, "message.create",
+               g_variant_new ("(ssxsss)", s, "TEST_ALERT", (gint64) 2, "VM", "vm-uuid-1", "something"));
+  ref = g_variant_get_string (ref_v, NULL);
+  g_assert_true (g_str_has_prefix (ref, "OpaqueRef:"));
+  record = rpc (sim, "message.get_record", g_variant_new ("(ss)", s, ref));
+  g_assert_cmpstr (rec_str (record, "name"), ==, "TEST_ALERT");
+  g_assert_cmpstr (rec_str (record, "cls"), ==, "VM");
+  g_assert_cmpstr (rec_str (record, "obj_uuid"), ==, "vm-uuid-1");
+  g_assert_cmpstr (rec_str (record, "body"), ==, "something");
+  /* Ints travel untyped, as xapi writes them. */
+  g_assert_cmpstr (rec_str (record, "priority"), ==, "2");
+
+  /* Bad object: UUID_INVALID [cls, uuid]; bad class: the enum is checked on the wire. */
+  expect_error (sim, "127.0.0.1", "message.create",
+                g_variant_new ("(ssxsss)", s, "X", (gint64) 1, "Host", "vm-uuid-1", ""),
+                "UUID_INVALID", "Host", "vm-uuid-1", NULL);
+  expect_error (sim, "127.0.0.1", "message.get",
+                g_variant_new ("(ssss)", s, "VM", "no-such", "19700101T00:00:00Z"), "UUID_INVALID", NULL);
+
+  all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+  g_assert_true (g_variant_lookup_value (all, ref, NULL) != NULL);
+  since = rpc (sim, "message.get_since", g_variant_new ("(ss)", s, "20000101T00:00:00Z"));
+  g_assert_cmpuint (g_variant_n_children (since), ==, 1);
+  g_clear_pointer (&since, g_variant_unref);
+  since = rpc (sim, "message.get_since", g_variant_new ("(ss)", s, "29990101T00:00:00Z"));
+  g_assert_cmpuint (g_variant_n_children (since), ==, 0);
+  g_clear_pointer (&since, g_variant_unref);
+  since = rpc (sim, "message.get", g_variant_new ("(ssss)", s, "VM", "vm-uuid-1", "20000101T00:00:00Z"));
+  g_assert_cmpuint (g_variant_n_children (since), ==, 1);
+  where = rpc (sim, "message.get_all_records_where",
+               g_variant_new ("(ss)", s, "field \"name\"=\"TEST_ALERT\" and field \"priority\"=\"2\""));
+  g_assert_cmpuint (g_variant_n_children (where), ==, 1);
+  g_clear_pointer (&where, g_variant_unref);
+  where = rpc (sim, "message.get_all_records_where", g_variant_new ("(ss)", s, "field \"name\"=\"OTHER\""));
+  g_assert_cmpuint (g_variant_n_children (where), ==, 0);
+
+  /* Events for messages carry id "0" and the record. */
+  events = events_from (sim, "message", token, &token2);
+  ev = find_event (events, ref, "add");
+  g_assert_nonnull (ev);
+  g_assert_cmpstr (rec_str (ev, "class"), ==, "message");
+  g_assert_cmpstr (rec_str (ev, "id"), ==, "0");
+  snapshot = g_variant_lookup_value (ev, "snapshot", NULL);
+  g_assert_nonnull (snapshot);
+  g_assert_cmpstr (rec_str (snapshot, "name"), ==, "TEST_ALERT");
+  g_clear_pointer (&events, g_variant_unref);
+  g_clear_pointer (&ev, g_variant_unref);
+
+  v = rpc (sim, "message.destroy", g_variant_new ("(ss)", s, ref));
+  g_clear_pointer (&v, g_variant_unref);
+  events = events_from (sim, "message", token2, NULL);
+  ev = find_event (events, ref, "del");
+  g_assert_nonnull (ev);
+  g_assert_null (g_variant_lookup_value (ev, "snapshot", NULL));
+  expect_error (sim, "127.0.0.1", "message.destroy", g_variant_new ("(ss)", s, ref),
+                "HANDLE_INVALID", "message", ref, NULL);
+
+  /* The simulator raises xapi's alerts itself: VM_STARTED (priority 5) after VM.start. */
+  v = rpc (sim, "VM.start", g_variant_new ("(ssbb)", s, "OpaqueRef:vm3", FALSE, FALSE));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&all, g_variant_unref);
+  all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+  started = find_message (all, "VM_STARTED", NULL);
+  g_assert_nonnull (started);
+  g_assert_cmpstr (rec_str (started, "cls"), ==, "VM");
+  g_assert_cmpstr (rec_str (started, "obj_uuid"), ==, "vm-uuid-3");
+  body = g_strdup (rec_str (started, "body"));
+  g_assert_cmpstr (body, ==, "VM 'vm three' (uuid: vm-uuid-3) started on host: host1 (uuid: host-uuid-1)");
+  /* Ints travel untyped, as xapi writes them. */
+  g_assert_cmpstr (rec_str (started, "priority"), ==, "5");
+  v = rpc (sim, "VM.hard_shutdown", g_variant_new ("(ss)", s, "OpaqueRef:vm3"));
+  g_clear_pointer (&v, g_variant_unref);
+  g_clear_pointer (&all, g_variant_unref);
+  all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+  g_clear_pointer (&started, g_variant_unref);
+  started = find_message (all, "VM_SHUTDOWN", NULL);
+  g_assert_nonnull (started);
+  g_assert_cmpstr (rec_str (started, "body"), ==, "VM 'vm three' (uuid: vm-uuid-3) shutdown forcibly");
+
+  /* A failed call raises nothing. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) r = rpc_at (sim, "127.0.0.1", "VM.hard_shutdown",
+                                    g_variant_new ("(ss)", s, "OpaqueRef:vm3"), &error);
+    g_autoptr(GVariant) again = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+
+    g_assert_null (r);
+    g_assert_cmpuint (g_variant_n_children (again), ==, g_variant_n_children (all));
+  }
+
+  sim_stop (sim);
+}
+
+/* ---- the pool ---------------------------------------------------------------------------- */
+
+static void
+test_designate_new_master (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GVariant) session2 = NULL;
+  g_autoptr(GVariant) master = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) transition = NULL;
+
+  /* Designating the coordinator itself changes nothing. */
+  v = rpc (sim, "pool.designate_new_master", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
+  g_clear_pointer (&v, g_variant_unref);
+  expect_error (sim, "127.0.0.2", "session.login_with_password",
+                g_variant_new ("(ss)", "root", "xenroot"), "HOST_IS_SLAVE", "127.0.0.1", NULL);
+
+  v = rpc (sim, "pool.designate_new_master", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  /* Sessions end with the old coordinator's toolstack; its address now sends clients on. */
+  expect_error (sim, "127.0.0.1", "pool.get_all", g_variant_new ("(s)", s), "SESSION_INVALID", s, NULL);
+  expect_error (sim, "127.0.0.1", "session.login_with_password",
+                g_variant_new ("(ss)", "root", "xenroot"), "HOST_IS_SLAVE", "127.0.0.2", NULL);
+  {
+    g_autoptr(GError) error = NULL;
+    session2 = rpc_at (sim, "127.0.0.2", "session.login_with_password",
+                       g_variant_new ("(ss)", "root", "xenroot"), &error);
+    g_assert_no_error (error);
+    master = rpc_at (sim, "127.0.0.2", "pool.get_master",
+                     g_variant_new ("(ss)", g_variant_get_string (session2, NULL), "OpaqueRef:pool1"), &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (g_variant_get_string (master, NULL), ==, "OpaqueRef:host2");
+    all = rpc_at (sim, "127.0.0.2", "message.get_all_records",
+                  g_variant_new ("(s)", g_variant_get_string (session2, NULL)), &error);
+    g_assert_no_error (error);
+  }
+  /* The new coordinator says so with an alert about itself. */
+  transition = find_message (all, "POOL_MASTER_TRANSITION", NULL);
+  g_assert_nonnull (transition);
+  g_assert_cmpstr (rec_str (transition, "cls"), ==, "Host");
+  g_assert_cmpstr (rec_str (transition, "obj_uuid"), ==, "host-uuid-2");
+  /* Ints travel untyped, as xapi writes them. */
+  g_assert_cmpstr (rec_str (transition, "priority"), ==, "4");
+  /* A supporter's local session still works on host1, and an emergency transition takes it back. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) local = rpc_at (sim, "127.0.0.1", "session.slave_local_login_with_password",
+                                        g_variant_new ("(ss)", "root", "xenroot"), &error);
+    g_autoptr(GVariant) r = NULL;
+    g_autoptr(GVariant) login = NULL;
+
+    g_assert_no_error (error);
+    r = rpc_at (sim, "127.0.0.1", "pool.emergency_transition_to_master",
+                g_variant_new ("(s)", g_variant_get_string (local, NULL)), &error);
+    g_assert_no_error (error);
+    login = rpc_at (sim, "127.0.0.1", "session.login_with_password",
+                    g_variant_new ("(ss)", "root", "xenroot"), &error);
+    g_assert_no_error (error);
+  }
+
+  sim_stop (sim);
+}
+
+static void
+test_eject (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GVariant) hosts = NULL;
+  g_autoptr(GVariant) vm3 = NULL;
+
+  expect_error (sim, "127.0.0.1", "pool.eject", g_variant_new ("(ss)", s, "OpaqueRef:host1"),
+                "INTERNAL_ERROR", "Xapi_pool.Cannot_eject_master", NULL);
+  expect_error (sim, "127.0.0.1", "pool.eject", g_variant_new ("(ss)", s, "OpaqueRef:host2"),
+                "OPERATION_NOT_ALLOWED", "VM resident on host", NULL);
+  /* Nothing was left behind by the failures. */
+  {
+    g_autoptr(GVariant) ops = rpc (sim, "pool.get_current_operations",
+                                   g_variant_new ("(ss)", s, "OpaqueRef:pool1"));
+    g_assert_cmpuint (g_variant_n_children (ops), ==, 0);
+  }
+
+  v = rpc (sim, "pool.eject", g_variant_new ("(ss)", s, "OpaqueRef:host3"));
+  g_clear_pointer (&v, g_variant_unref);
+  hosts = rpc (sim, "host.get_all", g_variant_new ("(s)", s));
+  g_assert_cmpuint (g_variant_n_children (hosts), ==, 2);
+  g_assert_false (set_contains (hosts, "OpaqueRef:host3"));
+  /* Its control domain, metrics, PIF, PBD and local SR (with its disk) went with it. */
+  expect_error (sim, "127.0.0.1", "VM.get_record", g_variant_new ("(ss)", s, "OpaqueRef:dom3"),
+                "HANDLE_INVALID", "VM", "OpaqueRef:dom3", NULL);
+  expect_error (sim, "127.0.0.1", "host_metrics.get_record", g_variant_new ("(ss)", s, "OpaqueRef:hm3"),
+                "HANDLE_INVALID", "host_metrics", "OpaqueRef:hm3", NULL);
+  expect_error (sim, "127.0.0.1", "PIF.get_record", g_variant_new ("(ss)", s, "OpaqueRef:pif3"),
+                "HANDLE_INVALID", "PIF", "OpaqueRef:pif3", NULL);
+  expect_error (sim, "127.0.0.1", "PBD.get_record", g_variant_new ("(ss)", s, "OpaqueRef:pbd3"),
+                "HANDLE_INVALID", "PBD", "OpaqueRef:pbd3", NULL);
+  expect_error (sim, "127.0.0.1", "SR.get_record", g_variant_new ("(ss)", s, "OpaqueRef:sr3"),
+                "HANDLE_INVALID", "SR", "OpaqueRef:sr3", NULL);
+  expect_error (sim, "127.0.0.1", "VDI.get_record", g_variant_new ("(ss)", s, "OpaqueRef:vdi3"),
+                "HANDLE_INVALID", "VDI", "OpaqueRef:vdi3", NULL);
+  /* The shared SR and the halted VM stay; the VM lost the disk that was on host3. */
+  v = rpc (sim, "SR.get_record", g_variant_new ("(ss)", s, "OpaqueRef:sr1"));
+  g_clear_pointer (&v, g_variant_unref);
+  vm3 = get_record (sim, "VM", "OpaqueRef:vm3");
+  {
+    g_autoptr(GVariant) vbds = g_variant_lookup_value (vm3, "VBDs", NULL);
+    g_assert_cmpuint (g_variant_n_children (vbds), ==, 0);
+  }
+  expect_error (sim, "127.0.0.1", "pool.eject", g_variant_new ("(ss)", s, "OpaqueRef:host3"),
+                "HANDLE_INVALID", "host", "OpaqueRef:host3", NULL);
+
+  sim_stop (sim);
+}
+
+static void
+test_join (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+
+  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.0.2", "root", "xenroot"),
+                "HOST_IS_SLAVE", "127.0.0.1", NULL);
+  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.0.1", "root", "wrong"),
+                "SESSION_AUTHENTICATION_FAILED", "root", "Authentication failure", NULL);
+  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.0.1", "root", "xenroot"),
+                "OPERATION_NOT_ALLOWED", "Host is already part of a pool", NULL);
+  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.9.9", "root", "xenroot"),
+                "POOL_JOINING_HOST_CONNECTION_FAILED", NULL);
+  /* Four parameters are needed. */
+  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(sss)", s, "127.0.0.1", "root"),
+                "MESSAGE_PARAMETER_COUNT_MISMATCH", "pool.join", "4", "3", NULL);
+
+  sim_stop (sim);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/lagoon/sim-host/disable-enable", test_disable_enable);
+  g_test_add_func ("/lagoon/sim-host/evacuate", test_evacuate);
+  g_test_add_func ("/lagoon/sim-host/reboot-shutdown", test_reboot_shutdown);
+  g_test_add_func ("/lagoon/sim-host/messages", test_messages);
+  g_test_add_func ("/lagoon/sim-host/designate-new-master", test_designate_new_master);
+  g_test_add_func ("/lagoon/sim-host/eject", test_eject);
+  g_test_add_func ("/lagoon/sim-host/join", test_join);
+  return g_test_run ();
+}
