@@ -98,6 +98,27 @@ void                     sim_appliance_set_operation (SimDb      *db,
                                                       const char *op);
 
 /*
+ * Storage (sim-storage.c). Creates a VDI on @sr from @fields (a g_new0 array of the VDI class's
+ * n_fields entries; the array and its values are consumed, also on failure; NULL entries get
+ * defaults; virtual_size must be set), filling uuid, SR, location,
+ * physical_utilisation, managed and allowed_operations, and charges the SR's
+ * physical_utilisation and virtual_allocation (thick SR types such as lvm reserve the whole
+ * size, file-based ones a VHD header). Returns NULL with SR_FULL [requested, maximum] (or
+ * SR_NOT_ATTACHED / SR_OPERATION_NOT_SUPPORTED) in call->error when it cannot.
+ */
+SimObject               *sim_vdi_create_accounted (SimCall    *call,
+                                                   SimObject  *sr,
+                                                   GVariant  **fields);
+/* Deletes @vdi (and its VBDs' references to it) and gives its space back to its SR. */
+void                     sim_vdi_destroy_accounted (SimDb     *db,
+                                                    SimObject *vdi);
+/* A snapshot (or with @clone a clone) of @vdi on the same SR, accounted as above; NULL with
+ * call->error set. */
+SimObject               *sim_vdi_snapshot_accounted (SimCall   *call,
+                                                     SimObject *vdi,
+                                                     gboolean   clone);
+
+/*
  * Hosts, pool and alerts (sim-host.c). sim_message_create raises an alert (a message object;
  * cls is "VM", "Host", "SR", "Pool"...; xapi's priorities: 1 most urgent .. 5 informational).
  * sim_host_move_vm moves a running VM to @host (resident_on, domid, console locations).
