@@ -80,6 +80,10 @@ struct _LagoonWindow
   LagoonServer        *select_server;
   /* The last context menu of the tree (attached to it, so destroyed with it). */
   GtkWidget           *context_menu;
+  /* Between a model row's removal and the tree view's reaction to it: a selection change
+   * then is the view moving its cursor to a neighbour, not the user choosing it. */
+  gboolean             row_deleting;
+  gboolean             selection_displaced;
   char                *selected_key;
   char                *selected_ref;
   int                  selected_class;
@@ -143,6 +147,9 @@ update_status (LagoonWindow *self)
                                          "%u of %u servers connected", n), connected, n);
   gtk_label_set_text (self->status_label, text);
 }
+
+static void on_selection_changed (GtkTreeSelection *selection,
+                                  LagoonWindow     *self);
 
 static gboolean
 restore_idle (gpointer user_data)
@@ -234,6 +241,25 @@ restore_idle (gpointer user_data)
       self->restoring = TRUE;
     }
 
+  if (self->selection_displaced)
+    {
+      self->selection_displaced = FALSE;
+      if (self->selected_server != NULL && self->selected_key != NULL &&
+          lagoon_view_model_find_key (self->model, self->selected_server, self->selected_key,
+                                      &iter))
+        {
+          /* The object is elsewhere now: nothing selected, the block below finds it. */
+          gtk_tree_selection_unselect_all (self->selection);
+        }
+      else
+        {
+          /* The object is gone: what the tree view selected instead is the selection. */
+          self->restoring = FALSE;
+          on_selection_changed (self->selection, self);
+          self->restoring = TRUE;
+        }
+    }
+
   /* The selected object's row was removed and inserted elsewhere (a VM started on a host):
    * select it again. */
   if (gtk_tree_selection_count_selected_rows (self->selection) == 0 &&
@@ -285,10 +311,19 @@ on_model_row_inserted (GtkTreeModel *model,
 }
 
 static void
+on_model_row_deleting (GtkTreeModel *model,
+                       GtkTreePath  *path,
+                       LagoonWindow *self)
+{
+  self->row_deleting = TRUE;
+}
+
+static void
 on_model_row_deleted (GtkTreeModel *model,
                       GtkTreePath  *path,
                       LagoonWindow *self)
 {
+  self->row_deleting = FALSE;
   queue_restore (self);
 }
 
@@ -364,6 +399,8 @@ lagoon_window_set_kind (LagoonWindow   *self,
   g_signal_connect_after (model, "row-inserted", G_CALLBACK (on_model_row_inserted), self);
   g_signal_connect_after (model, "row-has-child-toggled", G_CALLBACK (on_model_row_inserted),
                           self);
+  /* Before the tree view's own handler (connected by set_model below), and after it. */
+  g_signal_connect (model, "row-deleted", G_CALLBACK (on_model_row_deleting), self);
   g_signal_connect_after (model, "row-deleted", G_CALLBACK (on_model_row_deleted), self);
   g_signal_connect_after (model, "row-changed", G_CALLBACK (on_model_row_changed), self);
 
@@ -694,6 +731,15 @@ on_selection_changed (GtkTreeSelection *selection,
   /* restore_idle (or the end of a search) moves the selection itself. */
   if (self->restoring)
     return;
+
+  /* The selected row went away and the tree view selected its neighbour: keep showing the
+   * object; restore_idle selects its new row (a VM that started moved under its host). */
+  if (self->row_deleting && self->selected_server != NULL)
+    {
+      self->selection_displaced = TRUE;
+      queue_restore (self);
+      return;
+    }
 
   if (!gtk_tree_selection_get_selected (selection, &model, &iter))
     {

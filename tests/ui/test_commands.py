@@ -18,6 +18,7 @@ import sys
 import time
 import xmlrpc.client
 
+import pyatspi
 from gi.repository import Gio, GLib
 
 from dogtail.config import config
@@ -305,14 +306,40 @@ def main():
         else:
             log("the simulator has no VM.pool_migrate yet: Migrate not exercised")
 
-        ui.context_menu(running["name_label"])
-        ui.menu_item("Force Shut Down").click()
+        # This time without a search: the VM's row is clicked under its expanded host, so the
+        # tree view's cursor is on it when the row moves away.
+        ui.search.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        rawinput.pressKey("BackSpace")
+        host_name = hosts[pool.call("VM.get_resident_on", running_ref)]["name_label"]
+        wait_for("every host to show", lambda: cell_named(ui.table, host_name) is not None)
+        host_cell = cell_named(ui.table, host_name)
+        if cell_named(ui.table, running["name_label"]) is None:
+            host_cell.doActionNamed("expand or contract")
+        wait_for("the VM under its host",
+                 lambda: cell_named(ui.table, running["name_label"]) is not None)
+        cell = cell_named(ui.table, running["name_label"])
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2)
+        ui.menubar_item("VM", "Force Shut Down…").click()
         alert = ui.alert()
         screenshot("force-shutdown.png")
         alert.child(name="Force Shut Down", roleName="push button").click()
         wait_for("the VM to halt", lambda: pool.call("VM.get_power_state", running_ref)
                  == "Halted", timeout=30)
         log(f"Force Shut Down halted {running['name_label']!r} after a confirmation")
+
+        # Its row moved from under its host to the pool: the selection followed it.
+        def general_names(name):
+            return window.findChild(lambda n: n.roleName == "label" and n.name == name
+                                    and n.showing, retry=False, requireResult=False)
+        wait_for("the General tab to say Halted", lambda: general_names("Halted") is not None)
+        selected = [c.name for c in ui.table.findChildren(
+            lambda n: n.roleName == "table cell" and n.name
+            and n.getState().contains(pyatspi.STATE_SELECTED), recursive=True)]
+        assert selected == [running["name_label"]], selected
+        log(f"the selection followed {running['name_label']!r} to its new row")
 
         # A disabled command says why: Start on a running VM's menu bar item.
         other_running = next(v for v in vms().values() if v["power_state"] == "Running")
