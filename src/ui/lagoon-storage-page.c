@@ -1,33 +1,1450 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "lagoon-ui"
+#define G_LOG_DOMAIN "lagoon-storage-page"
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lagoon-page-util.h"
 #include "lagoon-storage-page.h"
+
+/* A VM's disks (rows keyed by VBD). */
+enum {
+  DISK_REF,
+  DISK_POSITION,
+  DISK_POSITION_KEY,
+  DISK_NAME,
+  DISK_DESCRIPTION,
+  DISK_SR,
+  DISK_SIZE,
+  DISK_SIZE_BYTES,
+  DISK_READ_ONLY,
+  DISK_ACTIVE,
+  DISK_DEVICE,
+  DISK_N_COLUMNS
+};
+
+/* An SR's VDIs. */
+enum {
+  VDI_REF,
+  VDI_NAME,
+  VDI_DESCRIPTION,
+  VDI_SIZE,
+  VDI_SIZE_BYTES,
+  VDI_PERCENT,
+  VDI_USED_TEXT,
+  VDI_VMS,
+  VDI_N_COLUMNS
+};
+
+/* A host's or pool's SRs. */
+enum {
+  SR_REF,
+  SR_NAME,
+  SR_DESCRIPTION,
+  SR_TYPE,
+  SR_SHARED,
+  SR_PERCENT,
+  SR_USAGE_TEXT,
+  SR_SIZE,
+  SR_USED,
+  SR_FREE,
+  SR_SIZE_BYTES,
+  SR_N_COLUMNS
+};
 
 struct _LagoonStoragePage
 {
-  GtkBox parent_instance;
+  GtkBox        parent_instance;
+
+  LagoonServer *server;
+  int           class_id;
+  char         *ref;
+
+  GtkStack     *stack;
+
+  /* A VM */
+  GtkWidget    *cd_box;
+  GtkLabel     *cd_label;
+  GtkComboBoxText *iso_combo;
+  char         *iso_key;     /* the ISO list the combo shows (to rebuild only on change) */
+  char         *cd_vbd;      /* the CD drive's VBD */
+  char         *cd_vdi;      /* what it holds now ("" when empty) */
+  GtkWidget    *insert_button;
+  GtkWidget    *eject_button;
+  GtkListStore *disk_store;
+  GtkTreeView  *disk_view;
+  GtkWidget    *add_button;
+  GtkWidget    *attach_button;
+  GtkWidget    *detach_button;
+  GtkWidget    *delete_button;
+  GtkWidget    *properties_button;
+
+  /* An SR */
+  GtkLabel     *sr_summary;
+  GtkWidget    *sr_bar;
+  GtkWidget    *sr_alloc_bar;
+  GtkListStore *vdi_store;
+
+  /* A host or a pool */
+  GtkLabel     *srs_title;
+  GtkListStore *sr_store;
 };
 
 static void lagoon_storage_page_tab_init (LagoonTabInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (LagoonStoragePage, lagoon_storage_page, GTK_TYPE_BOX,
-                               G_IMPLEMENT_INTERFACE (LAGOON_TYPE_TAB, lagoon_storage_page_tab_init))
+                               G_IMPLEMENT_INTERFACE (LAGOON_TYPE_TAB,
+                                                      lagoon_storage_page_tab_init))
+
+/* ---- reading the cache ---------------------------------------------------------------------- */
+
+static const char *
+ref_name (LagoonCache *cache,
+          const char  *ref)
+{
+  const LagoonRecord *rec = ref != NULL ? lagoon_cache_lookup_any (cache, ref) : NULL;
+
+  return rec != NULL ? lagoon_record_get_name (rec) : "";
+}
 
 static gboolean
-lagoon_storage_page_handles (LagoonTab *tab,
-                     int        class_id)
+is_iso_sr (const LagoonRecord *sr)
 {
+  return sr != NULL && g_strcmp0 (lagoon_record_get_string (sr, LAGOON_SR_CONTENT_TYPE),
+                                  "iso") == 0;
+}
+
+static gboolean
+vm_running (const LagoonRecord *vm)
+{
+  return g_strcmp0 (lagoon_record_get_enum_string (vm, LAGOON_VM_POWER_STATE), "Running") == 0;
+}
+
+static int
+percent_of (gint64 part,
+            gint64 whole)
+{
+  if (whole <= 0)
+    return 0;
+  return (int) CLAMP (100.0 * (double) part / (double) whole, 0.0, 100.0);
+}
+
+/* The VMs using a VDI, by name. */
+static char *
+vdi_users (LagoonCache *cache,
+           const char  *vdi_ref)
+{
+  guint n = 0;
+  const LagoonRecord *const *vbds = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD,
+                                                                LAGOON_VBD_VDI, vdi_ref, &n);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *name = ref_name (cache, lagoon_record_get_ref (vbds[i], LAGOON_VBD_VM));
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < names->len && !seen; j++)
+        seen = g_strcmp0 (g_ptr_array_index (names, j), name) == 0;
+      if (!seen && name[0] != '\0')
+        g_ptr_array_add (names, (gpointer) name);
+    }
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (", ", (char **) names->pdata);
+}
+
+/* The VM's VBDs sorted by userdevice (numerically). */
+static int
+compare_userdevice (gconstpointer a,
+                    gconstpointer b)
+{
+  const LagoonRecord *ra = *(const LagoonRecord * const *) a;
+  const LagoonRecord *rb = *(const LagoonRecord * const *) b;
+
+  return atoi (lagoon_record_get_string (ra, LAGOON_VBD_USERDEVICE)) -
+         atoi (lagoon_record_get_string (rb, LAGOON_VBD_USERDEVICE));
+}
+
+static GPtrArray *
+vm_vbds (LagoonCache *cache,
+         const char  *vm_ref)
+{
+  guint n = 0;
+  const LagoonRecord *const *vbds = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD,
+                                                                LAGOON_VBD_VM, vm_ref, &n);
+  GPtrArray *sorted = g_ptr_array_new ();
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (sorted, (gpointer) vbds[i]);
+  g_ptr_array_sort (sorted, compare_userdevice);
+  return sorted;
+}
+
+/* The lowest free userdevice of the VM. */
+static char *
+free_userdevice (LagoonCache *cache,
+                 const char  *vm_ref)
+{
+  g_autoptr(GPtrArray) vbds = vm_vbds (cache, vm_ref);
+
+  for (int candidate = 0; candidate < 1000; candidate++)
+    {
+      gboolean used = FALSE;
+
+      for (guint i = 0; i < vbds->len && !used; i++)
+        {
+          const char *u = lagoon_record_get_string (g_ptr_array_index (vbds, i),
+                                                    LAGOON_VBD_USERDEVICE);
+
+          used = u != NULL && atoi (u) == candidate && u[0] != '\0';
+        }
+      if (!used)
+        return g_strdup_printf ("%d", candidate);
+    }
+  return g_strdup ("autodetect");
+}
+
+/* ---- a VM ------------------------------------------------------------------------------------ */
+
+static const LagoonRecord *
+selected_vbd (LagoonStoragePage *self,
+              LagoonCache       *cache)
+{
+  g_autofree char *ref = lagoon_page_dup_selected_ref (self->disk_view);
+
+  return ref != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VBD, ref) : NULL;
+}
+
+static void
+update_disk_buttons (LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vm = cache != NULL && self->ref != NULL
+                             ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->ref) : NULL;
+  const LagoonRecord *vbd = vm != NULL ? selected_vbd (self, cache) : NULL;
+  const LagoonRecord *vdi = vbd != NULL
+                              ? lagoon_cache_lookup (cache, LAGOON_CLASS_VDI,
+                                                     lagoon_record_get_ref (vbd, LAGOON_VBD_VDI))
+                              : NULL;
+  const char *no_vm = _("The VM is not available.");
+  const char *pick = _("Select a disk first.");
+  gboolean snapshot = vm != NULL && lagoon_record_get_bool (vm, LAGOON_VM_IS_A_SNAPSHOT);
+  gboolean can_detach = vbd != NULL && !snapshot;
+  gboolean can_delete;
+  const char *detach_reason = vm == NULL ? no_vm : (snapshot ? _("A snapshot's disks cannot be "
+                                                                "changed.") : pick);
+  const char *delete_reason = detach_reason;
+
+  lagoon_page_set_enabled (self->add_button, vm != NULL && !snapshot,
+                           _("Create a new virtual disk and attach it to the VM"),
+                           vm == NULL ? no_vm : _("A snapshot's disks cannot be changed."));
+  lagoon_page_set_enabled (self->attach_button, vm != NULL && !snapshot,
+                           _("Attach an existing virtual disk to the VM"),
+                           vm == NULL ? no_vm : _("A snapshot's disks cannot be changed."));
+
+  if (can_detach && vm_running (vm) && lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED)
+      && !lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS, "unplug"))
+    {
+      can_detach = FALSE;
+      detach_reason = _("The disk cannot be unplugged from the running VM now (it may be the "
+                        "system disk, or the VM lacks guest tools).");
+    }
+  can_delete = can_detach && vdi != NULL;
+  if (can_delete)
+    {
+      const LagoonRecord *sr = lagoon_cache_lookup (cache, LAGOON_CLASS_SR,
+                                                    lagoon_record_get_ref (vdi, LAGOON_VDI_SR));
+      guint n_users = 0;
+
+      lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD, LAGOON_VBD_VDI,
+                                  lagoon_record_get_opaque_ref (vdi), &n_users);
+      if (n_users > 1)
+        {
+          can_delete = FALSE;
+          delete_reason = _("Other VMs use this disk too: detach it instead.");
+        }
+      /* A disk in use has no "destroy" until it is unplugged, which Delete does first: then
+       * the SR's vdi_destroy decides. */
+      else if (vm_running (vm) && lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED)
+               ? sr == NULL || !lagoon_record_set_contains (sr, LAGOON_SR_ALLOWED_OPERATIONS,
+                                                            "vdi_destroy")
+               : !lagoon_record_set_contains (vdi, LAGOON_VDI_ALLOWED_OPERATIONS, "destroy"))
+        {
+          can_delete = FALSE;
+          delete_reason = _("The server does not allow deleting this disk now.");
+        }
+    }
+  else if (can_detach)
+    delete_reason = _("The disk has no virtual disk image.");
+
+  lagoon_page_set_enabled (self->detach_button, can_detach,
+                           _("Detach the disk from the VM, keeping its data"), detach_reason);
+  lagoon_page_set_enabled (self->delete_button, can_delete,
+                           _("Delete the disk and its data"), delete_reason);
+  lagoon_page_set_enabled (self->properties_button, vdi != NULL && !snapshot,
+                           _("Change the disk's name, description or size"),
+                           vbd == NULL ? pick : detach_reason);
+}
+
+static void
+update_cd_buttons (LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vbd = cache != NULL && self->cd_vbd != NULL
+                              ? lagoon_cache_lookup (cache, LAGOON_CLASS_VBD, self->cd_vbd)
+                              : NULL;
+  const char *chosen = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->iso_combo));
+  gboolean empty = vbd == NULL || lagoon_record_get_bool (vbd, LAGOON_VBD_EMPTY);
+  gboolean can_insert, can_eject;
+  const char *insert_reason = NULL, *eject_reason = NULL;
+
+  if (vbd == NULL)
+    {
+      insert_reason = eject_reason = _("The VM has no CD drive.");
+      can_insert = can_eject = FALSE;
+    }
+  else
+    {
+      can_eject = !empty && lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS,
+                                                        "eject");
+      if (empty)
+        eject_reason = _("The drive is empty.");
+      else if (!can_eject)
+        eject_reason = _("The server does not allow ejecting now (the VM may be starting or "
+                         "stopping).");
+
+      if (chosen == NULL || chosen[0] == '\0')
+        {
+          can_insert = FALSE;
+          insert_reason = _("Choose an ISO image first.");
+        }
+      else if (!empty && g_strcmp0 (chosen, self->cd_vdi) == 0)
+        {
+          can_insert = FALSE;
+          insert_reason = _("This ISO image is already in the drive.");
+        }
+      else if (empty)
+        {
+          can_insert = lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS, "insert");
+          insert_reason = _("The server does not allow inserting now (the VM may be starting "
+                            "or stopping).");
+        }
+      else
+        {
+          /* Another ISO is in: eject it first, then insert. */
+          can_insert = can_eject;
+          insert_reason = eject_reason;
+        }
+    }
+  lagoon_page_set_enabled (self->insert_button, can_insert,
+                           _("Insert the chosen ISO image into the drive"), insert_reason);
+  lagoon_page_set_enabled (self->eject_button, can_eject, _("Eject the ISO image"),
+                           eject_reason);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_utf8_collate (lagoon_record_get_name (*(const LagoonRecord * const *) a),
+                         lagoon_record_get_name (*(const LagoonRecord * const *) b));
+}
+
+/* The ISO images of the pool's ISO SRs, by name. */
+static GPtrArray *
+list_isos (LagoonCache *cache)
+{
+  g_autoptr(GPtrArray) srs = lagoon_cache_list (cache, LAGOON_CLASS_SR);
+  GPtrArray *isos = g_ptr_array_new ();
+
+  for (guint i = 0; i < srs->len; i++)
+    {
+      const LagoonRecord *sr = g_ptr_array_index (srs, i);
+      guint n = 0;
+      const LagoonRecord *const *vdis;
+
+      if (!is_iso_sr (sr))
+        continue;
+      vdis = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VDI, LAGOON_VDI_SR,
+                                         lagoon_record_get_opaque_ref (sr), &n);
+      for (guint j = 0; j < n; j++)
+        if (!lagoon_record_get_bool (vdis[j], LAGOON_VDI_MISSING))
+          g_ptr_array_add (isos, (gpointer) vdis[j]);
+    }
+  g_ptr_array_sort (isos, compare_names);
+  return isos;
+}
+
+static void
+show_cd (LagoonStoragePage  *self,
+         LagoonCache        *cache,
+         const LagoonRecord *cd)
+{
+  g_autoptr(GPtrArray) isos = NULL;
+  g_autoptr(GString) key = g_string_new (NULL);
+  const char *vdi = NULL;
+  g_autofree char *label = NULL;
+  gboolean vdi_changed;
+
+  gtk_widget_set_visible (self->cd_box, cd != NULL);
+  g_free (self->cd_vbd);
+  self->cd_vbd = cd != NULL ? g_strdup (lagoon_record_get_opaque_ref (cd)) : NULL;
+  if (cd == NULL)
+    return;
+
+  if (!lagoon_record_get_bool (cd, LAGOON_VBD_EMPTY))
+    vdi = lagoon_record_get_ref (cd, LAGOON_VBD_VDI);
+  if (vdi == NULL)
+    vdi = "";
+  vdi_changed = g_strcmp0 (vdi, self->cd_vdi) != 0;
+  g_free (self->cd_vdi);
+  self->cd_vdi = g_strdup (vdi);
+
+  /* Translators: the CD drive's label, %s is its position ("3") */
+  label = g_strdup_printf (_("DVD drive %s:"), lagoon_record_get_string (cd,
+                                                                         LAGOON_VBD_USERDEVICE));
+  gtk_label_set_text (self->cd_label, label);
+
+  isos = list_isos (cache);
+  for (guint i = 0; i < isos->len; i++)
+    {
+      const LagoonRecord *iso = g_ptr_array_index (isos, i);
+
+      g_string_append_printf (key, "%s=%s\n", lagoon_record_get_opaque_ref (iso),
+                              lagoon_record_get_name (iso));
+    }
+  /* An ISO that is in the drive but not in any ISO SR we know still shows. */
+  if (vdi[0] != '\0' && strstr (key->str, vdi) == NULL)
+    g_string_append_printf (key, "%s=%s\n", vdi, ref_name (cache, vdi));
+
+  if (g_strcmp0 (key->str, self->iso_key) != 0)
+    {
+      g_autofree char *keep = g_strdup (gtk_combo_box_get_active_id (
+                                          GTK_COMBO_BOX (self->iso_combo)));
+      g_auto(GStrv) lines = g_strsplit (key->str, "\n", -1);
+
+      gtk_combo_box_text_remove_all (self->iso_combo);
+      gtk_combo_box_text_append (self->iso_combo, "", _("<empty>"));
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          char *eq = strchr (lines[i], '=');
+
+          if (eq == NULL)
+            continue;
+          *eq = '\0';
+          gtk_combo_box_text_append (self->iso_combo, lines[i], eq + 1);
+        }
+      g_free (self->iso_key);
+      self->iso_key = g_string_free (g_steal_pointer (&key), FALSE);
+      if (!vdi_changed && keep != NULL)
+        gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->iso_combo), keep);
+      else
+        vdi_changed = TRUE;
+    }
+  /* The drive's content wins when it changed; otherwise the user's choice stays. */
+  if (vdi_changed || gtk_combo_box_get_active (GTK_COMBO_BOX (self->iso_combo)) < 0)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->iso_combo), vdi);
+  update_cd_buttons (self);
+}
+
+static void
+show_vm (LagoonStoragePage  *self,
+         LagoonCache        *cache,
+         const LagoonRecord *vm)
+{
+  g_autoptr(GPtrArray) vbds = vm_vbds (cache, lagoon_record_get_opaque_ref (vm));
+  LagoonStoreSync *sync = lagoon_store_sync_begin (self->disk_store);
+  const LagoonRecord *cd = NULL;
+
+  for (guint i = 0; i < vbds->len; i++)
+    {
+      const LagoonRecord *vbd = g_ptr_array_index (vbds, i);
+      const char *type = lagoon_record_get_enum_string (vbd, LAGOON_VBD_TYPE);
+      const LagoonRecord *vdi;
+      const char *device;
+      g_autofree char *size = NULL;
+      g_autofree char *dev_path = NULL;
+      GtkTreeIter iter;
+      gint64 bytes;
+
+      if (g_strcmp0 (type, "CD") == 0)
+        {
+          if (cd == NULL)
+            cd = vbd;
+          continue;
+        }
+      if (g_strcmp0 (type, "Disk") != 0)
+        continue;
+      vdi = lagoon_cache_lookup (cache, LAGOON_CLASS_VDI,
+                                 lagoon_record_get_ref (vbd, LAGOON_VBD_VDI));
+      bytes = vdi != NULL ? lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE) : 0;
+      size = lagoon_page_format_bytes (bytes);
+      device = lagoon_record_get_string (vbd, LAGOON_VBD_DEVICE);
+      if (device != NULL && device[0] != '\0')
+        dev_path = g_strconcat ("/dev/", device, NULL);
+
+      lagoon_store_sync_row (sync, lagoon_record_get_opaque_ref (vbd), &iter);
+      gtk_list_store_set (self->disk_store, &iter,
+                          DISK_POSITION, lagoon_record_get_string (vbd, LAGOON_VBD_USERDEVICE),
+                          DISK_POSITION_KEY,
+                          atoi (lagoon_record_get_string (vbd, LAGOON_VBD_USERDEVICE)),
+                          DISK_NAME, vdi != NULL ? lagoon_record_get_name (vdi) : "",
+                          DISK_DESCRIPTION,
+                          vdi != NULL ? lagoon_record_get_string (vdi, LAGOON_VDI_NAME_DESCRIPTION)
+                                      : "",
+                          DISK_SR, vdi != NULL
+                                     ? ref_name (cache, lagoon_record_get_ref (vdi, LAGOON_VDI_SR))
+                                     : "",
+                          DISK_SIZE, size,
+                          DISK_SIZE_BYTES, bytes,
+                          DISK_READ_ONLY,
+                          g_strcmp0 (lagoon_record_get_enum_string (vbd, LAGOON_VBD_MODE),
+                                     "RO") == 0,
+                          DISK_ACTIVE, lagoon_record_get_bool (vbd,
+                                                               LAGOON_VBD_CURRENTLY_ATTACHED),
+                          DISK_DEVICE, dev_path != NULL ? dev_path : "", -1);
+    }
+  lagoon_store_sync_end (sync);
+  show_cd (self, cache, cd);
+  update_disk_buttons (self);
+}
+
+/* ---- an SR ----------------------------------------------------------------------------------- */
+
+static void
+show_sr (LagoonStoragePage  *self,
+         LagoonCache        *cache,
+         const LagoonRecord *sr)
+{
+  const char *sr_ref = lagoon_record_get_opaque_ref (sr);
+  gint64 size = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE);
+  gint64 used = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_UTILISATION);
+  gint64 allocated = lagoon_record_get_int (sr, LAGOON_SR_VIRTUAL_ALLOCATION);
+  g_autofree char *size_text = lagoon_page_format_bytes (size);
+  g_autofree char *used_text = lagoon_page_format_bytes (used);
+  g_autofree char *alloc_text = lagoon_page_format_bytes (allocated);
+  g_autofree char *summary = NULL;
+  g_autofree char *used_desc = NULL;
+  g_autofree char *alloc_desc = NULL;
+  guint n = 0;
+  const LagoonRecord *const *vdis = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VDI,
+                                                                LAGOON_VDI_SR, sr_ref, &n);
+  LagoonStoreSync *sync = lagoon_store_sync_begin (self->vdi_store);
+
+  /* Translators: "12 GiB used of 100 GiB (12%) · 40 GiB allocated (40%) · 7 disks" */
+  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "%s used of %s (%d%%) · %s allocated (%d%%) · %u disk",
+                                          "%s used of %s (%d%%) · %s allocated (%d%%) · %u disks",
+                                          n),
+                             used_text, size_text, percent_of (used, size), alloc_text,
+                             percent_of (allocated, size), n);
+  gtk_label_set_text (self->sr_summary, summary);
+
+  /* Translators: "12 GiB used of 100 GiB" */
+  used_desc = g_strdup_printf (_("%s used of %s"), used_text, size_text);
+  lagoon_usage_bar_clear (self->sr_bar);
+  lagoon_usage_bar_add (self->sr_bar, used, used_desc);
+  lagoon_usage_bar_set_total (self->sr_bar, size, used_desc);
+  /* Translators: "40 GiB allocated of 100 GiB": the disks' virtual sizes */
+  alloc_desc = g_strdup_printf (_("%s allocated of %s"), alloc_text, size_text);
+  lagoon_usage_bar_clear (self->sr_alloc_bar);
+  lagoon_usage_bar_add (self->sr_alloc_bar, MIN (allocated, size > 0 ? size : allocated),
+                        alloc_desc);
+  lagoon_usage_bar_set_total (self->sr_alloc_bar, MAX (size, allocated), alloc_desc);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LagoonRecord *vdi = vdis[i];
+      gint64 vsize = lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE);
+      gint64 vused = lagoon_record_get_int (vdi, LAGOON_VDI_PHYSICAL_UTILISATION);
+      g_autofree char *vsize_text = lagoon_page_format_bytes (vsize);
+      g_autofree char *vused_text = lagoon_page_format_bytes (vused);
+      g_autofree char *bar_text = NULL;
+      g_autofree char *users = vdi_users (cache, lagoon_record_get_opaque_ref (vdi));
+      GtkTreeIter iter;
+
+      /* Translators: a disk's space on its SR, "3 GiB (30%)" */
+      bar_text = g_strdup_printf (_("%s (%d%%)"), vused_text, percent_of (vused, vsize));
+      lagoon_store_sync_row (sync, lagoon_record_get_opaque_ref (vdi), &iter);
+      gtk_list_store_set (self->vdi_store, &iter,
+                          VDI_NAME, lagoon_record_get_name (vdi),
+                          VDI_DESCRIPTION, lagoon_record_get_string (vdi,
+                                                                     LAGOON_VDI_NAME_DESCRIPTION),
+                          VDI_SIZE, vsize_text,
+                          VDI_SIZE_BYTES, vsize,
+                          VDI_PERCENT, percent_of (vused, vsize),
+                          VDI_USED_TEXT, bar_text,
+                          VDI_VMS, users, -1);
+    }
+  lagoon_store_sync_end (sync);
+}
+
+/* ---- a host or a pool -------------------------------------------------------------------- */
+
+static gboolean
+sr_on_host (LagoonCache        *cache,
+            const LagoonRecord *sr,
+            const char         *host_ref)
+{
+  guint n = 0;
+  const LagoonRecord *const *pbds = lagoon_cache_get_referrers (cache, LAGOON_CLASS_PBD,
+                                                                LAGOON_PBD_SR,
+                                                                lagoon_record_get_opaque_ref (sr),
+                                                                &n);
+
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (lagoon_record_get_ref (pbds[i], LAGOON_PBD_HOST), host_ref) == 0)
+      return TRUE;
   return FALSE;
 }
 
 static void
-lagoon_storage_page_set_object (LagoonTab    *tab,
-                        LagoonServer *server,
-                        int           class_id,
-                        const char   *ref)
+show_srs (LagoonStoragePage *self,
+          LagoonCache       *cache,
+          const char        *host_ref)
 {
+  g_autoptr(GPtrArray) srs = lagoon_cache_list (cache, LAGOON_CLASS_SR);
+  LagoonStoreSync *sync = lagoon_store_sync_begin (self->sr_store);
+
+  gtk_label_set_text (self->srs_title, host_ref != NULL ? _("Storage of this server")
+                                                        : _("Storage of the pool"));
+  for (guint i = 0; i < srs->len; i++)
+    {
+      const LagoonRecord *sr = g_ptr_array_index (srs, i);
+      gint64 size = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE);
+      gint64 used = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_UTILISATION);
+      g_autofree char *size_text = NULL;
+      g_autofree char *used_text = NULL;
+      g_autofree char *free_text = NULL;
+      g_autofree char *usage = NULL;
+      GtkTreeIter iter;
+
+      if (host_ref != NULL && !sr_on_host (cache, sr, host_ref))
+        continue;
+      size_text = lagoon_page_format_bytes (size);
+      used_text = lagoon_page_format_bytes (used);
+      free_text = lagoon_page_format_bytes (size - used);
+      /* Translators: an SR's usage, "25%" */
+      usage = g_strdup_printf (_("%d%%"), percent_of (used, size));
+      lagoon_store_sync_row (sync, lagoon_record_get_opaque_ref (sr), &iter);
+      gtk_list_store_set (self->sr_store, &iter,
+                          SR_NAME, lagoon_record_get_name (sr),
+                          SR_DESCRIPTION, lagoon_record_get_string (sr,
+                                                                    LAGOON_SR_NAME_DESCRIPTION),
+                          SR_TYPE, lagoon_record_get_string (sr, LAGOON_SR_TYPE),
+                          SR_SHARED, lagoon_record_get_bool (sr, LAGOON_SR_SHARED)
+                                       ? _("Yes") : _("No"),
+                          SR_PERCENT, percent_of (used, size),
+                          SR_USAGE_TEXT, usage,
+                          SR_SIZE, size_text,
+                          SR_USED, used_text,
+                          SR_FREE, free_text,
+                          SR_SIZE_BYTES, size, -1);
+    }
+  lagoon_store_sync_end (sync);
+}
+
+static void
+lagoon_storage_page_refresh (LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *rec;
+
+  if (cache == NULL || self->ref == NULL)
+    return;
+  rec = lagoon_cache_lookup (cache, (LagoonClassId) self->class_id, self->ref);
+  if (rec == NULL)
+    return;
+
+  switch (self->class_id)
+    {
+    case LAGOON_CLASS_VM:
+      show_vm (self, cache, rec);
+      break;
+    case LAGOON_CLASS_SR:
+      show_sr (self, cache, rec);
+      break;
+    case LAGOON_CLASS_HOST:
+      show_srs (self, cache, self->ref);
+      break;
+    case LAGOON_CLASS_POOL:
+      show_srs (self, cache, NULL);
+      break;
+    default:
+      break;
+    }
+}
+
+/* ---- commands: CD ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char *vbd;
+  char *vdi;
+} CdChange;
+
+static void
+cd_change_free (gpointer data)
+{
+  CdChange *change = data;
+
+  g_free (change->vbd);
+  g_free (change->vdi);
+  g_free (change);
+}
+
+static GVariant *
+build_insert (GVariant *previous,
+              gpointer  data)
+{
+  CdChange *change = data;
+
+  return g_variant_new ("(ss)", change->vbd, change->vdi);
+}
+
+static const LagoonPageStep swap_steps[] = {
+  { N_("Eject ISO"), "VBD.eject", NULL },
+  { N_("Insert ISO"), "VBD.insert", build_insert },
+};
+
+static void
+on_insert_clicked (GtkButton         *button,
+                   LagoonStoragePage *self)
+{
+  const char *chosen = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->iso_combo));
+  CdChange *change;
+
+  if (self->cd_vbd == NULL || chosen == NULL || chosen[0] == '\0' || self->server == NULL)
+    return;
+  change = g_new0 (CdChange, 1);
+  change->vbd = g_strdup (self->cd_vbd);
+  change->vdi = g_strdup (chosen);
+  if (self->cd_vdi != NULL && self->cd_vdi[0] != '\0')
+    lagoon_page_run_steps (self->server, self->ref, swap_steps, G_N_ELEMENTS (swap_steps),
+                           g_variant_new ("(s)", change->vbd), change, cd_change_free);
+  else
+    lagoon_page_run_steps (self->server, self->ref, swap_steps + 1, 1,
+                           build_insert (NULL, change), change, cd_change_free);
+}
+
+static void
+on_eject_clicked (GtkButton         *button,
+                  LagoonStoragePage *self)
+{
+  if (self->cd_vbd == NULL || self->server == NULL)
+    return;
+  lagoon_page_run (self->server, _("Eject ISO"), self->ref, "VBD.eject",
+                   g_variant_new ("(s)", self->cd_vbd));
+}
+
+static void
+on_iso_changed (GtkComboBox       *combo,
+                LagoonStoragePage *self)
+{
+  update_cd_buttons (self);
+}
+
+/* ---- commands: disks ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  char     *vm;
+  char     *vbd;
+  char     *vdi;
+  char     *userdevice;
+  gboolean  read_only;
+  gboolean  plug;
+} DiskJob;
+
+static void
+disk_job_free (gpointer data)
+{
+  DiskJob *job = data;
+
+  g_free (job->vm);
+  g_free (job->vbd);
+  g_free (job->vdi);
+  g_free (job->userdevice);
+  g_free (job);
+}
+
+static GVariant *
+vbd_record (DiskJob    *job,
+            const char *vdi)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "VM", g_variant_new_string (job->vm));
+  g_variant_builder_add (&b, "{sv}", "VDI", g_variant_new_string (vdi));
+  g_variant_builder_add (&b, "{sv}", "userdevice", g_variant_new_string (job->userdevice));
+  g_variant_builder_add (&b, "{sv}", "bootable", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&b, "{sv}", "mode", g_variant_new_string (job->read_only ? "RO" : "RW"));
+  g_variant_builder_add (&b, "{sv}", "type", g_variant_new_string ("Disk"));
+  g_variant_builder_add (&b, "{sv}", "unpluggable", g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&b, "{sv}", "empty", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&b, "{sv}", "other_config",
+                         g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
+  g_variant_builder_add (&b, "{sv}", "qos_algorithm_type", g_variant_new_string (""));
+  g_variant_builder_add (&b, "{sv}", "qos_algorithm_params",
+                         g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
+  return g_variant_new ("(@a{sv})", g_variant_builder_end (&b));
+}
+
+/* The result of VDI.create (the new VDI) becomes the VBD's VDI. */
+static GVariant *
+build_vbd_create (GVariant *previous,
+                  gpointer  data)
+{
+  DiskJob *job = data;
+
+  if (previous == NULL || !g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
+    {
+      g_warning ("VDI.create returned no reference");
+      return NULL;
+    }
+  g_free (job->vdi);
+  job->vdi = g_variant_dup_string (previous, NULL);
+  return vbd_record (job, job->vdi);
+}
+
+/* The result of VBD.create (the new VBD) is plugged when the VM runs. */
+static GVariant *
+build_vbd_plug (GVariant *previous,
+                gpointer  data)
+{
+  DiskJob *job = data;
+
+  if (!job->plug || previous == NULL || !g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
+    return NULL;
+  return g_variant_new ("(s)", g_variant_get_string (previous, NULL));
+}
+
+static GVariant *
+build_same_vbd (GVariant *previous,
+                gpointer  data)
+{
+  return g_variant_new ("(s)", ((DiskJob *) data)->vbd);
+}
+
+static GVariant *
+build_vdi_destroy (GVariant *previous,
+                   gpointer  data)
+{
+  return g_variant_new ("(s)", ((DiskJob *) data)->vdi);
+}
+
+static const LagoonPageStep add_steps[] = {
+  { N_("Create virtual disk"), "VDI.create", NULL },
+  { N_("Attach virtual disk"), "VBD.create", build_vbd_create },
+  { N_("Plug virtual disk"), "VBD.plug", build_vbd_plug },
+};
+
+static const LagoonPageStep attach_steps[] = {
+  { N_("Attach virtual disk"), "VBD.create", NULL },
+  { N_("Plug virtual disk"), "VBD.plug", build_vbd_plug },
+};
+
+static const LagoonPageStep detach_steps[] = {
+  { N_("Unplug virtual disk"), "VBD.unplug", NULL },
+  { N_("Detach virtual disk"), "VBD.destroy", build_same_vbd },
+};
+
+static const LagoonPageStep delete_steps[] = {
+  { N_("Unplug virtual disk"), "VBD.unplug", NULL },
+  { N_("Detach virtual disk"), "VBD.destroy", build_same_vbd },
+  { N_("Delete virtual disk"), "VDI.destroy", build_vdi_destroy },
+};
+
+/* SRs a new disk of the VM can go to: not ISO libraries, allowing vdi_create, and reachable
+ * from the VM's host when it runs. */
+static GPtrArray *
+disk_srs (LagoonCache        *cache,
+          const LagoonRecord *vm)
+{
+  g_autoptr(GPtrArray) srs = lagoon_cache_list (cache, LAGOON_CLASS_SR);
+  const char *host = lagoon_record_get_ref (vm, LAGOON_VM_RESIDENT_ON);
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < srs->len; i++)
+    {
+      const LagoonRecord *sr = g_ptr_array_index (srs, i);
+
+      if (is_iso_sr (sr) ||
+          !lagoon_record_set_contains (sr, LAGOON_SR_ALLOWED_OPERATIONS, "vdi_create"))
+        continue;
+      if (host != NULL && lagoon_cache_lookup (cache, LAGOON_CLASS_HOST, host) != NULL &&
+          !lagoon_record_get_bool (sr, LAGOON_SR_SHARED) && !sr_on_host (cache, sr, host))
+        continue;
+      g_ptr_array_add (found, (gpointer) sr);
+    }
+  g_ptr_array_sort (found, compare_names);
+  return found;
+}
+
+typedef struct
+{
+  LagoonCache     *cache;
+  GtkEntry        *name;
+  GtkSpinButton   *size;
+  GtkComboBoxText *sr;
+  GtkLabel        *message;
+  GtkWidget       *ok;
+  gint64           min_size;   /* Properties: the disk's size (it may only grow) */
+  gboolean         new_disk;
+} DiskDialog;
+
+static gint64
+disk_dialog_bytes (DiskDialog *d)
+{
+  return (gint64) llround (gtk_spin_button_get_value (d->size) * (double) LAGOON_GIB);
+}
+
+static char *
+disk_dialog_problem (DiskDialog *d)
+{
+  gint64 bytes = disk_dialog_bytes (d);
+  g_autofree char *name = g_strstrip (g_strdup (gtk_entry_get_text (d->name)));
+
+  if (name[0] == '\0')
+    return g_strdup (_("Give the disk a name."));
+  if (bytes <= 0)
+    return g_strdup (_("The size must be more than zero."));
+  if (!d->new_disk && bytes < d->min_size)
+    {
+      g_autofree char *current = lagoon_page_format_bytes (d->min_size);
+
+      /* Translators: %s is the disk's size now */
+      return g_strdup_printf (_("A disk can only grow: its size is %s now."), current);
+    }
+  if (d->new_disk)
+    {
+      const char *sr_ref = gtk_combo_box_get_active_id (GTK_COMBO_BOX (d->sr));
+      const LagoonRecord *sr = sr_ref != NULL ? lagoon_cache_lookup (d->cache, LAGOON_CLASS_SR,
+                                                                     sr_ref)
+                                              : NULL;
+      gint64 free_bytes;
+
+      if (sr == NULL)
+        return g_strdup (_("Choose a storage repository."));
+      free_bytes = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE) -
+                   lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_UTILISATION);
+      if (bytes > free_bytes)
+        {
+          g_autofree char *free_text = lagoon_page_format_bytes (free_bytes);
+
+          /* Translators: %s is free space, "12 GiB" */
+          return g_strdup_printf (_("The storage repository has only %s free."), free_text);
+        }
+    }
+  return NULL;
+}
+
+static void
+disk_dialog_validate (DiskDialog *d)
+{
+  g_autofree char *problem = disk_dialog_problem (d);
+
+  gtk_label_set_text (d->message, problem != NULL ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (d->message), problem != NULL);
+  gtk_widget_set_sensitive (d->ok, problem == NULL);
+}
+
+static void
+on_disk_dialog_changed (GtkWidget  *widget,
+                        DiskDialog *d)
+{
+  disk_dialog_validate (d);
+}
+
+static GtkWidget *
+grid_row (GtkGrid    *grid,
+          int         row,
+          const char *label,
+          GtkWidget  *widget,
+          const char *accessible)
+{
+  GtkWidget *key = gtk_label_new_with_mnemonic (label);
+
+  gtk_label_set_xalign (GTK_LABEL (key), 1.0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (key), widget);
+  gtk_widget_set_hexpand (widget, TRUE);
+  lagoon_page_set_accessible (widget, accessible);
+  gtk_grid_attach (grid, key, 0, row, 1, 1);
+  gtk_grid_attach (grid, widget, 1, row, 1, 1);
+  return widget;
+}
+
+/* The Add and Properties dialogs; returns TRUE on OK. */
+static gboolean
+run_disk_dialog (LagoonStoragePage  *self,
+                 LagoonCache        *cache,
+                 const LagoonRecord *vm,
+                 const LagoonRecord *vdi,
+                 char              **name_out,
+                 char              **description_out,
+                 gint64             *size_out,
+                 char              **sr_out)
+{
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  GtkWidget *dialog, *content, *grid;
+  GtkEntry *description;
+  DiskDialog d = { 0 };
+  int response;
+  g_autofree char *default_name = NULL;
+
+  d.cache = cache;
+  d.new_disk = vdi == NULL;
+  d.min_size = vdi != NULL ? lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE) : 0;
+
+  dialog = gtk_dialog_new_with_buttons (d.new_disk ? _("Add Virtual Disk")
+                                                   : _("Virtual Disk Properties"),
+                                        GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
+                                        GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                        _("_Cancel"), GTK_RESPONSE_CANCEL, NULL);
+  lagoon_page_set_accessible (dialog, d.new_disk ? _("Add Virtual Disk")
+                                                 : _("Virtual Disk Properties"));
+  d.ok = gtk_dialog_add_button (GTK_DIALOG (dialog), d.new_disk ? _("_Add") : _("_OK"),
+                                GTK_RESPONSE_OK);
+  lagoon_page_set_accessible (d.ok, d.new_disk ? _("Add") : _("OK"));
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
+  gtk_container_set_border_width (GTK_CONTAINER (content), 12);
+  gtk_box_set_spacing (GTK_BOX (content), 12);
+
+  grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_container_add (GTK_CONTAINER (content), grid);
+
+  d.name = GTK_ENTRY (grid_row (GTK_GRID (grid), 0, _("_Name"), gtk_entry_new (), _("Name")));
+  gtk_entry_set_activates_default (d.name, TRUE);
+  description = GTK_ENTRY (grid_row (GTK_GRID (grid), 1, _("_Description"), gtk_entry_new (),
+                                     _("Description")));
+  d.size = GTK_SPIN_BUTTON (grid_row (GTK_GRID (grid), 2, _("_Size (GiB)"),
+                                      gtk_spin_button_new_with_range (0, 2048 * 8, 1),
+                                      _("Size in GiB")));
+  gtk_spin_button_set_digits (d.size, 2);
+  if (vdi != NULL)
+    {
+      gtk_entry_set_text (d.name, lagoon_record_get_name (vdi));
+      gtk_entry_set_text (description, lagoon_record_get_string (vdi,
+                                                                 LAGOON_VDI_NAME_DESCRIPTION));
+      gtk_spin_button_set_value (d.size, (double) d.min_size / (double) LAGOON_GIB);
+    }
+  else
+    {
+      g_autoptr(GPtrArray) srs = disk_srs (cache, vm);
+      guint n_vbds = 0;
+      const char *default_sr = NULL;
+      g_autoptr(GPtrArray) pools = lagoon_cache_list (cache, LAGOON_CLASS_POOL);
+
+      lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD, LAGOON_VBD_VM,
+                                  lagoon_record_get_opaque_ref (vm), &n_vbds);
+      /* Translators: a new disk's default name, "web01 disk 2" */
+      default_name = g_strdup_printf (_("%s disk %u"), lagoon_record_get_name (vm), n_vbds);
+      gtk_entry_set_text (d.name, default_name);
+      gtk_spin_button_set_value (d.size, 8.0);
+      d.sr = GTK_COMBO_BOX_TEXT (grid_row (GTK_GRID (grid), 3, _("_Location"),
+                                           gtk_combo_box_text_new (),
+                                           _("Storage repository")));
+      if (pools->len > 0)
+        default_sr = lagoon_record_get_ref (g_ptr_array_index (pools, 0), LAGOON_POOL_DEFAULT_SR);
+      for (guint i = 0; i < srs->len; i++)
+        {
+          const LagoonRecord *sr = g_ptr_array_index (srs, i);
+          gint64 free_bytes = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE) -
+                              lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_UTILISATION);
+          g_autofree char *free_text = lagoon_page_format_bytes (free_bytes);
+          /* Translators: an SR in a list, "Local storage (120 GiB free)" */
+          g_autofree char *text = g_strdup_printf (_("%s (%s free)"),
+                                                   lagoon_record_get_name (sr), free_text);
+
+          gtk_combo_box_text_append (d.sr, lagoon_record_get_opaque_ref (sr), text);
+        }
+      if (default_sr == NULL ||
+          !gtk_combo_box_set_active_id (GTK_COMBO_BOX (d.sr), default_sr))
+        gtk_combo_box_set_active (GTK_COMBO_BOX (d.sr), 0);
+      g_signal_connect (d.sr, "changed", G_CALLBACK (on_disk_dialog_changed), &d);
+    }
+  g_signal_connect (d.name, "changed", G_CALLBACK (on_disk_dialog_changed), &d);
+  g_signal_connect (d.size, "value-changed", G_CALLBACK (on_disk_dialog_changed), &d);
+
+  d.message = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (d.message, 0.0);
+  gtk_label_set_line_wrap (d.message, TRUE);
+  gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (d.message)), "error");
+  gtk_container_add (GTK_CONTAINER (content), GTK_WIDGET (d.message));
+  gtk_widget_show_all (content);
+  disk_dialog_validate (&d);
+
+  while (TRUE)
+    {
+      g_autofree char *problem = NULL;
+
+      response = gtk_dialog_run (GTK_DIALOG (dialog));
+      if (response != GTK_RESPONSE_OK)
+        break;
+      gtk_spin_button_update (d.size);
+      disk_dialog_validate (&d);
+      problem = disk_dialog_problem (&d);
+      if (problem == NULL)
+        break;
+    }
+  if (response == GTK_RESPONSE_OK)
+    {
+      *name_out = g_strstrip (g_strdup (gtk_entry_get_text (d.name)));
+      *description_out = g_strdup (gtk_entry_get_text (description));
+      *size_out = disk_dialog_bytes (&d);
+      if (sr_out != NULL && d.sr != NULL)
+        *sr_out = g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (d.sr)));
+    }
+  gtk_widget_destroy (dialog);
+  return response == GTK_RESPONSE_OK;
+}
+
+static void
+on_add_clicked (GtkButton         *button,
+                LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vm = cache != NULL && self->ref != NULL
+                             ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->ref) : NULL;
+  g_autoptr(LagoonServer) server = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *sr = NULL;
+  GVariantBuilder b;
+  DiskJob *job;
+  gint64 size = 0;
+
+  if (vm == NULL)
+    return;
+  server = g_object_ref (self->server);
+  job = g_new0 (DiskJob, 1);
+  job->vm = g_strdup (self->ref);
+  job->userdevice = free_userdevice (cache, self->ref);
+  job->plug = vm_running (vm);
+  if (!run_disk_dialog (self, cache, vm, NULL, &name, &description, &size, &sr) || sr == NULL)
+    {
+      disk_job_free (job);
+      return;
+    }
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "name_label", g_variant_new_string (name));
+  g_variant_builder_add (&b, "{sv}", "name_description", g_variant_new_string (description));
+  g_variant_builder_add (&b, "{sv}", "SR", g_variant_new_string (sr));
+  g_variant_builder_add (&b, "{sv}", "virtual_size", g_variant_new_int64 (size));
+  g_variant_builder_add (&b, "{sv}", "type", g_variant_new_string ("user"));
+  g_variant_builder_add (&b, "{sv}", "sharable", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&b, "{sv}", "read_only", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&b, "{sv}", "other_config",
+                         g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
+  g_variant_builder_add (&b, "{sv}", "xenstore_data",
+                         g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
+  g_variant_builder_add (&b, "{sv}", "sm_config",
+                         g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
+  g_variant_builder_add (&b, "{sv}", "tags", g_variant_new_strv (NULL, 0));
+  lagoon_page_run_steps (server, job->vm, add_steps, job->plug ? 3 : 2,
+                         g_variant_new ("(@a{sv})", g_variant_builder_end (&b)), job,
+                         disk_job_free);
+}
+
+/* Attach: a dialog listing the disks no VM uses. */
+static void
+on_attach_clicked (GtkButton         *button,
+                   LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vm = cache != NULL && self->ref != NULL
+                             ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->ref) : NULL;
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  g_autoptr(GtkListStore) store = NULL;
+  g_autoptr(GPtrArray) vdis = NULL;
+  g_autoptr(LagoonServer) server = NULL;
+  GtkWidget *dialog, *content, *scrolled, *read_only, *ok;
+  GtkTreeView *view;
+  g_autofree char *chosen = NULL;
+  DiskJob *job;
+  int response;
+
+  if (vm == NULL)
+    return;
+  server = g_object_ref (self->server);
+
+  store = gtk_list_store_new (4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  vdis = lagoon_cache_list (cache, LAGOON_CLASS_VDI);
+  g_ptr_array_sort (vdis, compare_names);
+  for (guint i = 0; i < vdis->len; i++)
+    {
+      const LagoonRecord *vdi = g_ptr_array_index (vdis, i);
+      const LagoonRecord *sr = lagoon_cache_lookup (cache, LAGOON_CLASS_SR,
+                                                    lagoon_record_get_ref (vdi, LAGOON_VDI_SR));
+      guint n = 0;
+      g_autofree char *size = NULL;
+      GtkTreeIter iter;
+
+      lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD, LAGOON_VBD_VDI,
+                                  lagoon_record_get_opaque_ref (vdi), &n);
+      if (n > 0 || sr == NULL || is_iso_sr (sr) ||
+          lagoon_record_get_bool (vdi, LAGOON_VDI_IS_A_SNAPSHOT) ||
+          g_strcmp0 (lagoon_record_get_enum_string (vdi, LAGOON_VDI_TYPE), "user") != 0)
+        continue;
+      size = lagoon_page_format_bytes (lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE));
+      gtk_list_store_insert_with_values (store, &iter, -1, 0, lagoon_record_get_opaque_ref (vdi),
+                                         1, lagoon_record_get_name (vdi), 2, size,
+                                         3, lagoon_record_get_name (sr), -1);
+    }
+
+  dialog = gtk_dialog_new_with_buttons (_("Attach Disk"),
+                                        GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
+                                        GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                        _("_Cancel"), GTK_RESPONSE_CANCEL, NULL);
+  lagoon_page_set_accessible (dialog, _("Attach Disk"));
+  ok = gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Attach"), GTK_RESPONSE_OK);
+  lagoon_page_set_accessible (ok, _("Attach"));
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 520, 360);
+  content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
+  gtk_container_set_border_width (GTK_CONTAINER (content), 12);
+  gtk_box_set_spacing (GTK_BOX (content), 6);
+  gtk_container_add (GTK_CONTAINER (content),
+                     lagoon_page_heading_new (_("Disks that no VM uses")));
+  scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (store), _("Unused disks"), &view);
+  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), 1, -1),
+                                   TRUE);
+  lagoon_page_add_text_column (view, _("Size"), 2, -1);
+  lagoon_page_add_text_column (view, _("Storage repository"), 3, -1);
+  gtk_container_add (GTK_CONTAINER (content), scrolled);
+  read_only = gtk_check_button_new_with_mnemonic (_("Attach _read-only"));
+  lagoon_page_set_accessible (read_only, _("Attach read-only"));
+  gtk_container_add (GTK_CONTAINER (content), read_only);
+  gtk_widget_show_all (content);
+
+  response = gtk_dialog_run (GTK_DIALOG (dialog));
+  chosen = lagoon_page_dup_selected_ref (view);
+  job = g_new0 (DiskJob, 1);
+  job->read_only = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (read_only));
+  gtk_widget_destroy (dialog);
+  if (response != GTK_RESPONSE_OK || chosen == NULL)
+    {
+      disk_job_free (job);
+      return;
+    }
+  cache = lagoon_page_get_cache (server);
+  vm = cache != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->ref) : NULL;
+  if (vm == NULL)
+    {
+      disk_job_free (job);
+      return;
+    }
+  job->vm = g_strdup (lagoon_record_get_opaque_ref (vm));
+  job->vdi = g_steal_pointer (&chosen);
+  job->userdevice = free_userdevice (cache, job->vm);
+  job->plug = vm_running (vm);
+  lagoon_page_run_steps (server, job->vm, attach_steps, job->plug ? 2 : 1,
+                         vbd_record (job, job->vdi), job, disk_job_free);
+}
+
+/* Detach (keep the data) or delete (the data too). */
+static void
+remove_disk (LagoonStoragePage *self,
+             gboolean           delete_data)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vm = cache != NULL && self->ref != NULL
+                             ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->ref) : NULL;
+  const LagoonRecord *vbd = vm != NULL ? selected_vbd (self, cache) : NULL;
+  const LagoonRecord *vdi;
+  g_autoptr(LagoonServer) server = NULL;
+  g_autofree char *primary = NULL;
+  gboolean unplug;
+  DiskJob *job;
+  const char *name;
+
+  if (vbd == NULL)
+    return;
+  vdi = lagoon_cache_lookup (cache, LAGOON_CLASS_VDI, lagoon_record_get_ref (vbd, LAGOON_VBD_VDI));
+  name = vdi != NULL ? lagoon_record_get_name (vdi) : "";
+  server = g_object_ref (self->server);
+  job = g_new0 (DiskJob, 1);
+  job->vm = g_strdup (self->ref);
+  job->vbd = g_strdup (lagoon_record_get_opaque_ref (vbd));
+  job->vdi = vdi != NULL ? g_strdup (lagoon_record_get_opaque_ref (vdi)) : NULL;
+  unplug = vm_running (vm) && lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED);
+
+  if (delete_data)
+    /* Translators: %s is the disk's name */
+    primary = g_strdup_printf (_("Delete the disk “%s”?"), name);
+  else
+    primary = g_strdup_printf (_("Detach the disk “%s”?"), name);
+  if (!lagoon_page_confirm (GTK_WIDGET (self), primary,
+                            delete_data
+                              ? _("The disk and all the data on it are deleted for good.")
+                              : _("The disk stays in its storage repository and can be "
+                                  "attached again."),
+                            delete_data ? _("_Delete") : _("De_tach")) ||
+      (delete_data && job->vdi == NULL))
+    {
+      disk_job_free (job);
+      return;
+    }
+  if (delete_data)
+    lagoon_page_run_steps (server, job->vm, unplug ? delete_steps : delete_steps + 1,
+                           unplug ? 3 : 2, g_variant_new ("(s)", job->vbd), job, disk_job_free);
+  else
+    lagoon_page_run_steps (server, job->vm, unplug ? detach_steps : detach_steps + 1,
+                           unplug ? 2 : 1, g_variant_new ("(s)", job->vbd), job, disk_job_free);
+}
+
+static void
+on_detach_clicked (GtkButton         *button,
+                   LagoonStoragePage *self)
+{
+  remove_disk (self, FALSE);
+}
+
+static void
+on_delete_clicked (GtkButton         *button,
+                   LagoonStoragePage *self)
+{
+  remove_disk (self, TRUE);
+}
+
+static void
+on_properties_clicked (GtkButton         *button,
+                       LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vm = cache != NULL && self->ref != NULL
+                             ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->ref) : NULL;
+  const LagoonRecord *vbd = vm != NULL ? selected_vbd (self, cache) : NULL;
+  const LagoonRecord *vdi;
+  g_autoptr(LagoonServer) server = NULL;
+  g_autofree char *vdi_ref = NULL;
+  g_autofree char *old_name = NULL;
+  g_autofree char *old_description = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
+  gint64 old_size, size = 0;
+
+  if (vbd == NULL)
+    return;
+  vdi = lagoon_cache_lookup (cache, LAGOON_CLASS_VDI, lagoon_record_get_ref (vbd, LAGOON_VBD_VDI));
+  if (vdi == NULL)
+    return;
+  server = g_object_ref (self->server);
+  vdi_ref = g_strdup (lagoon_record_get_opaque_ref (vdi));
+  old_name = g_strdup (lagoon_record_get_name (vdi));
+  old_description = g_strdup (lagoon_record_get_string (vdi, LAGOON_VDI_NAME_DESCRIPTION));
+  old_size = lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE);
+  if (!run_disk_dialog (self, cache, vm, vdi, &name, &description, &size, NULL))
+    return;
+
+  if (g_strcmp0 (name, old_name) != 0)
+    lagoon_page_run (server, _("Rename virtual disk"), vdi_ref, "VDI.set_name_label",
+                     g_variant_new ("(ss)", vdi_ref, name));
+  if (g_strcmp0 (description, old_description) != 0)
+    lagoon_page_run (server, _("Change virtual disk description"), vdi_ref,
+                     "VDI.set_name_description", g_variant_new ("(ss)", vdi_ref, description));
+  if (size > old_size)
+    lagoon_page_run (server, _("Resize virtual disk"), vdi_ref, "VDI.resize",
+                     g_variant_new ("(sx)", vdi_ref, size));
+}
+
+static void
+on_disk_selection_changed (GtkTreeSelection  *selection,
+                           LagoonStoragePage *self)
+{
+  update_disk_buttons (self);
+}
+
+static void
+on_disk_row_activated (GtkTreeView       *view,
+                       GtkTreePath       *path,
+                       GtkTreeViewColumn *column,
+                       LagoonStoragePage *self)
+{
+  if (gtk_widget_get_sensitive (self->properties_button))
+    on_properties_clicked (NULL, self);
+}
+
+/* ---- LagoonTab --------------------------------------------------------------------------- */
+
+static gboolean
+lagoon_storage_page_handles (LagoonTab *tab,
+                             int        class_id)
+{
+  return class_id == LAGOON_CLASS_VM || class_id == LAGOON_CLASS_SR ||
+         class_id == LAGOON_CLASS_HOST || class_id == LAGOON_CLASS_POOL;
+}
+
+static void
+lagoon_storage_page_set_object (LagoonTab    *tab,
+                                LagoonServer *server,
+                                int           class_id,
+                                const char   *ref)
+{
+  LagoonStoragePage *self = LAGOON_STORAGE_PAGE (tab);
+  gboolean same = server == self->server && class_id == self->class_id &&
+                  g_strcmp0 (ref, self->ref) == 0;
+
+  g_set_object (&self->server, server);
+  self->class_id = class_id;
+  g_free (self->ref);
+  self->ref = g_strdup (ref);
+  if (!same)
+    {
+      gtk_list_store_clear (self->disk_store);
+      gtk_list_store_clear (self->vdi_store);
+      gtk_list_store_clear (self->sr_store);
+      g_clear_pointer (&self->iso_key, g_free);
+      g_clear_pointer (&self->cd_vdi, g_free);
+      g_clear_pointer (&self->cd_vbd, g_free);
+    }
+  switch (class_id)
+    {
+    case LAGOON_CLASS_VM:
+      gtk_stack_set_visible_child_name (self->stack, "vm");
+      break;
+    case LAGOON_CLASS_SR:
+      gtk_stack_set_visible_child_name (self->stack, "sr");
+      break;
+    case LAGOON_CLASS_HOST:
+    case LAGOON_CLASS_POOL:
+      gtk_stack_set_visible_child_name (self->stack, "srs");
+      break;
+    default:
+      break;
+    }
+  lagoon_storage_page_refresh (self);
+}
+
+static void
+lagoon_storage_page_batch (LagoonTab        *tab,
+                           LagoonCache      *cache,
+                           LagoonCacheBatch *batch)
+{
+  LagoonStoragePage *self = LAGOON_STORAGE_PAGE (tab);
+  gboolean relevant;
+
+  if (self->ref == NULL)
+    return;
+  relevant = lagoon_cache_batch_has_class (batch, LAGOON_CLASS_SR) ||
+             lagoon_cache_batch_has_class (batch, LAGOON_CLASS_VDI) ||
+             lagoon_cache_batch_has_class (batch, LAGOON_CLASS_VBD) ||
+             lagoon_cache_batch_has_class (batch, LAGOON_CLASS_PBD) ||
+             (self->class_id == LAGOON_CLASS_VM &&
+              lagoon_cache_batch_lookup (batch, LAGOON_CLASS_VM, self->ref) !=
+                LAGOON_CHANGE_NONE) ||
+             (self->class_id == LAGOON_CLASS_SR && lagoon_cache_batch_has_class (batch,
+                                                                                 LAGOON_CLASS_VM));
+  if (relevant)
+    lagoon_storage_page_refresh (self);
 }
 
 static void
@@ -35,6 +1452,7 @@ lagoon_storage_page_tab_init (LagoonTabInterface *iface)
 {
   iface->handles = lagoon_storage_page_handles;
   iface->set_object = lagoon_storage_page_set_object;
+  iface->batch = lagoon_storage_page_batch;
 }
 
 GtkWidget *
@@ -44,11 +1462,195 @@ lagoon_storage_page_new (void)
 }
 
 static void
+lagoon_storage_page_dispose (GObject *object)
+{
+  LagoonStoragePage *self = LAGOON_STORAGE_PAGE (object);
+
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->ref, g_free);
+  g_clear_pointer (&self->iso_key, g_free);
+  g_clear_pointer (&self->cd_vbd, g_free);
+  g_clear_pointer (&self->cd_vdi, g_free);
+  g_clear_object (&self->disk_store);
+  g_clear_object (&self->vdi_store);
+  g_clear_object (&self->sr_store);
+  G_OBJECT_CLASS (lagoon_storage_page_parent_class)->dispose (object);
+}
+
+static void
 lagoon_storage_page_class_init (LagoonStoragePageClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = lagoon_storage_page_dispose;
+}
+
+static GtkWidget *
+add_button (LagoonStoragePage *self,
+            GtkWidget         *box,
+            const char        *label,
+            GCallback          callback)
+{
+  GtkWidget *button = lagoon_page_button_new (label);
+
+  g_signal_connect (button, "clicked", callback, self);
+  gtk_container_add (GTK_CONTAINER (box), button);
+  return button;
+}
+
+static GtkWidget *
+build_vm (LagoonStoragePage *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *buttons = gtk_button_box_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *scrolled;
+  GtkTreeView *view;
+
+  /* The CD drive. */
+  self->cd_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->cd_label = GTK_LABEL (gtk_label_new (_("DVD drive:")));
+  gtk_container_add (GTK_CONTAINER (self->cd_box), GTK_WIDGET (self->cd_label));
+  self->iso_combo = GTK_COMBO_BOX_TEXT (gtk_combo_box_text_new ());
+  gtk_widget_set_hexpand (GTK_WIDGET (self->iso_combo), TRUE);
+  lagoon_page_set_accessible (GTK_WIDGET (self->iso_combo), _("ISO image"));
+  g_signal_connect (self->iso_combo, "changed", G_CALLBACK (on_iso_changed), self);
+  gtk_label_set_mnemonic_widget (self->cd_label, GTK_WIDGET (self->iso_combo));
+  gtk_container_add (GTK_CONTAINER (self->cd_box), GTK_WIDGET (self->iso_combo));
+  self->insert_button = add_button (self, self->cd_box, _("_Insert"),
+                                    G_CALLBACK (on_insert_clicked));
+  self->eject_button = add_button (self, self->cd_box, _("_Eject"),
+                                   G_CALLBACK (on_eject_clicked));
+  gtk_container_add (GTK_CONTAINER (box), self->cd_box);
+
+  /* The disks. */
+  gtk_container_add (GTK_CONTAINER (box), lagoon_page_heading_new (_("Virtual disks")));
+  self->disk_store = gtk_list_store_new (DISK_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING,
+                                         G_TYPE_INT, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                                         G_TYPE_STRING, G_TYPE_INT64, G_TYPE_BOOLEAN,
+                                         G_TYPE_BOOLEAN, G_TYPE_STRING);
+  gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->disk_store), DISK_POSITION_KEY,
+                                        GTK_SORT_ASCENDING);
+  scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->disk_store), _("Virtual disks"), &view);
+  self->disk_view = view;
+  lagoon_page_add_text_column (view, _("Position"), DISK_POSITION, DISK_POSITION_KEY);
+  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), DISK_NAME, -1),
+                                   TRUE);
+  lagoon_page_add_text_column (view, _("Description"), DISK_DESCRIPTION, -1);
+  lagoon_page_add_text_column (view, _("Storage"), DISK_SR, -1);
+  lagoon_page_add_text_column (view, _("Size"), DISK_SIZE, DISK_SIZE_BYTES);
+  lagoon_page_add_check_column (view, _("Read-only"), DISK_READ_ONLY);
+  lagoon_page_add_check_column (view, _("Active"), DISK_ACTIVE);
+  lagoon_page_add_text_column (view, _("Device path"), DISK_DEVICE, -1);
+  g_signal_connect (gtk_tree_view_get_selection (view), "changed",
+                    G_CALLBACK (on_disk_selection_changed), self);
+  g_signal_connect (view, "row-activated", G_CALLBACK (on_disk_row_activated), self);
+  gtk_container_add (GTK_CONTAINER (box), scrolled);
+
+  gtk_button_box_set_layout (GTK_BUTTON_BOX (buttons), GTK_BUTTONBOX_START);
+  gtk_box_set_spacing (GTK_BOX (buttons), 6);
+  self->add_button = add_button (self, buttons, _("_Add…"), G_CALLBACK (on_add_clicked));
+  lagoon_page_set_accessible (self->add_button, _("Add disk"));
+  self->attach_button = add_button (self, buttons, _("A_ttach…"),
+                                    G_CALLBACK (on_attach_clicked));
+  lagoon_page_set_accessible (self->attach_button, _("Attach disk"));
+  self->detach_button = add_button (self, buttons, _("_Detach"),
+                                    G_CALLBACK (on_detach_clicked));
+  self->delete_button = add_button (self, buttons, _("De_lete"),
+                                    G_CALLBACK (on_delete_clicked));
+  self->properties_button = add_button (self, buttons, _("_Properties…"),
+                                        G_CALLBACK (on_properties_clicked));
+  lagoon_page_set_accessible (self->properties_button, _("Disk properties"));
+  gtk_container_add (GTK_CONTAINER (box), buttons);
+  return box;
+}
+
+static GtkWidget *
+build_sr (LagoonStoragePage *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *grid = gtk_grid_new ();
+  GtkWidget *scrolled, *label;
+  GtkTreeView *view;
+
+  gtk_container_add (GTK_CONTAINER (box), lagoon_page_heading_new (_("Storage repository")));
+  self->sr_summary = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->sr_summary, 0.0);
+  gtk_label_set_selectable (self->sr_summary, TRUE);
+  gtk_widget_set_can_focus (GTK_WIDGET (self->sr_summary), FALSE);
+  gtk_container_add (GTK_CONTAINER (box), GTK_WIDGET (self->sr_summary));
+
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  label = gtk_label_new (_("Usage"));
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 0, 1, 1);
+  self->sr_bar = lagoon_usage_bar_new (_("Space used"));
+  gtk_grid_attach (GTK_GRID (grid), self->sr_bar, 1, 0, 1, 1);
+  label = gtk_label_new (_("Virtual allocation"));
+  gtk_label_set_xalign (GTK_LABEL (label), 1.0);
+  gtk_grid_attach (GTK_GRID (grid), label, 0, 1, 1, 1);
+  self->sr_alloc_bar = lagoon_usage_bar_new (_("Virtual allocation"));
+  gtk_grid_attach (GTK_GRID (grid), self->sr_alloc_bar, 1, 1, 1, 1);
+  gtk_container_add (GTK_CONTAINER (box), grid);
+
+  self->vdi_store = gtk_list_store_new (VDI_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING,
+                                        G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT,
+                                        G_TYPE_STRING, G_TYPE_STRING);
+  gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->vdi_store), VDI_NAME,
+                                        GTK_SORT_ASCENDING);
+  scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->vdi_store), _("Disks of the SR"),
+                                   &view);
+  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), VDI_NAME, -1),
+                                   TRUE);
+  lagoon_page_add_text_column (view, _("Description"), VDI_DESCRIPTION, -1);
+  lagoon_page_add_text_column (view, _("Virtual size"), VDI_SIZE, VDI_SIZE_BYTES);
+  lagoon_page_add_bar_column (view, _("Space used"), VDI_PERCENT, VDI_USED_TEXT);
+  lagoon_page_add_text_column (view, _("Virtual machine"), VDI_VMS, -1);
+  gtk_container_add (GTK_CONTAINER (box), scrolled);
+  return box;
+}
+
+static GtkWidget *
+build_srs (LagoonStoragePage *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *scrolled, *title;
+  GtkTreeView *view;
+
+  title = lagoon_page_heading_new (_("Storage"));
+  self->srs_title = GTK_LABEL (title);
+  gtk_container_add (GTK_CONTAINER (box), title);
+  self->sr_store = gtk_list_store_new (SR_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                                       G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_STRING,
+                                       G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->sr_store), SR_NAME,
+                                        GTK_SORT_ASCENDING);
+  scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->sr_store), _("Storage repositories"),
+                                   &view);
+  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), SR_NAME, -1),
+                                   TRUE);
+  lagoon_page_add_text_column (view, _("Description"), SR_DESCRIPTION, -1);
+  lagoon_page_add_text_column (view, _("Type"), SR_TYPE, -1);
+  lagoon_page_add_text_column (view, _("Shared"), SR_SHARED, -1);
+  lagoon_page_add_bar_column (view, _("Usage"), SR_PERCENT, SR_USAGE_TEXT);
+  lagoon_page_add_text_column (view, _("Size"), SR_SIZE, SR_SIZE_BYTES);
+  lagoon_page_add_text_column (view, _("Used"), SR_USED, -1);
+  lagoon_page_add_text_column (view, _("Free"), SR_FREE, -1);
+  gtk_container_add (GTK_CONTAINER (box), scrolled);
+  return box;
 }
 
 static void
 lagoon_storage_page_init (LagoonStoragePage *self)
 {
+  GtkWidget *stack = gtk_stack_new ();
+
+  self->class_id = -1;
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
+  gtk_container_set_border_width (GTK_CONTAINER (self), 12);
+  self->stack = GTK_STACK (stack);
+  gtk_stack_add_named (self->stack, build_vm (self), "vm");
+  gtk_stack_add_named (self->stack, build_sr (self), "sr");
+  gtk_stack_add_named (self->stack, build_srs (self), "srs");
+  gtk_widget_set_vexpand (stack, TRUE);
+  gtk_container_add (GTK_CONTAINER (self), stack);
+  gtk_widget_show_all (stack);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * lagoon-storage-page.h: the Storage tab (a LagoonTab). Not written yet: handles no class, so the
- * window never shows it.
+ * lagoon-storage-page.h: the Storage tab (a LagoonTab). A VM: its disks (VBD → VDI) with Add,
+ * Attach, Detach, Delete and Properties, and its CD drive with an ISO chooser, Insert and
+ * Eject. An SR: its VDIs with size, usage bars and the VMs using them. A host or a pool: its
+ * SRs with type, sharing, size, used and free space.
  */
 #pragma once
 

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "lagoon-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "lagoon-application.h"
+#include "lagoon-page-util.h"
+
+char *
+lagoon_page_format_bytes (gint64 bytes)
+{
+  if (bytes <= 0)
+    return g_strdup (_("0 bytes"));
+  return g_format_size_full ((guint64) bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+LagoonCache *
+lagoon_page_get_cache (LagoonServer *server)
+{
+  LagoonConnection *connection;
+
+  if (server == NULL)
+    return NULL;
+  connection = lagoon_server_get_connection (server);
+  if (connection == NULL || lagoon_connection_get_state (connection) != LAGOON_CONNECTION_CONNECTED)
+    return NULL;
+  return lagoon_connection_get_cache (connection);
+}
+
+/* ---- list stores ---------------------------------------------------------------------------- */
+
+struct _LagoonStoreSync
+{
+  GtkListStore *store;
+  GHashTable   *rows;  /* ref -> GtkTreeRowReference, the rows not asked for yet */
+};
+
+LagoonStoreSync *
+lagoon_store_sync_begin (GtkListStore *store)
+{
+  LagoonStoreSync *sync = g_new0 (LagoonStoreSync, 1);
+  GtkTreeModel *model = GTK_TREE_MODEL (store);
+  GtkTreeIter iter;
+
+  sync->store = g_object_ref (store);
+  sync->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) gtk_tree_row_reference_free);
+  if (gtk_tree_model_get_iter_first (model, &iter))
+    do
+      {
+        g_autofree char *ref = NULL;
+        g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, &iter);
+
+        gtk_tree_model_get (model, &iter, 0, &ref, -1);
+        if (ref != NULL && !g_hash_table_contains (sync->rows, ref))
+          g_hash_table_insert (sync->rows, g_steal_pointer (&ref),
+                               gtk_tree_row_reference_new (model, path));
+      }
+    while (gtk_tree_model_iter_next (model, &iter));
+  return sync;
+}
+
+void
+lagoon_store_sync_row (LagoonStoreSync *sync,
+                       const char      *ref,
+                       GtkTreeIter     *iter)
+{
+  GtkTreeRowReference *row = g_hash_table_lookup (sync->rows, ref);
+
+  if (row != NULL && gtk_tree_row_reference_valid (row))
+    {
+      g_autoptr(GtkTreePath) path = gtk_tree_row_reference_get_path (row);
+
+      if (gtk_tree_model_get_iter (GTK_TREE_MODEL (sync->store), iter, path))
+        {
+          g_hash_table_remove (sync->rows, ref);
+          return;
+        }
+    }
+  gtk_list_store_append (sync->store, iter);
+  gtk_list_store_set (sync->store, iter, 0, ref, -1);
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return gtk_tree_path_compare (*(GtkTreePath * const *) a, *(GtkTreePath * const *) b);
+}
+
+void
+lagoon_store_sync_end (LagoonStoreSync *sync)
+{
+  GHashTableIter hiter;
+  gpointer value;
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) gtk_tree_path_free);
+
+  g_hash_table_iter_init (&hiter, sync->rows);
+  while (g_hash_table_iter_next (&hiter, NULL, &value))
+    if (gtk_tree_row_reference_valid (value))
+      g_ptr_array_add (gone, gtk_tree_row_reference_get_path (value));
+  /* From the last row up, so that earlier paths stay right. */
+  g_ptr_array_sort (gone, compare_paths);
+  for (guint i = gone->len; i > 0; i--)
+    {
+      GtkTreeIter iter;
+      GtkTreePath *path = g_ptr_array_index (gone, i - 1);
+
+      if (gtk_tree_model_get_iter (GTK_TREE_MODEL (sync->store), &iter, path))
+        gtk_list_store_remove (sync->store, &iter);
+    }
+  g_hash_table_unref (sync->rows);
+  g_object_unref (sync->store);
+  g_free (sync);
+}
+
+char *
+lagoon_page_dup_selected_ref (GtkTreeView *view)
+{
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  char *ref = NULL;
+
+  if (!gtk_tree_selection_get_selected (gtk_tree_view_get_selection (view), &model, &iter))
+    return NULL;
+  gtk_tree_model_get (model, &iter, 0, &ref, -1);
+  return ref;
+}
+
+GtkWidget *
+lagoon_page_tree_new (GtkTreeModel *model,
+                      const char   *name,
+                      GtkTreeView **view)
+{
+  GtkWidget *scrolled = gtk_scrolled_window_new (NULL, NULL);
+  GtkWidget *tree = gtk_tree_view_new_with_model (model);
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_AUTOMATIC,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_shadow_type (GTK_SCROLLED_WINDOW (scrolled), GTK_SHADOW_IN);
+  gtk_widget_set_vexpand (scrolled, TRUE);
+  gtk_tree_view_set_enable_search (GTK_TREE_VIEW (tree), TRUE);
+  lagoon_page_set_accessible (tree, name);
+  gtk_container_add (GTK_CONTAINER (scrolled), tree);
+  gtk_widget_show_all (scrolled);
+  *view = GTK_TREE_VIEW (tree);
+  return scrolled;
+}
+
+GtkTreeViewColumn *
+lagoon_page_add_text_column (GtkTreeView *view,
+                             const char  *title,
+                             int          column,
+                             int          sort_column)
+{
+  GtkCellRenderer *cell = gtk_cell_renderer_text_new ();
+  GtkTreeViewColumn *col = gtk_tree_view_column_new_with_attributes (title, cell, "text", column,
+                                                                     NULL);
+
+  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+  gtk_tree_view_column_set_resizable (col, TRUE);
+  gtk_tree_view_column_set_sort_column_id (col, sort_column >= 0 ? sort_column : column);
+  gtk_tree_view_append_column (view, col);
+  return col;
+}
+
+GtkTreeViewColumn *
+lagoon_page_add_check_column (GtkTreeView *view,
+                              const char  *title,
+                              int          column)
+{
+  GtkCellRenderer *cell = gtk_cell_renderer_toggle_new ();
+  GtkTreeViewColumn *col = gtk_tree_view_column_new_with_attributes (title, cell, "active",
+                                                                     column, NULL);
+
+  gtk_cell_renderer_toggle_set_activatable (GTK_CELL_RENDERER_TOGGLE (cell), FALSE);
+  gtk_tree_view_column_set_sort_column_id (col, column);
+  gtk_tree_view_append_column (view, col);
+  return col;
+}
+
+GtkTreeViewColumn *
+lagoon_page_add_bar_column (GtkTreeView *view,
+                            const char  *title,
+                            int          value_column,
+                            int          text_column)
+{
+  GtkCellRenderer *cell = gtk_cell_renderer_progress_new ();
+  GtkTreeViewColumn *col = gtk_tree_view_column_new_with_attributes (title, cell,
+                                                                     "value", value_column,
+                                                                     "text", text_column, NULL);
+
+  gtk_tree_view_column_set_min_width (col, 120);
+  gtk_tree_view_column_set_resizable (col, TRUE);
+  gtk_tree_view_column_set_sort_column_id (col, value_column);
+  gtk_tree_view_append_column (view, col);
+  return col;
+}
+
+/* ---- the usage bar ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64  value;
+  char   *label;
+} Segment;
+
+typedef struct
+{
+  GArray *segments;
+  gint64  total;
+} BarData;
+
+static void
+segment_clear (gpointer data)
+{
+  g_free (((Segment *) data)->label);
+}
+
+static void
+bar_data_free (gpointer data)
+{
+  BarData *bar = data;
+
+  g_array_unref (bar->segments);
+  g_free (bar);
+}
+
+static gboolean
+bar_draw (GtkWidget *widget,
+          cairo_t   *cr,
+          BarData   *bar)
+{
+  /* Colours that read on light and dark themes alike; free space is left empty. */
+  static const double palette[][3] = {
+    { 0.20, 0.40, 0.75 }, { 0.25, 0.60, 0.35 }, { 0.85, 0.55, 0.15 }, { 0.55, 0.35, 0.70 },
+    { 0.15, 0.60, 0.65 }, { 0.75, 0.30, 0.30 }, { 0.50, 0.55, 0.20 }, { 0.45, 0.45, 0.55 },
+  };
+  GtkStyleContext *style = gtk_widget_get_style_context (widget);
+  int width = gtk_widget_get_allocated_width (widget);
+  int height = gtk_widget_get_allocated_height (widget);
+  double x = 0.0;
+  GdkRGBA fg;
+
+  gtk_render_background (style, cr, 0, 0, width, height);
+  gtk_style_context_get_color (style, gtk_style_context_get_state (style), &fg);
+
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.08);
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_fill (cr);
+
+  for (guint i = 0; bar->total > 0 && i < bar->segments->len; i++)
+    {
+      Segment *s = &g_array_index (bar->segments, Segment, i);
+      double w = (double) width * (double) s->value / (double) bar->total;
+      const double *c = palette[i % G_N_ELEMENTS (palette)];
+
+      if (w <= 0.0)
+        continue;
+      if (x + w > width)
+        w = width - x;
+      cairo_set_source_rgb (cr, c[0], c[1], c[2]);
+      cairo_rectangle (cr, x, 0, w, height);
+      cairo_fill (cr);
+      if (s->label != NULL)
+        {
+          g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, s->label);
+          int lw, lh;
+
+          pango_layout_get_pixel_size (layout, &lw, &lh);
+          if (lw + 6 <= w)
+            {
+              cairo_set_source_rgb (cr, 1.0, 1.0, 1.0);
+              cairo_move_to (cr, x + (w - lw) / 2, (height - lh) / 2.0);
+              pango_cairo_show_layout (cr, layout);
+            }
+        }
+      /* A thin gap between segments. */
+      cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.6);
+      cairo_rectangle (cr, x + w - 1, 0, 1, height);
+      cairo_fill (cr);
+      x += w;
+      if (x >= width)
+        break;
+    }
+
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.35);
+  cairo_set_line_width (cr, 1.0);
+  cairo_rectangle (cr, 0.5, 0.5, width - 1, height - 1);
+  cairo_stroke (cr);
+  return TRUE;
+}
+
+GtkWidget *
+lagoon_usage_bar_new (const char *accessible_name)
+{
+  GtkWidget *area = gtk_drawing_area_new ();
+  BarData *bar = g_new0 (BarData, 1);
+
+  bar->segments = g_array_new (FALSE, TRUE, sizeof (Segment));
+  g_array_set_clear_func (bar->segments, segment_clear);
+  g_object_set_data_full (G_OBJECT (area), "lagoon-bar", bar, bar_data_free);
+  g_signal_connect (area, "draw", G_CALLBACK (bar_draw), bar);
+  gtk_widget_set_size_request (area, 200, 28);
+  gtk_widget_set_hexpand (area, TRUE);
+  atk_object_set_role (gtk_widget_get_accessible (area), ATK_ROLE_IMAGE);
+  lagoon_page_set_accessible (area, accessible_name);
+  return area;
+}
+
+void
+lagoon_usage_bar_clear (GtkWidget *area)
+{
+  BarData *bar = g_object_get_data (G_OBJECT (area), "lagoon-bar");
+
+  g_return_if_fail (bar != NULL);
+  g_array_set_size (bar->segments, 0);
+  bar->total = 0;
+  gtk_widget_queue_draw (area);
+}
+
+void
+lagoon_usage_bar_add (GtkWidget  *area,
+                      gint64      value,
+                      const char *label)
+{
+  BarData *bar = g_object_get_data (G_OBJECT (area), "lagoon-bar");
+  Segment s = { MAX (value, 0), g_strdup (label) };
+
+  g_return_if_fail (bar != NULL);
+  g_array_append_val (bar->segments, s);
+  gtk_widget_queue_draw (area);
+}
+
+void
+lagoon_usage_bar_set_total (GtkWidget  *area,
+                            gint64      total,
+                            const char *description)
+{
+  BarData *bar = g_object_get_data (G_OBJECT (area), "lagoon-bar");
+
+  g_return_if_fail (bar != NULL);
+  bar->total = MAX (total, 0);
+  gtk_widget_set_tooltip_text (area, description);
+  atk_object_set_description (gtk_widget_get_accessible (area), description ? description : "");
+  gtk_widget_queue_draw (area);
+}
+
+/* ---- small widgets ------------------------------------------------------------------------ */
+
+void
+lagoon_page_set_accessible (GtkWidget  *widget,
+                            const char *name)
+{
+  atk_object_set_name (gtk_widget_get_accessible (widget), name);
+}
+
+GtkWidget *
+lagoon_page_heading_new (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_style_context_add_class (gtk_widget_get_style_context (label), "heading");
+  {
+    PangoAttrList *attrs = pango_attr_list_new ();
+
+    pango_attr_list_insert (attrs, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+    gtk_label_set_attributes (GTK_LABEL (label), attrs);
+    pango_attr_list_unref (attrs);
+  }
+  return label;
+}
+
+GtkWidget *
+lagoon_page_button_new (const char *label)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+  g_autoptr(GString) plain = g_string_new (NULL);
+
+  for (const char *p = label; *p != '\0'; p++)
+    if (*p != '_')
+      g_string_append_c (plain, *p);
+  /* "Add…" is named "Add". */
+  if (g_str_has_suffix (plain->str, "…"))
+    g_string_truncate (plain, plain->len - strlen ("…"));
+  lagoon_page_set_accessible (button, plain->str);
+  return button;
+}
+
+void
+lagoon_page_set_enabled (GtkWidget  *widget,
+                         gboolean    enabled,
+                         const char *tooltip,
+                         const char *reason)
+{
+  const char *text = enabled || reason == NULL ? tooltip : reason;
+
+  gtk_widget_set_sensitive (widget, enabled);
+  gtk_widget_set_tooltip_text (widget, text);
+  atk_object_set_description (gtk_widget_get_accessible (widget), text != NULL ? text : "");
+}
+
+gboolean
+lagoon_page_confirm (GtkWidget  *parent,
+                     const char *primary,
+                     const char *secondary,
+                     const char *accept)
+{
+  GtkWidget *toplevel = parent != NULL ? gtk_widget_get_toplevel (parent) : NULL;
+  GtkWidget *dialog;
+  int response;
+
+  dialog = gtk_message_dialog_new (GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   accept != NULL ? GTK_MESSAGE_QUESTION : GTK_MESSAGE_ERROR,
+                                   accept != NULL ? GTK_BUTTONS_NONE : GTK_BUTTONS_OK,
+                                   "%s", primary);
+  if (secondary != NULL)
+    gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", secondary);
+  if (accept != NULL)
+    {
+      GtkWidget *yes;
+
+      gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+      yes = gtk_dialog_add_button (GTK_DIALOG (dialog), accept, GTK_RESPONSE_ACCEPT);
+      gtk_style_context_add_class (gtk_widget_get_style_context (yes),
+                                   "destructive-action");
+      gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+    }
+  response = gtk_dialog_run (GTK_DIALOG (dialog));
+  gtk_widget_destroy (dialog);
+  return response == GTK_RESPONSE_ACCEPT;
+}
+
+/* ---- running work ----------------------------------------------------------------------- */
+
+LagoonAction *
+lagoon_page_run (LagoonServer *server,
+                 const char   *title,
+                 const char   *ref,
+                 const char   *method,
+                 GVariant     *args)
+{
+  GApplication *application = g_application_get_default ();
+  g_autoptr(LagoonAction) action = NULL;
+  const char *objects[2] = { ref, NULL };
+
+  g_return_val_if_fail (LAGOON_IS_SERVER (server), NULL);
+
+  if (!LAGOON_IS_APPLICATION (application))
+    {
+      if (args != NULL)
+        g_variant_unref (g_variant_ref_sink (args));
+      return NULL;
+    }
+  action = lagoon_action_new (lagoon_server_get_connection (server), title, method, args);
+  if (ref != NULL)
+    lagoon_action_set_objects (action, objects);
+  lagoon_application_run_action (LAGOON_APPLICATION (application), action);
+  return action;
+}
+
+typedef struct
+{
+  LagoonServer         *server;
+  char                 *ref;
+  const LagoonPageStep *steps;
+  guint                 n_steps;
+  guint                 next;
+  gpointer              data;
+  GDestroyNotify        free_data;
+} Chain;
+
+static void
+chain_free (Chain *chain)
+{
+  if (chain->free_data != NULL)
+    chain->free_data (chain->data);
+  g_object_unref (chain->server);
+  g_free (chain->ref);
+  g_free (chain);
+}
+
+static void chain_step (Chain    *chain,
+                        GVariant *args);
+
+static void
+on_step_finished (LagoonAction *action,
+                  Chain        *chain)
+{
+  GVariant *result = lagoon_action_get_result (action);
+  GVariant *args;
+
+  g_signal_handlers_disconnect_by_func (action, on_step_finished, chain);
+  if (lagoon_action_get_state (action) != LAGOON_ACTION_SUCCEEDED ||
+      chain->next >= chain->n_steps)
+    {
+      chain_free (chain);
+      return;
+    }
+  args = chain->steps[chain->next].build (result, chain->data);
+  if (args == NULL)
+    {
+      chain_free (chain);
+      return;
+    }
+  chain_step (chain, args);
+}
+
+static void
+chain_step (Chain    *chain,
+            GVariant *args)
+{
+  const LagoonPageStep *step = &chain->steps[chain->next++];
+  LagoonAction *action = lagoon_page_run (chain->server, _(step->title), chain->ref,
+                                          step->method, args);
+
+  if (action == NULL || lagoon_action_is_finished (action))
+    {
+      if (action != NULL)
+        on_step_finished (action, chain);
+      else
+        chain_free (chain);
+      return;
+    }
+  g_signal_connect (action, "finished", G_CALLBACK (on_step_finished), chain);
+}
+
+void
+lagoon_page_run_steps (LagoonServer         *server,
+                       const char           *ref,
+                       const LagoonPageStep *steps,
+                       guint                 n_steps,
+                       GVariant             *first_args,
+                       gpointer              data,
+                       GDestroyNotify        free_data)
+{
+  Chain *chain;
+
+  g_return_if_fail (LAGOON_IS_SERVER (server));
+  g_return_if_fail (n_steps > 0);
+
+  chain = g_new0 (Chain, 1);
+  chain->server = g_object_ref (server);
+  chain->ref = g_strdup (ref);
+  chain->steps = steps;
+  chain->n_steps = n_steps;
+  chain->data = data;
+  chain->free_data = free_data;
+  chain_step (chain, first_args);
+}

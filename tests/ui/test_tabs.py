@@ -1,0 +1,461 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Memory, Storage and Networking tabs against the demo pool, through AT-SPI.
+
+Run by run-atspi-test.sh inside a private D-Bus session with an accessibility bus:
+    test_tabs.py LAGOON_BINARY
+Starts `lagoon --demo` and reads the same pool over XML-RPC. For a running VM: the Memory tab
+shows its ranges; an invalid dynamic range is explained and not sent; a valid one reaches the
+simulator's record. The Storage tab lists its disks, inserts and ejects an ISO, adds a disk
+(an invalid name is explained first) and deletes it; a row updated by another client keeps its
+selection. The Networking tab lists its interfaces with the guest's IP addresses, adds one with
+a given MAC (a multicast MAC is explained first) and removes it. For a host, the pool and an SR
+the tabs show what the pool has. With LAGOON_SCREENSHOT_DIR set, saves screenshots of each tab.
+When the simulator lacks a call, the test checks that the Events pane explains the failure.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from test_main_window import (  # noqa: E402  (dogtail is configured there)
+    Pool, a11y_bus_ready, cell_named, children_of, find_app, listening_port, log,
+    screenshot, wait_for)
+
+from dogtail import rawinput  # noqa: E402
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+ACTION_TIMEOUT = 30.0
+
+
+def size_text(n):
+    """As g_format_size_full (IEC units) prints it (XenAPI ints arrive as strings)."""
+    n = int(n)
+    if n <= 0:
+        return "0 bytes"
+    if n < 1024:
+        return f"{n}\u00a0bytes"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        value /= 1024.0
+        if value < 1024.0 or unit == "EiB":
+            return f"{value:.1f}\u00a0{unit}"  # GLib puts a no-break space
+
+
+def showing(root, role, name=None, predicate=None):
+    return root.findChild(lambda n: n.roleName == role and n.showing
+                          and (name is None or n.name == name)
+                          and (predicate is None or predicate(n.name)),
+                          recursive=True, retry=False, requireResult=False)
+
+
+def click(node):
+    x, y = node.position
+    w, h = node.size
+    rawinput.click(x + w // 2, y + h // 2)
+
+
+def table_cells(table):
+    return [c.name for c in table.findChildren(
+        lambda n: n.roleName == "table cell" and n.name, recursive=True)]
+
+
+def main():
+    binary = sys.argv[1]
+    builddir = os.environ.get("LAGOON_BUILDDIR", "")
+    sim = os.path.join(builddir, "tests", "xapi-sim", "xapi-sim")
+    if not os.access(sim, os.X_OK):
+        log(f"SKIP: {sim} is not built")
+        return 77
+
+    wait_for("the accessibility bus", a11y_bus_ready)
+    env = dict(os.environ)
+    env.pop("NO_AT_BRIDGE", None)
+
+    proc = subprocess.Popen([binary, "--demo"], env=env)
+    try:
+        app = find_app("lagoon")
+        window = app.child(name="Lagoon", roleName="frame")
+        tree = window.child(name="Resources", roleName="tree table")
+
+        wait_for("the simulator to start", lambda: len(children_of(proc.pid)) == 1)
+        sim_pid = children_of(proc.pid)[0]
+        wait_for("the simulator to listen", lambda: listening_port(sim_pid) is not None)
+        pool = Pool(listening_port(sim_pid))
+
+        pool_rec = list(pool.call("pool.get_all_records").values())[0]
+        hosts = pool.call("host.get_all_records")
+        vms = pool.call("VM.get_all_records")
+
+        def ordinary(v):
+            return not (v["is_a_template"] or v["is_control_domain"] or v["is_a_snapshot"])
+
+        host_ref = min(hosts, key=lambda r: hosts[r]["name_label"])
+        host_name = hosts[host_ref]["name_label"]
+        candidates = sorted(((r, v) for r, v in vms.items()
+                             if ordinary(v) and v["power_state"] == "Running"
+                             and v["resident_on"] == host_ref and v["VIFs"]
+                             and any(pool.call("VBD.get_type", b) == "CD" for b in v["VBDs"])),
+                            key=lambda item: item[1]["name_label"])
+        assert candidates, f"no running VM with a CD drive and a VIF on {host_name}"
+        vm_ref, vm = candidates[0]
+        vm_name = vm["name_label"]
+
+        wait_for(f"{host_name} in the tree", lambda: cell_named(tree, host_name) is not None)
+        cell_named(tree, host_name).doActionNamed("expand or contract")
+        wait_for(f"{vm_name} in the tree", lambda: cell_named(tree, vm_name) is not None)
+        click(cell_named(tree, vm_name))
+
+        def open_tab(name):
+            def button():
+                return window.findChild(lambda n: n.name == name and n.roleName in (
+                    "radio button", "toggle button", "push button") and n.showing,
+                    recursive=True, retry=False, requireResult=False)
+            wait_for(f"the {name} tab", lambda: button() is not None)
+            button().click()
+
+        def events_failure(title):
+            """The Events pane's row for @title, when it failed: its text."""
+            events = window.findChild(lambda n: n.name == "Event list", recursive=True,
+                                      retry=False, requireResult=False)
+            if events is None:
+                return None
+            row = events.findChild(lambda n: n.name.startswith(title + ":"), retry=False,
+                                   requireResult=False)
+            if row is None:
+                return None
+            label = row.findChild(lambda n: n.roleName == "label" and n.name.startswith(
+                "Failed: "), retry=False, requireResult=False)
+            return label.name if label is not None else None
+
+        # ---- Memory (VM) ---------------------------------------------------------------
+        open_tab("Memory")
+        static = f"{size_text(vm['memory_static_min'])} – {size_text(vm['memory_static_max'])}"
+        dynamic = (f"{size_text(vm['memory_dynamic_min'])} – "
+                   f"{size_text(vm['memory_dynamic_max'])}")
+        wait_for(f"the static range {static!r}", lambda: showing(window, "label", static))
+        wait_for(f"the dynamic range {dynamic!r}", lambda: showing(window, "label", dynamic))
+        log(f"Memory tab of {vm_name}: static {static}, dynamic {dynamic}")
+        screenshot("tabs-memory-vm.png")
+
+        edit = showing(window, "push button", "Edit memory")
+        assert edit is not None and edit.sensitive, "Edit memory is not available"
+        edit.click()
+        dialog = app.child(name="Edit memory", roleName="dialog")
+        spins = {name: dialog.child(name=name, roleName="spin button")
+                 for name in ("Static minimum", "Static maximum", "Dynamic minimum",
+                              "Dynamic maximum")}
+        assert not spins["Static maximum"].sensitive, "a running VM's static range is editable"
+        smax = int(vm["memory_static_max"])
+        unit = GIB if smax % GIB == 0 and int(vm["memory_dynamic_min"]) % GIB == 0 else MIB
+        new_min, new_max = smax // 2, smax * 3 // 4
+        # The minimum above the maximum: explained, Apply disabled, nothing sent.
+        spins["Dynamic maximum"].value = new_min / unit
+        spins["Dynamic minimum"].value = new_max / unit
+        apply = dialog.child(name="Apply", roleName="push button")
+        problem = (f"The dynamic minimum ({size_text(new_max)}) is above the dynamic maximum "
+                   f"({size_text(new_min)}).")
+        wait_for(f"the dialog to say {problem!r}", lambda: showing(dialog, "label", problem))
+        assert not apply.sensitive, "Apply is enabled with an invalid range"
+        screenshot("tabs-memory-invalid.png")
+        log(f"invalid range explained: {problem}")
+        assert pool.call("VM.get_memory_dynamic_min", vm_ref) == vm["memory_dynamic_min"]
+        # A valid range is sent.
+        spins["Dynamic minimum"].value = new_min / unit
+        spins["Dynamic maximum"].value = new_max / unit
+        wait_for("Apply to be enabled", lambda: apply.sensitive)
+        apply.click()
+        wait_for("the simulator's dynamic range to change",
+                 lambda: (int(pool.call("VM.get_memory_dynamic_min", vm_ref)) == new_min
+                          and int(pool.call("VM.get_memory_dynamic_max", vm_ref)) == new_max)
+                 or events_failure("Change dynamic memory range"),
+                 timeout=ACTION_TIMEOUT)
+        failure = events_failure("Change dynamic memory range")
+        if failure:
+            log(f"VM.set_memory_dynamic_range failed in the simulator: {failure}")
+        else:
+            dynamic = f"{size_text(new_min)} – {size_text(new_max)}"
+            wait_for(f"the tab to show {dynamic!r}", lambda: showing(window, "label", dynamic))
+            log(f"dynamic range set to {dynamic} and shown")
+
+        # ---- Storage (VM) ----------------------------------------------------------------
+        open_tab("Storage")
+        disks = window.child(name="Virtual disks", roleName="table")
+        vbds = {b: pool.call("VBD.get_record", b) for b in vm["VBDs"]}
+        disk_vdis = [v["VDI"] for v in vbds.values() if v["type"] == "Disk"]
+        disk_names = [pool.call("VDI.get_name_label", v) for v in disk_vdis]
+        wait_for(f"the disks {disk_names}",
+                 lambda: all(n in table_cells(disks) for n in disk_names))
+        log(f"Storage tab of {vm_name}: disks {disk_names}")
+        screenshot("tabs-storage-vm.png")
+
+        # Another client renames the first disk: the row changes in place, still selected.
+        first = cell_named(disks, disk_names[0])
+        click(first)
+        wait_for("the disk row to be selected", lambda: cell_named(disks, disk_names[0]).selected)
+        renamed = disk_names[0] + " (renamed)"
+        pool.call("VDI.set_name_label", disk_vdis[0], renamed)
+        wait_for("the renamed disk", lambda: cell_named(disks, renamed) is not None)
+        assert cell_named(disks, renamed).selected, "the selection was lost"
+        log("a renamed disk updates in place and stays selected")
+
+        # The CD drive: insert an ISO, then eject it.
+        cd_ref = next(b for b, v in vbds.items() if v["type"] == "CD")
+        srs = pool.call("SR.get_all_records")
+        isos = sorted((pool.call("VDI.get_name_label", v), v) for r, s in srs.items()
+                      if s["content_type"] == "iso" for v in s["VDIs"])
+        iso_name, iso_ref = isos[0]
+        combo = window.child(name="ISO image", roleName="combo box")
+        if not pool.call("VBD.get_empty", cd_ref):
+            showing(window, "push button", "Eject").click()
+            wait_for("the drive to be empty", lambda: pool.call("VBD.get_empty", cd_ref),
+                     timeout=ACTION_TIMEOUT)
+        combo.click()
+        item = combo.child(name=iso_name, roleName="menu item")
+        wait_for("the ISO menu", lambda: item.showing)
+        item.click()
+        insert = showing(window, "push button", "Insert")
+        wait_for("Insert to be enabled", lambda: insert.sensitive)
+        insert.click()
+        wait_for(f"{iso_name} in the drive",
+                 lambda: (not pool.call("VBD.get_empty", cd_ref)
+                          and pool.call("VBD.get_VDI", cd_ref) == iso_ref)
+                 or events_failure("Insert ISO"), timeout=ACTION_TIMEOUT)
+        failure = events_failure("Insert ISO")
+        if failure:
+            log(f"VBD.insert failed in the simulator: {failure}")
+        else:
+            log(f"inserted {iso_name}")
+            eject = showing(window, "push button", "Eject")
+            wait_for("Eject to be enabled", lambda: eject.sensitive)
+            assert not insert.sensitive, "Insert is enabled for the ISO already in the drive"
+            screenshot("tabs-storage-cd.png")
+            eject.click()
+            wait_for("the drive to be empty", lambda: pool.call("VBD.get_empty", cd_ref)
+                     or events_failure("Eject ISO"), timeout=ACTION_TIMEOUT)
+            failure = events_failure("Eject ISO")
+            log(f"VBD.eject failed in the simulator: {failure}" if failure else "ejected")
+
+        # Add a disk: a missing name is explained first.
+        showing(window, "push button", "Add disk").click()
+        dialog = app.child(name="Add Virtual Disk", roleName="dialog")
+        name_entry = dialog.child(name="Name", roleName="text")
+        add = dialog.child(name="Add", roleName="push button")
+        name_entry.text = ""
+        wait_for("the missing name to be explained",
+                 lambda: showing(dialog, "label", "Give the disk a name."))
+        assert not add.sensitive, "Add is enabled without a name"
+        disk_name = "tabs-test-disk"
+        name_entry.text = disk_name
+        dialog.child(name="Size in GiB", roleName="spin button").value = 1.0
+        wait_for("Add to be enabled", lambda: add.sensitive)
+        screenshot("tabs-storage-add.png")
+        add.click()
+
+        def new_vdi():
+            for ref, rec in pool.call("VDI.get_all_records").items():
+                if rec["name_label"] == disk_name:
+                    return ref
+            return None
+
+        def new_vbd():
+            vdi = new_vdi()
+            if vdi is None:
+                return None
+            for ref in pool.call("VM.get_VBDs", vm_ref):
+                if pool.call("VBD.get_VDI", ref) == vdi:
+                    return ref
+            return None
+        wait_for("the new disk in the simulator", lambda: new_vbd() is not None
+                 or events_failure("Create virtual disk")
+                 or events_failure("Attach virtual disk"), timeout=ACTION_TIMEOUT)
+        for step in ("Create virtual disk", "Attach virtual disk"):
+            assert not events_failure(step), f"{step}: {events_failure(step)}"
+        vdi_ref = new_vdi()
+        size = int(pool.call("VDI.get_virtual_size", vdi_ref))
+        assert size == GIB, f"the new disk has {size} bytes"
+        log(f"added {disk_name} (1 GiB) as VBD {pool.call('VBD.get_userdevice', new_vbd())}")
+        wait_for("the new disk in the tab", lambda: cell_named(disks, disk_name) is not None)
+        time.sleep(1.0)  # let a plug step (if any) settle
+        plugged = pool.call("VBD.get_currently_attached", new_vbd())
+        log(f"the new disk is {'plugged' if plugged else 'not plugged'}"
+            + ("" if plugged else f" ({events_failure('Plug virtual disk')})"))
+
+        # ... and delete it, after a confirmation.
+        click(cell_named(disks, disk_name))
+        delete = showing(window, "push button", "Delete")
+        wait_for("Delete to be enabled", lambda: delete.sensitive)
+        delete.click()
+        alert = app.child(roleName="alert")
+        alert.child(name="Delete", roleName="push button").click()
+        wait_for("the disk to be deleted", lambda: new_vdi() is None
+                 or any(events_failure(t) for t in ("Unplug virtual disk", "Detach virtual disk",
+                                                    "Delete virtual disk")),
+                 timeout=ACTION_TIMEOUT)
+        for step in ("Unplug virtual disk", "Detach virtual disk", "Delete virtual disk"):
+            assert not events_failure(step), f"{step}: {events_failure(step)}"
+        wait_for("the disk to leave the tab", lambda: cell_named(disks, disk_name) is None)
+        log(f"deleted {disk_name}")
+
+        # ---- Networking (VM) ---------------------------------------------------------------
+        open_tab("Networking")
+        vifs_table = window.child(name="Virtual network interfaces", roleName="table")
+        vifs = {r: pool.call("VIF.get_record", r) for r in vm["VIFs"]}
+        macs = [v["MAC"] for v in vifs.values()]
+        networks = [pool.call("network.get_name_label", v["network"]) for v in vifs.values()]
+        wait_for(f"the interfaces {macs}", lambda: all(m in table_cells(vifs_table) for m in macs)
+                 and all(n in table_cells(vifs_table) for n in networks))
+        ips = pool.call("VM_guest_metrics.get_networks", vm["guest_metrics"])
+        ip = ips.get("0/ip") or ips.get("0/ipv4/0")
+        if ip:
+            wait_for(f"the guest's address {ip}",
+                     lambda: any(ip in c for c in table_cells(vifs_table)))
+        log(f"Networking tab of {vm_name}: {macs} on {networks}, address {ip}")
+        screenshot("tabs-networking-vm.png")
+
+        showing(window, "push button", "Add Interface").click()
+        dialog = app.child(name="Add Virtual Interface", roleName="dialog")
+        dialog.child(name="Use this MAC address", roleName="radio button").click()
+        mac_entry = dialog.child(name="MAC address", roleName="text")
+        add = dialog.child(name="Add", roleName="push button")
+        mac_entry.text = "01:16:3e:00:00:01"
+        wait_for("the multicast MAC to be explained", lambda: showing(
+            dialog, "label", predicate=lambda t: t.startswith("This is a multicast address")))
+        assert not add.sensitive, "Add is enabled with a multicast MAC"
+        mac_entry.text = "0a:16:3e:12:34:56"
+        wait_for("Add to be enabled", lambda: add.sensitive)
+        screenshot("tabs-networking-add.png")
+        add.click()
+
+        def new_vif():
+            for ref in pool.call("VM.get_VIFs", vm_ref):
+                if pool.call("VIF.get_MAC", ref) == "0a:16:3e:12:34:56":
+                    return ref
+            return None
+        wait_for("the new interface in the simulator", lambda: new_vif() is not None
+                 or events_failure("Add network interface"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Add network interface"), events_failure(
+            "Add network interface")
+        log(f"added an interface as device {pool.call('VIF.get_device', new_vif())}")
+        wait_for("the new interface in the tab",
+                 lambda: cell_named(vifs_table, "0a:16:3e:12:34:56") is not None)
+        time.sleep(1.0)
+        plugged = pool.call("VIF.get_currently_attached", new_vif())
+        log(f"the new interface is {'plugged' if plugged else 'not plugged'}"
+            + ("" if plugged else f" ({events_failure('Plug network interface')})"))
+
+        click(cell_named(vifs_table, "0a:16:3e:12:34:56"))
+        remove = showing(window, "push button", "Remove Interface")
+        wait_for("Remove to be enabled", lambda: remove.sensitive)
+        remove.click()
+        app.child(roleName="alert").child(name="Remove", roleName="push button").click()
+        wait_for("the interface to be removed", lambda: new_vif() is None
+                 or events_failure("Remove network interface")
+                 or events_failure("Unplug network interface"), timeout=ACTION_TIMEOUT)
+        assert new_vif() is None, events_failure("Unplug network interface") or \
+            events_failure("Remove network interface")
+        wait_for("the interface to leave the tab",
+                 lambda: cell_named(vifs_table, "0a:16:3e:12:34:56") is None)
+        log("removed it")
+
+        # ---- a host ----------------------------------------------------------------------
+        cell_named(tree, host_name).doActionNamed("expand or contract")
+        wait_for("the host to fold", lambda: cell_named(tree, vm_name) is None)
+        click(cell_named(tree, host_name))
+        open_tab("Memory")
+        metrics = pool.call("host_metrics.get_record", hosts[host_ref]["metrics"])
+        total, free = int(metrics["memory_total"]), int(metrics["memory_free"])
+        summary = f"Total {size_text(total)} · used {size_text(total - free)} · free "
+        wait_for(f"the host's memory {summary!r}",
+                 lambda: showing(window, "label", predicate=lambda t: t.startswith(summary)))
+        users = window.child(name="Memory users", roleName="table")
+        on_host = [v["name_label"] for v in pool.call("VM.get_all_records").values()
+                   if v["resident_on"] == host_ref and v["power_state"] == "Running"
+                   and not v["is_control_domain"]]
+        wait_for("the host's VMs in the memory list",
+                 lambda: all(n in table_cells(users) for n in on_host))
+        log(f"Memory tab of {host_name}: {summary}…, {len(on_host)} VMs listed")
+        screenshot("tabs-memory-host.png")
+
+        open_tab("Storage")
+        srs_table = window.child(name="Storage repositories", roleName="table")
+        pbds = pool.call("PBD.get_all_records")
+        host_srs = sorted({srs[p["SR"]]["name_label"] for p in pbds.values()
+                           if p["host"] == host_ref})
+        wait_for(f"the host's SRs {host_srs}",
+                 lambda: all(n in table_cells(srs_table) for n in host_srs))
+        log(f"Storage tab of {host_name}: {host_srs}")
+        screenshot("tabs-storage-host.png")
+
+        open_tab("Networking")
+        pifs = [p for p in pool.call("PIF.get_all_records").values() if p["host"] == host_ref]
+        pif_table = window.child(name="Physical network interfaces", roleName="table")
+        devices = sorted({p["device"] for p in pifs})
+        wait_for(f"the host's interfaces {devices}",
+                 lambda: all(d in table_cells(pif_table) for d in devices))
+        management = next(p for p in pifs if p["management"])
+        wait_for("the management interface", lambda: showing(
+            window, "label", predicate=lambda t: t.startswith(
+                f"Management interface: {management['device']}, {management['IP']}")))
+        log(f"Networking tab of {host_name}: {devices}, management on {management['device']}")
+        screenshot("tabs-networking-host.png")
+
+        # ---- the pool --------------------------------------------------------------------
+        click(cell_named(tree, pool_rec["name_label"]))
+        open_tab("Memory")
+        server_memory = window.child(name="Server memory", roleName="table")
+        host_names = sorted(h["name_label"] for h in hosts.values())
+        wait_for("every host in the pool's memory list",
+                 lambda: all(n in table_cells(server_memory) for n in host_names))
+        screenshot("tabs-memory-pool.png")
+        open_tab("Networking")
+        networks_table = window.child(name="Networks", roleName="table")
+        guest_networks = sorted(n["name_label"] for n in pool.call(
+            "network.get_all_records").values()
+            if n["other_config"].get("is_host_internal_management_network") != "true"
+            and n["other_config"].get("is_guest_installer_network") != "true")
+        wait_for(f"the pool's networks {guest_networks}",
+                 lambda: all(n in table_cells(networks_table) for n in guest_networks))
+        screenshot("tabs-networking-pool.png")
+        open_tab("Storage")
+        all_srs = sorted(s["name_label"] for s in srs.values())
+        wait_for("every SR in the pool's storage list",
+                 lambda: all(n in table_cells(srs_table) for n in all_srs))
+        screenshot("tabs-storage-pool.png")
+        log(f"pool: hosts {host_names}, networks {guest_networks}, {len(all_srs)} SRs")
+
+        # ---- an SR -----------------------------------------------------------------------
+        sr_ref, sr = next((r, s) for r, s in sorted(srs.items(),
+                                                    key=lambda i: i[1]["name_label"])
+                          if s["shared"] and s["content_type"] != "iso" and s["VDIs"])
+        wait_for(f"{sr['name_label']} in the tree",
+                 lambda: cell_named(tree, sr["name_label"]) is not None)
+        click(cell_named(tree, sr["name_label"]))
+        open_tab("Storage")
+        sr_disks = window.child(name="Disks of the SR", roleName="table")
+        vdi_names = sorted({pool.call("VDI.get_name_label", v) for v in sr["VDIs"]})
+        wait_for(f"the SR's {len(vdi_names)} disks",
+                 lambda: all(n in table_cells(sr_disks) for n in vdi_names), timeout=30)
+        log(f"Storage tab of {sr['name_label']}: {len(vdi_names)} disks")
+        screenshot("tabs-storage-sr.png")
+
+        rawinput.keyCombo("<Control>q")
+        rc = proc.wait(timeout=20)
+        assert rc == 0, f"lagoon exited with status {rc}"
+        log("quit")
+    except Exception:
+        screenshot("tabs-failure.png")
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
