@@ -772,7 +772,7 @@ build_vm (LagoonMemoryPage *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *grid = gtk_grid_new ();
-  GtkWidget *buttons = gtk_button_box_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
   gtk_container_add (GTK_CONTAINER (box), lagoon_page_heading_new (_("Memory")));
   gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
@@ -786,7 +786,6 @@ build_vm (LagoonMemoryPage *self)
   self->vm_bar = lagoon_usage_bar_new (_("VM memory usage"));
   gtk_container_add (GTK_CONTAINER (box), self->vm_bar);
 
-  gtk_button_box_set_layout (GTK_BUTTON_BOX (buttons), GTK_BUTTONBOX_START);
   self->edit_button = lagoon_page_button_new (_("_Edit…"));
   lagoon_page_set_accessible (self->edit_button, _("Edit memory"));
   g_signal_connect (self->edit_button, "clicked", G_CALLBACK (on_edit_clicked), self);
@@ -817,8 +816,7 @@ build_host (LagoonMemoryPage *self)
   gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->use_store), USE_BYTES,
                                         GTK_SORT_DESCENDING);
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->use_store), _("Memory users"), &view);
-  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), USE_NAME, -1),
-                                   TRUE);
+  lagoon_page_add_name_column (view, _("Name"), USE_NAME);
   lagoon_page_add_text_column (view, _("Type"), USE_KIND, -1);
   lagoon_page_add_text_column (view, _("Memory"), USE_TEXT, USE_BYTES);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
@@ -839,8 +837,7 @@ build_pool (LagoonMemoryPage *self)
   gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->host_store), HOST_NAME,
                                         GTK_SORT_ASCENDING);
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->host_store), _("Server memory"), &view);
-  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Server"), HOST_NAME, -1),
-                                   TRUE);
+  lagoon_page_add_name_column (view, _("Server"), HOST_NAME);
   lagoon_page_add_bar_column (view, _("Usage"), HOST_PERCENT, HOST_BAR_TEXT);
   lagoon_page_add_text_column (view, _("Total"), HOST_TOTAL, -1);
   lagoon_page_add_text_column (view, _("Used"), HOST_USED, -1);
@@ -859,6 +856,8 @@ lagoon_memory_page_init (LagoonMemoryPage *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_container_set_border_width (GTK_CONTAINER (self), 12);
   self->stack = GTK_STACK (stack);
+  /* Each view is as wide as it needs, not as the widest. */
+  gtk_stack_set_hhomogeneous (self->stack, FALSE);
   gtk_stack_add_named (self->stack, build_vm (self), "vm");
   gtk_stack_add_named (self->stack, build_host (self), "host");
   gtk_stack_add_named (self->stack, build_pool (self), "pool");

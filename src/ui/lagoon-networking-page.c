@@ -1055,7 +1055,7 @@ static GtkWidget *
 build_vm (LagoonNetworkingPage *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *buttons = gtk_button_box_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *scrolled;
   GtkTreeView *view;
 
@@ -1078,8 +1078,6 @@ build_vm (LagoonNetworkingPage *self)
                     G_CALLBACK (on_vif_selection_changed), self);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
 
-  gtk_button_box_set_layout (GTK_BUTTON_BOX (buttons), GTK_BUTTONBOX_START);
-  gtk_box_set_spacing (GTK_BOX (buttons), 6);
   self->add_button = add_button (self, buttons, _("_Add Interface…"),
                                  G_CALLBACK (on_add_clicked));
   self->remove_button = add_button (self, buttons, _("_Remove Interface"),
@@ -1139,8 +1137,7 @@ build_pool (LagoonNetworkingPage *self)
   gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->net_store), NET_NAME,
                                         GTK_SORT_ASCENDING);
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->net_store), _("Networks"), &view);
-  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), NET_NAME, -1),
-                                   TRUE);
+  lagoon_page_add_name_column (view, _("Name"), NET_NAME);
   lagoon_page_add_text_column (view, _("Description"), NET_DESCRIPTION, -1);
   lagoon_page_add_text_column (view, _("VLAN"), NET_VLAN, -1);
   lagoon_page_add_text_column (view, _("MTU"), NET_MTU, -1);
@@ -1160,6 +1157,8 @@ lagoon_networking_page_init (LagoonNetworkingPage *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_container_set_border_width (GTK_CONTAINER (self), 12);
   self->stack = GTK_STACK (stack);
+  /* Each view is as wide as it needs, not as the widest. */
+  gtk_stack_set_hhomogeneous (self->stack, FALSE);
   gtk_stack_add_named (self->stack, build_vm (self), "vm");
   gtk_stack_add_named (self->stack, build_host (self), "host");
   gtk_stack_add_named (self->stack, build_pool (self), "pool");

@@ -161,10 +161,26 @@ lagoon_page_add_text_column (GtkTreeView *view,
   GtkTreeViewColumn *col = gtk_tree_view_column_new_with_attributes (title, cell, "text", column,
                                                                      NULL);
 
-  g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
   gtk_tree_view_column_set_resizable (col, TRUE);
   gtk_tree_view_column_set_sort_column_id (col, sort_column >= 0 ? sort_column : column);
   gtk_tree_view_append_column (view, col);
+  return col;
+}
+
+GtkTreeViewColumn *
+lagoon_page_add_name_column (GtkTreeView *view,
+                             const char  *title,
+                             int          column)
+{
+  GtkTreeViewColumn *col = lagoon_page_add_text_column (view, title, column, -1);
+  GList *cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (col));
+
+  /* The name takes the room left, and gives way (ellipsized) when there is none. */
+  if (cells != NULL)
+    g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+  g_list_free (cells);
+  gtk_tree_view_column_set_expand (col, TRUE);
+  gtk_tree_view_column_set_min_width (col, 140);
   return col;
 }
 

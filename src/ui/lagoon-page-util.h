@@ -44,6 +44,10 @@ GtkTreeViewColumn *lagoon_page_add_text_column  (GtkTreeView *view,
                                                  const char  *title,
                                                  int          column,
                                                  int          sort_column);
+/* A text column that expands and ellipsizes (the name). */
+GtkTreeViewColumn *lagoon_page_add_name_column  (GtkTreeView *view,
+                                                 const char  *title,
+                                                 int          column);
 GtkTreeViewColumn *lagoon_page_add_check_column (GtkTreeView *view,
                                                  const char  *title,
                                                  int          column);

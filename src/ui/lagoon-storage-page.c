@@ -1215,8 +1215,7 @@ on_attach_clicked (GtkButton         *button,
   gtk_container_add (GTK_CONTAINER (content),
                      lagoon_page_heading_new (_("Disks that no VM uses")));
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (store), _("Unused disks"), &view);
-  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), 1, -1),
-                                   TRUE);
+  lagoon_page_add_name_column (view, _("Name"), 1);
   lagoon_page_add_text_column (view, _("Size"), 2, -1);
   lagoon_page_add_text_column (view, _("Storage repository"), 3, -1);
   gtk_container_add (GTK_CONTAINER (content), scrolled);
@@ -1500,7 +1499,7 @@ static GtkWidget *
 build_vm (LagoonStoragePage *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *buttons = gtk_button_box_new (GTK_ORIENTATION_HORIZONTAL);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *scrolled;
   GtkTreeView *view;
 
@@ -1531,8 +1530,7 @@ build_vm (LagoonStoragePage *self)
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->disk_store), _("Virtual disks"), &view);
   self->disk_view = view;
   lagoon_page_add_text_column (view, _("Position"), DISK_POSITION, DISK_POSITION_KEY);
-  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), DISK_NAME, -1),
-                                   TRUE);
+  lagoon_page_add_name_column (view, _("Name"), DISK_NAME);
   lagoon_page_add_text_column (view, _("Description"), DISK_DESCRIPTION, -1);
   lagoon_page_add_text_column (view, _("Storage"), DISK_SR, -1);
   lagoon_page_add_text_column (view, _("Size"), DISK_SIZE, DISK_SIZE_BYTES);
@@ -1544,8 +1542,6 @@ build_vm (LagoonStoragePage *self)
   g_signal_connect (view, "row-activated", G_CALLBACK (on_disk_row_activated), self);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
 
-  gtk_button_box_set_layout (GTK_BUTTON_BOX (buttons), GTK_BUTTONBOX_START);
-  gtk_box_set_spacing (GTK_BOX (buttons), 6);
   self->add_button = add_button (self, buttons, _("_Add…"), G_CALLBACK (on_add_clicked));
   lagoon_page_set_accessible (self->add_button, _("Add disk"));
   self->attach_button = add_button (self, buttons, _("A_ttach…"),
@@ -1598,8 +1594,7 @@ build_sr (LagoonStoragePage *self)
                                         GTK_SORT_ASCENDING);
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->vdi_store), _("Disks of the SR"),
                                    &view);
-  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), VDI_NAME, -1),
-                                   TRUE);
+  lagoon_page_add_name_column (view, _("Name"), VDI_NAME);
   lagoon_page_add_text_column (view, _("Description"), VDI_DESCRIPTION, -1);
   lagoon_page_add_text_column (view, _("Virtual size"), VDI_SIZE, VDI_SIZE_BYTES);
   lagoon_page_add_bar_column (view, _("Space used"), VDI_PERCENT, VDI_USED_TEXT);
@@ -1625,8 +1620,7 @@ build_srs (LagoonStoragePage *self)
                                         GTK_SORT_ASCENDING);
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->sr_store), _("Storage repositories"),
                                    &view);
-  gtk_tree_view_column_set_expand (lagoon_page_add_text_column (view, _("Name"), SR_NAME, -1),
-                                   TRUE);
+  lagoon_page_add_name_column (view, _("Name"), SR_NAME);
   lagoon_page_add_text_column (view, _("Description"), SR_DESCRIPTION, -1);
   lagoon_page_add_text_column (view, _("Type"), SR_TYPE, -1);
   lagoon_page_add_text_column (view, _("Shared"), SR_SHARED, -1);
@@ -1647,6 +1641,8 @@ lagoon_storage_page_init (LagoonStoragePage *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_container_set_border_width (GTK_CONTAINER (self), 12);
   self->stack = GTK_STACK (stack);
+  /* Each view is as wide as it needs, not as the widest. */
+  gtk_stack_set_hhomogeneous (self->stack, FALSE);
   gtk_stack_add_named (self->stack, build_vm (self), "vm");
   gtk_stack_add_named (self->stack, build_sr (self), "sr");
   gtk_stack_add_named (self->stack, build_srs (self), "srs");
