@@ -9,6 +9,9 @@
 
 #include <string.h>
 
+#include "lagoon-xmlrpc.h"
+
+#include "sim-console.h"
 #include "sim-ops.h"
 
 /* Seconds (times --speed) before a rebooting or halting host goes down, and before it is back. */
@@ -1297,6 +1300,1520 @@ pool_join (SimCall *call)
                                   sim_class (LAGOON_CLASS_HOST))->length > 1
             ? "Host is already part of a pool" : "Host cannot become slave of itself", NULL);
   return FALSE;
+}
+
+/* ---- XVA export and import ----------------------------------------------------------------- */
+
+#define XVA_CHUNK          (1024 * 1024)
+#define XVA_EXPORT_VSN     2
+/* The xapi version the simulator claims in ova.xml (imports from newer ones are refused). */
+#define XVA_XAPI_MAJOR     24
+#define XVA_XAPI_MINOR     19
+#define TAR_BLOCK          512
+/* Largest archive accepted once unpacked (the HTTP body itself is limited too). */
+#define SIM_XVA_MAX_UNPACKED (512 * 1024 * 1024)
+
+/* Disk contents the simulator keeps: VDI ref -> (chunk number -> GBytes), non-zero chunks only. */
+static GHashTable *vdi_contents;
+
+#define P1 G_GUINT64_CONSTANT (0x9E3779B185EBCA87)
+#define P2 G_GUINT64_CONSTANT (0xC2B2AE3D27D4EB4F)
+#define P3 G_GUINT64_CONSTANT (0x165667B19E3779F9)
+#define P4 G_GUINT64_CONSTANT (0x85EBCA77C2B2AE63)
+#define P5 G_GUINT64_CONSTANT (0x27D4EB2F165667C5)
+
+static inline guint64
+rotl64 (guint64 x,
+        int     r)
+{
+  return (x << r) | (x >> (64 - r));
+}
+
+static inline guint64
+read64 (const guint8 *p)
+{
+  guint64 v;
+
+  memcpy (&v, p, 8);
+  return GUINT64_FROM_LE (v);
+}
+
+static inline guint32
+read32 (const guint8 *p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+static inline guint64
+xxh_round (guint64 acc,
+           guint64 input)
+{
+  acc += input * P2;
+  acc = rotl64 (acc, 31);
+  return acc * P1;
+}
+
+static inline guint64
+xxh_merge (guint64 acc,
+           guint64 val)
+{
+  acc ^= xxh_round (0, val);
+  return acc * P1 + P4;
+}
+
+guint64
+sim_xxh64 (const guint8 *data,
+           gsize         length)
+{
+  const guint8 *p = data;
+  const guint8 *end = data + length;
+  guint64 h;
+
+  if (length >= 32)
+    {
+      guint64 v1 = P1 + P2, v2 = P2, v3 = 0, v4 = -P1;
+
+      while (p + 32 <= end)
+        {
+          v1 = xxh_round (v1, read64 (p));
+          v2 = xxh_round (v2, read64 (p + 8));
+          v3 = xxh_round (v3, read64 (p + 16));
+          v4 = xxh_round (v4, read64 (p + 24));
+          p += 32;
+        }
+      h = rotl64 (v1, 1) + rotl64 (v2, 7) + rotl64 (v3, 12) + rotl64 (v4, 18);
+      h = xxh_merge (h, v1);
+      h = xxh_merge (h, v2);
+      h = xxh_merge (h, v3);
+      h = xxh_merge (h, v4);
+    }
+  else
+    h = P5;
+  h += (guint64) length;
+  while (p + 8 <= end)
+    {
+      h ^= xxh_round (0, read64 (p));
+      h = rotl64 (h, 27) * P1 + P4;
+      p += 8;
+    }
+  if (p + 4 <= end)
+    {
+      h ^= (guint64) read32 (p) * P1;
+      h = rotl64 (h, 23) * P2 + P3;
+      p += 4;
+    }
+  while (p < end)
+    {
+      h ^= (guint64) *p * P5;
+      h = rotl64 (h, 11) * P1;
+      p++;
+    }
+  h ^= h >> 33;
+  h *= P2;
+  h ^= h >> 29;
+  h *= P3;
+  h ^= h >> 32;
+  return h;
+}
+
+static GHashTable *
+vdi_chunks (const char *vdi_ref,
+            gboolean    create)
+{
+  GHashTable *chunks;
+
+  if (vdi_contents == NULL)
+    vdi_contents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_hash_table_unref);
+  chunks = g_hash_table_lookup (vdi_contents, vdi_ref);
+  if (chunks == NULL && create)
+    {
+      chunks = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                      (GDestroyNotify) g_bytes_unref);
+      g_hash_table_insert (vdi_contents, g_strdup (vdi_ref), chunks);
+    }
+  return chunks;
+}
+
+static gboolean
+all_zero (const guint8 *p,
+          gsize         n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (p[i] != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* -- tar -- */
+
+static void
+tar_octal (char   *field,
+           gsize   width,
+           guint64 value)
+{
+  g_autofree char *s = g_strdup_printf ("%0*" G_GINT64_MODIFIER "o", (int) width - 1, value);
+
+  memcpy (field, s, MIN (strlen (s), width - 1));
+  field[width - 1] = '\0';
+}
+
+static void
+tar_add (GByteArray   *out,
+         const char   *name,
+         const guint8 *data,
+         gsize         size)
+{
+  guint8 hdr[TAR_BLOCK] = { 0 };
+  guint sum = 0;
+  static const guint8 zeros[TAR_BLOCK] = { 0 };
+
+  g_strlcpy ((char *) hdr, name, 100);
+  tar_octal ((char *) hdr + 100, 8, 0);       /* mode, as xapi writes it */
+  tar_octal ((char *) hdr + 108, 8, 0);       /* uid */
+  tar_octal ((char *) hdr + 116, 8, 0);       /* gid */
+  tar_octal ((char *) hdr + 124, 12, size);
+  tar_octal ((char *) hdr + 136, 12, (guint64) (g_get_real_time () / G_USEC_PER_SEC));
+  hdr[156] = '0';
+  memcpy (hdr + 257, "ustar", 6);
+  memcpy (hdr + 263, "00", 2);
+  memset (hdr + 148, ' ', 8);
+  for (guint i = 0; i < TAR_BLOCK; i++)
+    sum += hdr[i];
+  tar_octal ((char *) hdr + 148, 7, sum);
+  hdr[155] = ' ';
+  g_byte_array_append (out, hdr, TAR_BLOCK);
+  if (size > 0)
+    g_byte_array_append (out, data, (guint) size);
+  if (size % TAR_BLOCK != 0)
+    g_byte_array_append (out, zeros, (guint) (TAR_BLOCK - size % TAR_BLOCK));
+}
+
+typedef enum {
+  TAR_OK,
+  TAR_END,      /* end-of-archive block, or clean end of data */
+  TAR_EOF,      /* data ends inside a member */
+  TAR_BAD,      /* not a tar header */
+} TarStatus;
+
+typedef struct
+{
+  const guint8 *data;
+  gsize         len;
+  gsize         pos;
+} TarReader;
+
+static gboolean
+tar_number (const guint8 *field,
+            gsize         width,
+            guint64      *out)
+{
+  guint64 v = 0;
+  gsize i = 0;
+
+  if (field[0] & 0x80)
+    {
+      /* GNU base-256 */
+      for (i = 1; i < width; i++)
+        v = (v << 8) | field[i];
+      *out = v;
+      return TRUE;
+    }
+  while (i < width && field[i] == ' ')
+    i++;
+  for (; i < width && field[i] >= '0' && field[i] <= '7'; i++)
+    v = v * 8 + (guint64) (field[i] - '0');
+  if (i < width && field[i] != '\0' && field[i] != ' ')
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+/* The next regular member: its name and contents (pointing into the data). */
+static TarStatus
+tar_next (TarReader     *r,
+          char         **name,
+          const guint8 **contents,
+          gsize         *size)
+{
+  for (;;)
+    {
+      const guint8 *hdr;
+      guint64 sum_field, fsize;
+      guint sum = 0;
+      g_autofree char *n = NULL;
+      gsize padded;
+
+      if (r->pos >= r->len)
+        return TAR_END;
+      if (r->len - r->pos < TAR_BLOCK)
+        return TAR_EOF;
+      hdr = r->data + r->pos;
+      if (all_zero (hdr, TAR_BLOCK))
+        return TAR_END;
+      for (guint i = 0; i < TAR_BLOCK; i++)
+        sum += (i >= 148 && i < 156) ? ' ' : hdr[i];
+      if (!tar_number (hdr + 148, 8, &sum_field) || sum_field != sum ||
+          !tar_number (hdr + 124, 12, &fsize))
+        return TAR_BAD;
+      if (memcmp (hdr + 257, "ustar", 5) == 0 && hdr[345] != '\0')
+        {
+          g_autofree char *prefix = g_strndup ((const char *) hdr + 345, 155);
+          g_autofree char *base = g_strndup ((const char *) hdr, 100);
+          n = g_strconcat (prefix, "/", base, NULL);
+        }
+      else
+        n = g_strndup ((const char *) hdr, 100);
+      r->pos += TAR_BLOCK;
+      if (fsize > r->len - r->pos)
+        return TAR_EOF;
+      padded = (gsize) ((fsize + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK);
+      if (hdr[156] == '0' || hdr[156] == '\0')
+        {
+          *name = g_steal_pointer (&n);
+          *contents = r->data + r->pos;
+          *size = (gsize) fsize;
+          r->pos += MIN (padded, r->len - r->pos);
+          return TAR_OK;
+        }
+      /* Directories, links and extended headers carry no disk data: skip them. */
+      r->pos += MIN (padded, r->len - r->pos);
+    }
+}
+
+/* -- shared -- */
+
+static SimObject *
+xva_task (SimServer  *server,
+          const char *query,
+          const char *cookie,
+          const char *label)
+{
+  SimDb *db = sim_server_get_db (server);
+  g_autofree char *task_id = sim_query_get (query, "task_id");
+  SimObject *task = NULL;
+  SimCall call = { 0 };
+
+  if (task_id != NULL)
+    task = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_TASK), task_id);
+  if (task != NULL)
+    return task;
+  call.server = server;
+  call.host_ref = sim_master_ref (server);
+  return sim_new_task (&call, label, "", FALSE);
+}
+
+static void
+xva_fail (SimDb      *db,
+          SimObject  *task,
+          const char *code,
+          ...)
+{
+  g_autoptr(GPtrArray) error = g_ptr_array_new_with_free_func (g_free);
+  const char *p;
+  va_list ap;
+
+  g_ptr_array_add (error, g_strdup (code));
+  va_start (ap, code);
+  while ((p = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (error, g_strdup (p));
+  va_end (ap);
+  sim_task_finish (db, task, "failure", NULL, error);
+}
+
+static void
+reply_text (SimXvaReply *reply,
+            int          status,
+            const char  *text)
+{
+  reply->status = status;
+  g_byte_array_set_size (reply->body, 0);
+  g_byte_array_append (reply->body, (const guint8 *) text, (guint) strlen (text));
+  reply->content_type = "text/plain";
+}
+
+/* -- export -- */
+
+typedef struct
+{
+  GHashTable *ids;    /* ref -> "Ref:N" */
+  GPtrArray  *order;  /* SimObject *, in insertion order */
+  guint       next;
+} XvaTable;
+
+static void
+xva_table_add (XvaTable  *t,
+               SimObject *obj)
+{
+  if (obj == NULL || g_hash_table_contains (t->ids, obj->ref))
+    return;
+  g_hash_table_insert (t->ids, g_strdup (obj->ref), g_strdup_printf ("Ref:%u", t->next++));
+  g_ptr_array_add (t->order, obj);
+}
+
+static void
+xva_add_refs (XvaTable   *t,
+              SimDb      *db,
+              GVariant   *set,
+              GPtrArray  *out)
+{
+  g_autoptr(GPtrArray) refs = set_strings (set);
+
+  for (guint i = 0; i < refs->len; i++)
+    {
+      SimObject *o = sim_db_lookup (db, g_ptr_array_index (refs, i));
+      if (o != NULL)
+        {
+          xva_table_add (t, o);
+          if (out != NULL)
+            g_ptr_array_add (out, o);
+        }
+    }
+}
+
+/* @value with every reference mapped to its export id: unknown single refs become NULL,
+ * unknown refs leave sets and maps. */
+static GVariant *
+xva_rewrite (XvaTable         *t,
+             const LagoonType *type,
+             GVariant         *value)
+{
+  if (type->kind == LAGOON_TYPE_REF && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    {
+      const char *id = g_hash_table_lookup (t->ids, g_variant_get_string (value, NULL));
+      return sim_vstr (id != NULL ? id : LAGOON_NULL_REF);
+    }
+  if (type->kind == LAGOON_TYPE_SET && type->value->kind == LAGOON_TYPE_REF)
+    {
+      g_autoptr(GPtrArray) refs = set_strings (value);
+      g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+
+      for (guint i = 0; i < refs->len; i++)
+        {
+          const char *id = g_hash_table_lookup (t->ids, g_ptr_array_index (refs, i));
+          if (id != NULL)
+            g_ptr_array_add (ids, (gpointer) id);
+        }
+      return sim_vstrv ((const char *const *) ids->pdata, ids->len);
+    }
+  if (type->kind == LAGOON_TYPE_MAP &&
+      (type->key->kind == LAGOON_TYPE_REF || type->value->kind == LAGOON_TYPE_REF))
+    {
+      g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+      GVariantIter iter;
+      const char *k;
+      GVariant *v;
+
+      g_variant_iter_init (&iter, value);
+      while (g_variant_iter_next (&iter, "{&sv}", &k, &v))
+        {
+          const char *key = type->key->kind == LAGOON_TYPE_REF ? g_hash_table_lookup (t->ids, k) : k;
+
+          if (key != NULL)
+            {
+              if (type->value->kind == LAGOON_TYPE_REF && g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+                {
+                  const char *id = g_hash_table_lookup (t->ids, g_variant_get_string (v, NULL));
+                  g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (id != NULL ? id : LAGOON_NULL_REF));
+                }
+              else
+                g_variant_builder_add (&b, "{sv}", key, v);
+            }
+          g_variant_unref (v);
+        }
+      return g_variant_ref_sink (g_variant_builder_end (&b));
+    }
+  return g_variant_ref (value);
+}
+
+static void
+replace_field (GVariant  **fields,
+               int         f,
+               GVariant   *value)
+{
+  g_variant_unref (fields[f]);
+  fields[f] = value;
+}
+
+static void
+xva_write_object (GString   *out,
+                  XvaTable  *t,
+                  SimObject *obj)
+{
+  const LagoonSchemaClass *klass = obj->klass;
+  g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
+  SimWriter w;
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    fields[i] = xva_rewrite (t, klass->fields[i].type, obj->fields[i]);
+
+  /* What xapi's make_vm clears on a plain export (no power state kept, no snapshot data). */
+  if (klass->id == LAGOON_CLASS_VM)
+    {
+      static const char *const none[] = { NULL };
+
+      replace_field (fields, LAGOON_VM_POWER_STATE, sim_vstr ("Halted"));
+      replace_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
+      replace_field (fields, LAGOON_VM_IS_A_SNAPSHOT, sim_vbool (FALSE));
+      replace_field (fields, LAGOON_VM_SNAPSHOT_OF, sim_vstr (LAGOON_NULL_REF));
+      replace_field (fields, LAGOON_VM_SNAPSHOTS, sim_vstrv (none, 0));
+      replace_field (fields, LAGOON_VM_SNAPSHOT_TIME, sim_vstr (LAGOON_NULL_DATETIME));
+      replace_field (fields, LAGOON_VM_TRANSPORTABLE_SNAPSHOT_ID, sim_vstr (""));
+      replace_field (fields, LAGOON_VM_PARENT, sim_vstr (LAGOON_NULL_REF));
+      replace_field (fields, LAGOON_VM_ALLOWED_OPERATIONS, sim_vstrv (none, 0));
+      replace_field (fields, LAGOON_VM_CURRENT_OPERATIONS,
+                     g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
+      replace_field (fields, LAGOON_VM_CRASH_DUMPS, sim_vstrv (none, 0));
+      replace_field (fields, LAGOON_VM_CONSOLES, sim_vstrv (none, 0));
+      replace_field (fields, LAGOON_VM_BLOBS,
+                     g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
+    }
+  else if (klass->id == LAGOON_CLASS_VBD)
+    replace_field (fields, LAGOON_VBD_CURRENTLY_ATTACHED, sim_vbool (FALSE));
+  else if (klass->id == LAGOON_CLASS_VIF)
+    replace_field (fields, LAGOON_VIF_CURRENTLY_ATTACHED, sim_vbool (FALSE));
+
+  sim_writer_init (&w, out, FALSE);
+  sim_writer_begin_struct (&w);
+  sim_writer_member (&w, "class");
+  sim_writer_string (&w, klass->name);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "id");
+  sim_writer_string (&w, g_hash_table_lookup (t->ids, obj->ref));
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "snapshot");
+  sim_writer_record (&w, klass, fields);
+  sim_writer_end_member (&w);
+  sim_writer_end_struct (&w);
+  for (guint i = 0; i < klass->n_fields; i++)
+    g_variant_unref (fields[i]);
+}
+
+static void
+xva_write_version (GString   *out,
+                   SimServer *server)
+{
+  SimDb *db = sim_server_get_db (server);
+  SimObject *master = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), sim_master_ref (server));
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
+  const char *hostname = master != NULL ? sim_object_get_string (master, LAGOON_HOST_HOSTNAME) : "";
+  const char *product_version = "8.3.0";
+  const char *brand = "XCP-ng";
+  const char *build = "release/yangtze/master/8";
+  SimWriter w;
+
+  if (master != NULL)
+    {
+      GVariant *sv = master->fields[LAGOON_HOST_SOFTWARE_VERSION];
+      g_autoptr(GVariant) pv = g_variant_lookup_value (sv, "product_version", G_VARIANT_TYPE_STRING);
+      g_autoptr(GVariant) pb = g_variant_lookup_value (sv, "product_brand", G_VARIANT_TYPE_STRING);
+      g_autoptr(GVariant) bn = g_variant_lookup_value (sv, "build_number", G_VARIANT_TYPE_STRING);
+
+      if (pv != NULL)
+        product_version = g_variant_get_string (pv, NULL);
+      if (pb != NULL)
+        brand = g_variant_get_string (pb, NULL);
+      if (bn != NULL)
+        build = g_variant_get_string (bn, NULL);
+      if (*hostname == '\0')
+        hostname = sim_object_get_string (master, LAGOON_HOST_NAME_LABEL);
+    }
+  sim_writer_init (&w, out, FALSE);
+  sim_writer_begin_struct (&w);
+  sim_writer_member (&w, "hostname");
+  sim_writer_string (&w, hostname);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "date");
+  sim_writer_string (&w, date);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "product_version");
+  sim_writer_string (&w, product_version);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "product_brand");
+  sim_writer_string (&w, brand);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "build_number");
+  sim_writer_string (&w, build);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "xapi_major");
+  sim_writer_int (&w, XVA_XAPI_MAJOR);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "xapi_minor");
+  sim_writer_int (&w, XVA_XAPI_MINOR);
+  sim_writer_end_member (&w);
+  sim_writer_member (&w, "export_vsn");
+  sim_writer_int (&w, XVA_EXPORT_VSN);
+  sim_writer_end_member (&w);
+  sim_writer_end_struct (&w);
+}
+
+static void
+xva_add_chunk (GByteArray   *tar,
+               const char   *id,
+               guint64       n,
+               const guint8 *data,
+               gsize         size)
+{
+  g_autofree char *name = g_strdup_printf ("%s/%08" G_GINT64_MODIFIER "u", id, n);
+  g_autofree char *sum_name = g_strconcat (name, ".xxhash", NULL);
+  g_autofree char *sum = g_strdup_printf ("%016" G_GINT64_MODIFIER "X", sim_xxh64 (data, size));
+
+  tar_add (tar, name, data, size);
+  tar_add (tar, sum_name, (const guint8 *) sum, strlen (sum));
+}
+
+static int
+compare_u64 (gconstpointer a,
+             gconstpointer b)
+{
+  guint64 x = *(const guint64 *) a;
+  guint64 y = *(const guint64 *) b;
+
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* One VDI as xapi's Stream_vdi sends it: 1 MiB chunks, all-zero ones skipped except the
+ * first and the last, each followed by its checksum. */
+static void
+xva_add_disk (GByteArray *tar,
+              const char *id,
+              SimObject  *vdi)
+{
+  gint64 size = MAX (sim_object_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE), 0);
+  guint64 n_chunks = ((guint64) size + XVA_CHUNK - 1) / XVA_CHUNK;
+  GHashTable *chunks = vdi_chunks (vdi->ref, FALSE);
+  g_autoptr(GList) stored = chunks != NULL ? g_hash_table_get_keys (chunks) : NULL;
+  g_autofree guint8 *zeros = g_malloc0 (XVA_CHUNK);
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (guint64));
+
+  if (n_chunks == 0)
+    return;
+  for (GList *l = stored; l != NULL; l = l->next)
+    {
+      guint64 k = (guint64) GPOINTER_TO_SIZE (l->data);
+      if (k < n_chunks)
+        g_array_append_val (numbers, k);
+    }
+  {
+    guint64 first = 0, last = n_chunks - 1;
+    g_array_append_val (numbers, first);
+    g_array_append_val (numbers, last);
+  }
+  g_array_sort (numbers, compare_u64);
+  for (guint i = 0; i < numbers->len; i++)
+    {
+      guint64 k = g_array_index (numbers, guint64, i);
+      gsize this_size = k == n_chunks - 1 && size % XVA_CHUNK != 0 ? (gsize) (size % XVA_CHUNK) : XVA_CHUNK;
+      GBytes *data = chunks != NULL ? g_hash_table_lookup (chunks, GSIZE_TO_POINTER ((gsize) k)) : NULL;
+      const guint8 *bytes = zeros;
+
+      if (i > 0 && g_array_index (numbers, guint64, i - 1) == k)
+        continue;
+      if (data != NULL && g_bytes_get_size (data) >= this_size)
+        bytes = g_bytes_get_data (data, NULL);
+      xva_add_chunk (tar, id, k, bytes, this_size);
+    }
+}
+
+static SimObject *
+xva_vm_from_query (SimDb      *db,
+                   const char *query)
+{
+  g_autofree char *ref = sim_query_get (query, "ref");
+  g_autofree char *uuid = sim_query_get (query, "uuid");
+
+  if (ref != NULL)
+    return sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), ref);
+  if (uuid != NULL)
+    return sim_db_lookup_uuid (db, sim_class (LAGOON_CLASS_VM), uuid);
+  return NULL;
+}
+
+void
+sim_xva_export (SimServer   *server,
+                const char  *local_address,
+                const char  *query,
+                const char  *cookie,
+                SimXvaReply *reply)
+{
+  SimDb *db = sim_server_get_db (server);
+  g_autofree char *session = sim_request_session (query, cookie);
+  g_autofree char *compression = sim_query_get (query, "use_compression");
+  g_autoptr(GString) ova = g_string_new (NULL);
+  g_autoptr(GByteArray) tar = g_byte_array_new ();
+  g_autoptr(GPtrArray) disks = g_ptr_array_new ();
+  XvaTable t = { 0 };
+  SimObject *task;
+  SimObject *vm;
+  const char *state;
+
+  g_mutex_lock (&db->lock);
+  if (!sim_session_ok (db, sim_host_at_address (db, local_address), session))
+    {
+      g_mutex_unlock (&db->lock);
+      reply_text (reply, 401, "Unauthorised");
+      return;
+    }
+  task = xva_task (server, query, cookie, "VM.export");
+  vm = xva_vm_from_query (db, query);
+  if (vm == NULL)
+    {
+      g_autofree char *ref = sim_query_get (query, "ref");
+      g_autofree char *uuid = sim_query_get (query, "uuid");
+
+      if (ref != NULL)
+        xva_fail (db, task, "HANDLE_INVALID", "VM", ref, NULL);
+      else
+        xva_fail (db, task, "UUID_INVALID", "VM", uuid != NULL ? uuid : "", NULL);
+      g_mutex_unlock (&db->lock);
+      reply_text (reply, 404, "Not Found: no such VM");
+      return;
+    }
+  state = sim_object_get_string (vm, LAGOON_VM_POWER_STATE);
+  if (!g_str_equal (state, "Halted") && !g_str_equal (state, "Suspended"))
+    {
+      g_autofree char *actual = g_ascii_strdown (state, -1);
+
+      xva_fail (db, task, "VM_BAD_POWER_STATE", vm->ref, "halted, suspended", actual, NULL);
+      g_mutex_unlock (&db->lock);
+      reply_text (reply, 500, "VM_BAD_POWER_STATE");
+      return;
+    }
+
+  /* The objects, as xapi's update_table finds them. */
+  t.ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  t.order = g_ptr_array_new ();
+  xva_table_add (&t, vm);
+  {
+    g_autoptr(GPtrArray) vifs = g_ptr_array_new ();
+    g_autoptr(GPtrArray) vbds = g_ptr_array_new ();
+
+    xva_add_refs (&t, db, vm->fields[LAGOON_VM_VIFS], vifs);
+    for (guint i = 0; i < vifs->len; i++)
+      xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_NETWORK),
+                                              sim_object_get_string (g_ptr_array_index (vifs, i),
+                                                                     LAGOON_VIF_NETWORK)));
+    xva_add_refs (&t, db, vm->fields[LAGOON_VM_VBDS], vbds);
+    for (guint i = 0; i < vbds->len; i++)
+      {
+        SimObject *vbd = g_ptr_array_index (vbds, i);
+        SimObject *vdi;
+        SimObject *sr;
+
+        if (g_variant_get_boolean (vbd->fields[LAGOON_VBD_EMPTY]))
+          continue;
+        vdi = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VDI),
+                                   sim_object_get_string (vbd, LAGOON_VBD_VDI));
+        if (vdi == NULL)
+          continue;
+        xva_table_add (&t, vdi);
+        sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR), sim_object_get_string (vdi, LAGOON_VDI_SR));
+        xva_table_add (&t, sr);
+        /* Disks stream; CDs and ISO library contents do not. */
+        if (!g_str_equal (sim_object_get_string (vbd, LAGOON_VBD_TYPE), "CD") &&
+            (sr == NULL || !g_str_equal (sim_object_get_string (sr, LAGOON_SR_CONTENT_TYPE), "iso")))
+          g_ptr_array_add (disks, vdi);
+      }
+  }
+  xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM_METRICS),
+                                          sim_object_get_string (vm, LAGOON_VM_METRICS)));
+  xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM_GUEST_METRICS),
+                                          sim_object_get_string (vm, LAGOON_VM_GUEST_METRICS)));
+  xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST),
+                                          sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON)));
+  xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST),
+                                          sim_object_get_string (vm, LAGOON_VM_AFFINITY)));
+
+  /* ova.xml: version, then the objects class by class as xapi's make_all lists them. */
+  {
+    static const LagoonClassId order[] = {
+      LAGOON_CLASS_HOST, LAGOON_CLASS_VM, LAGOON_CLASS_VM_METRICS, LAGOON_CLASS_VM_GUEST_METRICS,
+      LAGOON_CLASS_VBD, LAGOON_CLASS_VIF, LAGOON_CLASS_NETWORK, LAGOON_CLASS_VDI, LAGOON_CLASS_SR,
+    };
+    SimWriter w;
+
+    sim_writer_init (&w, ova, FALSE);
+    sim_writer_begin_struct (&w);
+    sim_writer_member (&w, "version");
+    xva_write_version (ova, server);
+    sim_writer_end_member (&w);
+    sim_writer_member (&w, "objects");
+    sim_writer_begin_array (&w);
+    for (guint c = 0; c < G_N_ELEMENTS (order); c++)
+      for (guint i = 0; i < t.order->len; i++)
+        {
+          SimObject *obj = g_ptr_array_index (t.order, i);
+          if (obj->klass->id == order[c])
+            xva_write_object (ova, &t, obj);
+        }
+    sim_writer_end_array (&w);
+    sim_writer_end_member (&w);
+    sim_writer_end_struct (&w);
+  }
+  tar_add (tar, "ova.xml", (const guint8 *) ova->str, ova->len);
+  for (guint i = 0; i < disks->len; i++)
+    {
+      SimObject *vdi = g_ptr_array_index (disks, i);
+      xva_add_disk (tar, g_hash_table_lookup (t.ids, vdi->ref), vdi);
+    }
+  {
+    static const guint8 zeros[2 * TAR_BLOCK] = { 0 };
+    g_byte_array_append (tar, zeros, sizeof zeros);
+  }
+
+  g_string_append_printf (reply->headers, "task-id: %s\r\n", task->ref);
+  g_string_append (reply->headers, "Content-Disposition: attachment; filename=\"export.xva\"\r\n");
+  sim_task_finish (db, task, "success", NULL, NULL);
+  g_mutex_unlock (&db->lock);
+
+  g_hash_table_unref (t.ids);
+  g_ptr_array_unref (t.order);
+
+  reply->status = 200;
+  reply->content_type = "application/octet-stream";
+  g_byte_array_set_size (reply->body, 0);
+  if (compression != NULL && (g_str_equal (compression, "true") || g_str_equal (compression, "gzip")))
+    {
+      g_autoptr(GZlibCompressor) gz = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
+      g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+      g_autoptr(GOutputStream) zout = g_converter_output_stream_new (mem, G_CONVERTER (gz));
+      gsize written;
+
+      if (g_output_stream_write_all (zout, tar->data, tar->len, &written, NULL, NULL) &&
+          g_output_stream_close (zout, NULL, NULL))
+        g_byte_array_append (reply->body,
+                             g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)),
+                             (guint) g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem)));
+    }
+  else
+    g_byte_array_append (reply->body, tar->data, tar->len);
+}
+
+/* -- import -- */
+
+typedef struct
+{
+  SimServer  *server;
+  SimDb      *db;
+  SimObject  *task;
+  SimObject  *sr;          /* where VDIs go */
+  GHashTable *map;         /* export id -> local ref (NULL ref: left out) */
+  GHashTable *objects;     /* export id -> (class name, snapshot) as GVariant "(s@a{sv})" */
+  GPtrArray  *created;     /* refs, for clean-up on failure */
+  GPtrArray  *vms;         /* refs of created VMs */
+  GHashTable *vdi_of_id;   /* export id of a streamed VDI -> local VDI ref */
+  GPtrArray  *error;
+} Import;
+
+static void
+import_fail (Import     *im,
+             const char *code,
+             ...)
+{
+  const char *p;
+  va_list ap;
+
+  if (im->error->len > 0)
+    return;
+  g_ptr_array_add (im->error, g_strdup (code));
+  va_start (ap, code);
+  while ((p = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (im->error, g_strdup (p));
+  va_end (ap);
+}
+
+/* The fields of @klass from an exported snapshot; refs are mapped through im->map. */
+static GVariant **
+import_fields (Import                  *im,
+               const LagoonSchemaClass *klass,
+               GVariant                *snapshot)
+{
+  GVariant **fields = g_new0 (GVariant *, klass->n_fields);
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const LagoonSchemaField *f = &klass->fields[i];
+      g_autoptr(GVariant) raw = g_variant_lookup_value (snapshot, f->name, NULL);
+      g_autoptr(GError) error = NULL;
+      GVariant *v = NULL;
+
+      if (raw != NULL)
+        v = lagoon_value_coerce (f->type, raw, &error);
+      if (v == NULL)
+        v = lagoon_schema_field_default (f);
+      /* References: through the import table, or nothing. */
+      if (f->type->kind == LAGOON_TYPE_REF && g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+        {
+          const char *local = g_hash_table_lookup (im->map, g_variant_get_string (v, NULL));
+          g_variant_unref (v);
+          v = sim_vstr (local != NULL ? local : LAGOON_NULL_REF);
+        }
+      else if ((f->type->kind == LAGOON_TYPE_SET && f->type->value->kind == LAGOON_TYPE_REF) ||
+               (f->type->kind == LAGOON_TYPE_MAP &&
+                (f->type->key->kind == LAGOON_TYPE_REF || f->type->value->kind == LAGOON_TYPE_REF)))
+        {
+          /* Relations fill in as the other sides are created. */
+          g_variant_unref (v);
+          v = lagoon_type_zero_value (f->type);
+        }
+      fields[i] = v;
+    }
+  return fields;
+}
+
+static void
+set_field (GVariant **fields,
+           int        f,
+           GVariant  *v)
+{
+  g_clear_pointer (&fields[f], g_variant_unref);
+  fields[f] = v;
+}
+
+static SimObject *
+import_insert (Import                  *im,
+               const LagoonSchemaClass *klass,
+               const char              *id,
+               GVariant               **fields)
+{
+  int uf = lagoon_schema_find_field (klass, "uuid");
+  SimObject *obj;
+
+  if (uf >= 0)
+    set_field (fields, uf, g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ())));
+  obj = sim_db_insert (im->db, klass, NULL, fields, FALSE);
+  g_ptr_array_add (im->created, g_strdup (obj->ref));
+  if (id != NULL)
+    g_hash_table_insert (im->map, g_strdup (id), g_strdup (obj->ref));
+  return obj;
+}
+
+static void
+add_import_task (Import    *im,
+                 GVariant **fields,
+                 int        f)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  GVariantIter iter;
+  const char *k;
+  GVariant *v;
+
+  g_variant_iter_init (&iter, fields[f]);
+  while (g_variant_iter_next (&iter, "{&sv}", &k, &v))
+    {
+      if (!g_str_equal (k, "import_task") && !g_str_equal (k, "mac_seed"))
+        g_variant_builder_add (&b, "{sv}", k, v);
+      g_variant_unref (v);
+    }
+  g_variant_builder_add (&b, "{sv}", "import_task", g_variant_new_string (im->task->ref));
+  if (f == LAGOON_VM_OTHER_CONFIG)
+    {
+      /* A fresh MAC seed for a VM imported as new. */
+      g_autofree char *seed = sim_db_new_uuid ();
+      g_variant_builder_add (&b, "{sv}", "mac_seed", g_variant_new_string (seed));
+    }
+  set_field (fields, f, g_variant_ref_sink (g_variant_builder_end (&b)));
+}
+
+/* "Ref:12" before "Ref:103". */
+static int
+compare_export_ids (gconstpointer a,
+                    gconstpointer b)
+{
+  const char *x = *(const char *const *) a;
+  const char *y = *(const char *const *) b;
+  guint64 nx = g_ascii_strtoull (strchr (x, ':') != NULL ? strchr (x, ':') + 1 : x, NULL, 10);
+  guint64 ny = g_ascii_strtoull (strchr (y, ':') != NULL ? strchr (y, ':') + 1 : y, NULL, 10);
+
+  return nx < ny ? -1 : nx > ny ? 1 : strcmp (x, y);
+}
+
+/* The export ids of the objects of @cls, in number order. */
+static GPtrArray *
+import_objects_of (Import     *im,
+                   const char *cls)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, im->objects);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const char *c;
+      g_autoptr(GVariant) snap = NULL;
+
+      g_variant_get (value, "(&s@a{sv})", &c, &snap);
+      if (g_ascii_strcasecmp (c, cls) == 0)
+        g_ptr_array_add (out, key);
+    }
+  g_ptr_array_sort (out, compare_export_ids);
+  return out;
+}
+
+static GVariant *
+snapshot_of (Import     *im,
+             const char *id)
+{
+  GVariant *entry = g_hash_table_lookup (im->objects, id);
+  GVariant *snap = NULL;
+
+  if (entry != NULL)
+    g_variant_get (entry, "(&s@a{sv})", NULL, &snap);
+  return snap;
+}
+
+static const char *
+snap_str (GVariant   *snap,
+          const char *key)
+{
+  g_autoptr(GVariant) v = g_variant_lookup_value (snap, key, G_VARIANT_TYPE_STRING);
+
+  return v != NULL ? g_variant_get_string (v, NULL) : "";
+}
+
+/* The operations a freshly imported (halted) VM or template offers. */
+static GVariant *
+imported_vm_operations (gboolean template)
+{
+  static const char *const halted[] = {
+    "start", "start_on", "clone", "copy", "snapshot", "export", "destroy", "make_into_template",
+    "provision", "changing_memory_limits", "changing_static_range", "changing_dynamic_range",
+    "changing_VCPUs", "migrate_send", "metadata_export",
+  };
+  static const char *const templ[] = { "clone", "copy", "export", "destroy", "provision", "metadata_export" };
+
+  return template ? sim_vstrv (templ, G_N_ELEMENTS (templ)) : sim_vstrv (halted, G_N_ELEMENTS (halted));
+}
+
+/* Creates the objects of ova.xml as xapi's import handlers do; FALSE with im->error set. */
+static gboolean
+import_objects (Import *im)
+{
+  const LagoonSchemaClass *vdi_class = sim_class (LAGOON_CLASS_VDI);
+  const LagoonSchemaClass *vm_class = sim_class (LAGOON_CLASS_VM);
+  const LagoonSchemaClass *vbd_class = sim_class (LAGOON_CLASS_VBD);
+  const LagoonSchemaClass *vif_class = sim_class (LAGOON_CLASS_VIF);
+  const LagoonSchemaClass *net_class = sim_class (LAGOON_CLASS_NETWORK);
+  g_autoptr(GPtrArray) ids = NULL;
+
+  /* Hosts: known by uuid, or nothing. */
+  ids = import_objects_of (im, "host");
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GVariant) snap = snapshot_of (im, g_ptr_array_index (ids, i));
+      SimObject *h = sim_db_lookup_uuid (im->db, sim_class (LAGOON_CLASS_HOST), snap_str (snap, "uuid"));
+      if (h != NULL)
+        g_hash_table_insert (im->map, g_strdup (g_ptr_array_index (ids, i)), g_strdup (h->ref));
+    }
+  g_clear_pointer (&ids, g_ptr_array_unref);
+
+  /* SRs: every disk goes to the SR of the request; an ISO library's CDs are looked up by name. */
+  ids = import_objects_of (im, "SR");
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GVariant) snap = snapshot_of (im, g_ptr_array_index (ids, i));
+      if (!g_str_equal (snap_str (snap, "content_type"), "iso"))
+        g_hash_table_insert (im->map, g_strdup (g_ptr_array_index (ids, i)), g_strdup (im->sr->ref));
+    }
+  g_clear_pointer (&ids, g_ptr_array_unref);
+
+  /* Networks: by name, then by bridge, else a new one. */
+  ids = import_objects_of (im, "network");
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(GVariant) snap = snapshot_of (im, id);
+      GQueue *nets = sim_db_class_objects (im->db, net_class);
+      SimObject *found = NULL;
+
+      for (GList *l = nets->head; l != NULL && found == NULL; l = l->next)
+        if (g_str_equal (sim_object_get_string (l->data, LAGOON_NETWORK_NAME_LABEL), snap_str (snap, "name_label")))
+          found = l->data;
+      for (GList *l = nets->head; l != NULL && found == NULL; l = l->next)
+        if (g_str_equal (sim_object_get_string (l->data, LAGOON_NETWORK_BRIDGE), snap_str (snap, "bridge")))
+          found = l->data;
+      if (found != NULL)
+        g_hash_table_insert (im->map, g_strdup (id), g_strdup (found->ref));
+      else
+        {
+          g_autofree GVariant **fields = import_fields (im, net_class, snap);
+          add_import_task (im, fields, LAGOON_NETWORK_OTHER_CONFIG);
+          import_insert (im, net_class, id, fields);
+        }
+    }
+  g_clear_pointer (&ids, g_ptr_array_unref);
+
+  /* VDIs: new ones on the SR (sm_config marks the import), or an ISO found by name. */
+  ids = import_objects_of (im, "VDI");
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(GVariant) snap = snapshot_of (im, id);
+      const char *sr_id = snap_str (snap, "SR");
+      g_autofree GVariant **fields = NULL;
+      g_autofree char *location = NULL;
+      SimObject *vdi;
+
+      if (g_hash_table_lookup (im->map, sr_id) == NULL)
+        {
+          GQueue *vdis = sim_db_class_objects (im->db, vdi_class);
+
+          for (GList *l = vdis->head; l != NULL; l = l->next)
+            {
+              SimObject *sr = sim_db_lookup_class (im->db, sim_class (LAGOON_CLASS_SR),
+                                                   sim_object_get_string (l->data, LAGOON_VDI_SR));
+              if (sr != NULL && g_str_equal (sim_object_get_string (sr, LAGOON_SR_CONTENT_TYPE), "iso") &&
+                  g_str_equal (sim_object_get_string (l->data, LAGOON_VDI_NAME_LABEL),
+                               snap_str (snap, "name_label")))
+                {
+                  g_hash_table_insert (im->map, g_strdup (id), g_strdup (((SimObject *) l->data)->ref));
+                  break;
+                }
+            }
+          continue;
+        }
+      fields = import_fields (im, vdi_class, snap);
+      add_import_task (im, fields, LAGOON_VDI_SM_CONFIG);
+      set_field (fields, LAGOON_VDI_SR, sim_vstr (im->sr->ref));
+      location = sim_db_new_uuid ();
+      set_field (fields, LAGOON_VDI_LOCATION, sim_vstr (location));
+      set_field (fields, LAGOON_VDI_MANAGED, sim_vbool (TRUE));
+      set_field (fields, LAGOON_VDI_MISSING, sim_vbool (FALSE));
+      set_field (fields, LAGOON_VDI_IS_A_SNAPSHOT, sim_vbool (FALSE));
+      set_field (fields, LAGOON_VDI_SNAPSHOT_OF, sim_vstr (LAGOON_NULL_REF));
+      set_field (fields, LAGOON_VDI_PHYSICAL_UTILISATION, sim_vint (0));
+      vdi = import_insert (im, vdi_class, id, fields);
+      g_hash_table_insert (im->vdi_of_id, g_strdup (id), g_strdup (vdi->ref));
+    }
+  g_clear_pointer (&ids, g_ptr_array_unref);
+
+  /* VMs: new, halted, a fresh MAC seed and the import task noted. */
+  ids = import_objects_of (im, "VM");
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(GVariant) snap = snapshot_of (im, id);
+      g_autofree GVariant **fields = import_fields (im, vm_class, snap);
+      gboolean template;
+      SimObject *vm;
+
+      if (g_variant_get_boolean (fields[LAGOON_VM_IS_CONTROL_DOMAIN]))
+        continue;
+      template = g_variant_get_boolean (fields[LAGOON_VM_IS_A_TEMPLATE]);
+      add_import_task (im, fields, LAGOON_VM_OTHER_CONFIG);
+      set_field (fields, LAGOON_VM_POWER_STATE, sim_vstr ("Halted"));
+      set_field (fields, LAGOON_VM_RESIDENT_ON, sim_vstr (LAGOON_NULL_REF));
+      set_field (fields, LAGOON_VM_SCHEDULED_TO_BE_RESIDENT_ON, sim_vstr (LAGOON_NULL_REF));
+      set_field (fields, LAGOON_VM_DOMID, sim_vint (-1));
+      set_field (fields, LAGOON_VM_METRICS, sim_vstr (LAGOON_NULL_REF));
+      set_field (fields, LAGOON_VM_GUEST_METRICS, sim_vstr (LAGOON_NULL_REF));
+      set_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
+      set_field (fields, LAGOON_VM_IS_DEFAULT_TEMPLATE, sim_vbool (FALSE));
+      set_field (fields, LAGOON_VM_ALLOWED_OPERATIONS, imported_vm_operations (template));
+      vm = import_insert (im, vm_class, id, fields);
+      g_ptr_array_add (im->vms, g_strdup (vm->ref));
+      /* A VM_metrics record, as VM.create makes one. */
+      {
+        const LagoonSchemaClass *mk = sim_class (LAGOON_CLASS_VM_METRICS);
+        g_autofree GVariant **mf = g_new0 (GVariant *, mk->n_fields);
+        SimObject *m;
+
+        mf[LAGOON_VM_METRICS_INSTALL_TIME] = sim_vnow ();
+        m = import_insert (im, mk, NULL, mf);
+        sim_db_set (im->db, vm, LAGOON_VM_METRICS, sim_vstr (m->ref));
+      }
+    }
+  g_clear_pointer (&ids, g_ptr_array_unref);
+  if (im->vms->len == 0)
+    {
+      import_fail (im, "IMPORT_ERROR_GENERIC", "The archive holds no VM", NULL);
+      return FALSE;
+    }
+
+  /* VBDs and VIFs: on their VM; a CD whose disk was left out is ejected. */
+  ids = import_objects_of (im, "VBD");
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(GVariant) snap = snapshot_of (im, id);
+      const char *vm_id = snap_str (snap, "VM");
+      const char *vdi_id = snap_str (snap, "VDI");
+      g_autofree GVariant **fields = NULL;
+
+      if (g_hash_table_lookup (im->map, vm_id) == NULL)
+        {
+          if (g_hash_table_lookup (im->objects, vm_id) == NULL)
+            {
+              import_fail (im, "IMPORT_ERROR_FAILED_TO_FIND_OBJECT", vm_id, NULL);
+              return FALSE;
+            }
+          continue;
+        }
+      fields = import_fields (im, vbd_class, snap);
+      set_field (fields, LAGOON_VBD_CURRENTLY_ATTACHED, sim_vbool (FALSE));
+      if (g_hash_table_lookup (im->map, vdi_id) == NULL)
+        {
+          if (!g_str_equal (snap_str (snap, "type"), "CD") && !g_str_equal (vdi_id, LAGOON_NULL_REF) &&
+              *vdi_id != '\0')
+            {
+              import_fail (im, "IMPORT_ERROR_FAILED_TO_FIND_OBJECT", vdi_id, NULL);
+              return FALSE;
+            }
+          set_field (fields, LAGOON_VBD_EMPTY, sim_vbool (TRUE));
+        }
+      import_insert (im, vbd_class, id, fields);
+    }
+  g_clear_pointer (&ids, g_ptr_array_unref);
+
+  ids = import_objects_of (im, "VIF");
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      g_autoptr(GVariant) snap = snapshot_of (im, id);
+      g_autofree GVariant **fields = NULL;
+
+      if (g_hash_table_lookup (im->map, snap_str (snap, "VM")) == NULL)
+        continue;
+      if (g_hash_table_lookup (im->map, snap_str (snap, "network")) == NULL)
+        {
+          import_fail (im, "IMPORT_ERROR_FAILED_TO_FIND_OBJECT", snap_str (snap, "network"), NULL);
+          return FALSE;
+        }
+      fields = import_fields (im, vif_class, snap);
+      set_field (fields, LAGOON_VIF_CURRENTLY_ATTACHED, sim_vbool (FALSE));
+      import_insert (im, vif_class, id, fields);
+    }
+  return TRUE;
+}
+
+/* Reads the disk chunks after ova.xml into the new VDIs, checking each checksum. */
+static gboolean
+import_disks (Import    *im,
+              TarReader *r,
+              gboolean   force)
+{
+  g_autofree char *last_name = NULL;
+  GBytes *last_data = NULL;
+  gboolean ok = TRUE;
+
+  for (;;)
+    {
+      g_autofree char *name = NULL;
+      const guint8 *contents = NULL;
+      gsize size = 0;
+      TarStatus st = tar_next (r, &name, &contents, &size);
+      const char *slash;
+      g_autofree char *id = NULL;
+      const char *vdi_ref;
+
+      if (st == TAR_END)
+        break;
+      if (st == TAR_EOF)
+        {
+          import_fail (im, "IMPORT_ERROR_PREMATURE_EOF", NULL);
+          ok = FALSE;
+          break;
+        }
+      if (st == TAR_BAD)
+        {
+          import_fail (im, "IMPORT_ERROR_GENERIC", "Invalid tar header", NULL);
+          ok = FALSE;
+          break;
+        }
+      slash = strchr (name, '/');
+      if (slash == NULL)
+        continue;
+      id = g_strndup (name, slash - name);
+      vdi_ref = g_hash_table_lookup (im->vdi_of_id, id);
+      if (g_str_has_suffix (name, ".checksum") || g_str_has_suffix (name, ".xxhash"))
+        {
+          g_autofree char *expected = g_strstrip (g_strndup ((const char *) contents, size));
+          g_autofree char *actual = NULL;
+          gboolean sha = g_str_has_suffix (name, ".checksum");
+
+          if (last_data == NULL || last_name == NULL ||
+              !g_str_has_prefix (name, last_name) || name[strlen (last_name)] != '.')
+            continue;
+          if (sha)
+            actual = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, last_data);
+          else
+            actual = g_strdup_printf ("%016" G_GINT64_MODIFIER "X",
+                                      sim_xxh64 (g_bytes_get_data (last_data, NULL), g_bytes_get_size (last_data)));
+          if (g_ascii_strcasecmp (actual, expected) != 0 && !force)
+            {
+              import_fail (im, "IMPORT_ERROR_SOME_CHECKSUMS_FAILED", NULL);
+              ok = FALSE;
+              break;
+            }
+          continue;
+        }
+      g_clear_pointer (&last_data, g_bytes_unref);
+      g_free (last_name);
+      last_name = g_strdup (name);
+      last_data = g_bytes_new (contents, size);
+      if (vdi_ref != NULL)
+        {
+          guint64 n = g_ascii_strtoull (slash + 1, NULL, 10);
+          SimObject *vdi = sim_db_lookup_class (im->db, sim_class (LAGOON_CLASS_VDI), vdi_ref);
+          GHashTable *chunks = vdi_chunks (vdi_ref, TRUE);
+
+          if (!all_zero (contents, size))
+            g_hash_table_insert (chunks, GSIZE_TO_POINTER ((gsize) n), g_bytes_ref (last_data));
+          if (vdi != NULL)
+            {
+              gint64 used = (gint64) g_hash_table_size (chunks) * XVA_CHUNK;
+              sim_db_set (im->db, vdi, LAGOON_VDI_PHYSICAL_UTILISATION,
+                          sim_vint (MIN (used, sim_object_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE))));
+            }
+        }
+    }
+  g_clear_pointer (&last_data, g_bytes_unref);
+  return ok;
+}
+
+static GBytes *
+gunzip (const guint8 *data,
+        gsize         len)
+{
+  g_autoptr(GZlibDecompressor) gz = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GInputStream) mem = g_memory_input_stream_new_from_data (data, (gssize) len, NULL);
+  g_autoptr(GInputStream) zin = g_converter_input_stream_new (mem, G_CONVERTER (gz));
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  guint8 buf[65536];
+  gssize n;
+
+  while ((n = g_input_stream_read (zin, buf, sizeof buf, NULL, NULL)) > 0)
+    {
+      if (out->len + (gsize) n > SIM_XVA_MAX_UNPACKED)
+        return NULL;
+      g_byte_array_append (out, buf, (guint) n);
+    }
+  if (n < 0)
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+static void
+import_cleanup (Import *im)
+{
+  for (guint i = im->created->len; i > 0; i--)
+    {
+      const char *ref = g_ptr_array_index (im->created, i - 1);
+      SimObject *obj = sim_db_lookup (im->db, ref);
+
+      if (vdi_contents != NULL)
+        g_hash_table_remove (vdi_contents, ref);
+      if (obj != NULL)
+        sim_db_delete (im->db, obj);
+    }
+}
+
+void
+sim_xva_import (SimServer    *server,
+                const char   *local_address,
+                const char   *query,
+                const char   *cookie,
+                const guint8 *data,
+                gsize         length,
+                gboolean      chunked,
+                SimXvaReply  *reply)
+{
+  SimDb *db = sim_server_get_db (server);
+  g_autofree char *session = sim_request_session (query, cookie);
+  g_autofree char *sr_id = sim_query_get (query, "sr_id");
+  g_autofree char *sr_uuid = sim_query_get (query, "sr_uuid");
+  g_autofree char *force_s = sim_query_get (query, "force");
+  gboolean force = force_s != NULL && g_str_equal (force_s, "true");
+  g_autoptr(GBytes) unpacked = NULL;
+  g_autofree char *first = NULL;
+  const guint8 *ova = NULL;
+  gsize ova_len = 0;
+  TarReader r = { data, length, 0 };
+  Import im = { 0 };
+  TarStatus st;
+  gboolean ok = FALSE;
+
+  g_mutex_lock (&db->lock);
+  if (!sim_session_ok (db, sim_host_at_address (db, local_address), session))
+    {
+      g_mutex_unlock (&db->lock);
+      reply_text (reply, 401, "Unauthorised");
+      return;
+    }
+  im.server = server;
+  im.db = db;
+  im.task = xva_task (server, query, cookie, "VM.import");
+  im.map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  im.objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+  im.created = g_ptr_array_new_with_free_func (g_free);
+  im.vms = g_ptr_array_new_with_free_func (g_free);
+  im.vdi_of_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  im.error = g_ptr_array_new_with_free_func (g_free);
+  g_string_append_printf (reply->headers, "task-id: %s\r\n", im.task->ref);
+  reply->status = 200;
+  reply->content_type = "application/octet-stream";
+
+  if (sr_id != NULL)
+    im.sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR), sr_id);
+  else if (sr_uuid != NULL)
+    im.sr = sim_db_lookup_uuid (db, sim_class (LAGOON_CLASS_SR), sr_uuid);
+  else
+    im.sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR),
+                                 sim_object_get_string (sim_pool_object (server), LAGOON_POOL_DEFAULT_SR));
+  if (im.sr == NULL)
+    {
+      if (sr_id != NULL)
+        import_fail (&im, "HANDLE_INVALID", "SR", sr_id, NULL);
+      else if (sr_uuid != NULL)
+        import_fail (&im, "UUID_INVALID", "SR", sr_uuid, NULL);
+      else
+        import_fail (&im, "DEFAULT_SR_NOT_FOUND", LAGOON_NULL_REF, NULL);
+      reply->status = 404;
+      goto done;
+    }
+  if (g_str_equal (sim_object_get_string (im.sr, LAGOON_SR_CONTENT_TYPE), "iso"))
+    {
+      import_fail (&im, "SR_OPERATION_NOT_SUPPORTED", NULL);
+      reply->status = 400;
+      goto done;
+    }
+  if (chunked)
+    {
+      import_fail (&im, "IMPORT_ERROR_CANNOT_HANDLE_CHUNKED", NULL);
+      reply->status = 403;
+      goto done;
+    }
+
+  /* A gzip stream is unpacked first (xapi tries the tar, then gzip); zstd is not simulated. */
+  if (length >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+    {
+      g_mutex_unlock (&db->lock);
+      unpacked = gunzip (data, length);
+      g_mutex_lock (&db->lock);
+      if (unpacked == NULL)
+        {
+          import_fail (&im, "IMPORT_ERROR_PREMATURE_EOF", NULL);
+          goto done;
+        }
+      r.data = g_bytes_get_data (unpacked, &r.len);
+    }
+  else if (length >= 4 && memcmp (data, "\x28\xb5\x2f\xfd", 4) == 0)
+    {
+      import_fail (&im, "IMPORT_ERROR_GENERIC", "zstd-compressed archives are not simulated", NULL);
+      goto done;
+    }
+
+  st = tar_next (&r, &first, &ova, &ova_len);
+  if (st != TAR_OK)
+    {
+      /* Not a tar, and not gzip either: xapi's decompressor then finds nothing. */
+      import_fail (&im, "IMPORT_ERROR_PREMATURE_EOF", NULL);
+      goto done;
+    }
+  if (!g_str_equal (first, "ova.xml"))
+    {
+      import_fail (&im, "IMPORT_ERROR_UNEXPECTED_FILE", "ova.xml", first, NULL);
+      goto done;
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) header = lagoon_xmlrpc_parse_value_fragment ((const char *) ova, ova_len, &error);
+    g_autoptr(GVariant) version = NULL;
+    g_autoptr(GVariant) objects = NULL;
+
+    if (header == NULL || !g_variant_is_of_type (header, G_VARIANT_TYPE_VARDICT))
+      {
+        import_fail (&im, "IMPORT_ERROR_GENERIC",
+                     error != NULL ? error->message : "ova.xml is not an XML-RPC struct", NULL);
+        goto done;
+      }
+    version = g_variant_lookup_value (header, "version", G_VARIANT_TYPE_VARDICT);
+    objects = g_variant_lookup_value (header, "objects", G_VARIANT_TYPE ("av"));
+    if (version == NULL || objects == NULL)
+      {
+        import_fail (&im, "IMPORT_ERROR_GENERIC", "ova.xml lacks version or objects", NULL);
+        goto done;
+      }
+    {
+      g_autoptr(GVariant) maj = g_variant_lookup_value (version, "xapi_major", NULL);
+      g_autoptr(GVariant) min = g_variant_lookup_value (version, "xapi_minor", NULL);
+      gint64 major = 0, minor = 0;
+
+      if (maj != NULL && g_variant_is_of_type (maj, G_VARIANT_TYPE_STRING))
+        major = g_ascii_strtoll (g_variant_get_string (maj, NULL), NULL, 10);
+      else if (maj != NULL && g_variant_is_of_type (maj, G_VARIANT_TYPE_INT64))
+        major = g_variant_get_int64 (maj);
+      if (min != NULL && g_variant_is_of_type (min, G_VARIANT_TYPE_STRING))
+        minor = g_ascii_strtoll (g_variant_get_string (min, NULL), NULL, 10);
+      else if (min != NULL && g_variant_is_of_type (min, G_VARIANT_TYPE_INT64))
+        minor = g_variant_get_int64 (min);
+      if (major > XVA_XAPI_MAJOR || (major == XVA_XAPI_MAJOR && minor > XVA_XAPI_MINOR))
+        {
+          import_fail (&im, "IMPORT_INCOMPATIBLE_VERSION", NULL);
+          goto done;
+        }
+    }
+    for (gsize i = 0; i < g_variant_n_children (objects); i++)
+      {
+        g_autoptr(GVariant) boxed = g_variant_get_child_value (objects, i);
+        g_autoptr(GVariant) obj = g_variant_get_variant (boxed);
+        g_autoptr(GVariant) cls = NULL;
+        g_autoptr(GVariant) id = NULL;
+        g_autoptr(GVariant) snap = NULL;
+
+        if (!g_variant_is_of_type (obj, G_VARIANT_TYPE_VARDICT))
+          continue;
+        cls = g_variant_lookup_value (obj, "class", G_VARIANT_TYPE_STRING);
+        id = g_variant_lookup_value (obj, "id", G_VARIANT_TYPE_STRING);
+        snap = g_variant_lookup_value (obj, "snapshot", G_VARIANT_TYPE_VARDICT);
+        if (cls == NULL || id == NULL || snap == NULL)
+          continue;
+        g_hash_table_insert (im.objects, g_variant_dup_string (id, NULL),
+                             g_variant_ref_sink (g_variant_new ("(s@a{sv})", g_variant_get_string (cls, NULL),
+                                                                snap)));
+      }
+  }
+
+  if (!import_objects (&im) || !import_disks (&im, &r, force))
+    goto done;
+  ok = TRUE;
+
+done:
+  if (ok)
+    {
+      g_autoptr(GString) result = g_string_new ("<value><array><data>");
+
+      for (guint i = 0; i < im.vms->len; i++)
+        {
+          SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), g_ptr_array_index (im.vms, i));
+
+          if (vm != NULL)
+            g_string_append_printf (result, "<value>%s</value>", vm->ref);
+        }
+      g_string_append (result, "</data></array></value>");
+      sim_task_finish (db, im.task, "success", result->str, NULL);
+    }
+  else
+    {
+      if (!force)
+        import_cleanup (&im);
+      sim_task_finish (db, im.task, "failure", NULL, im.error);
+    }
+  g_mutex_unlock (&db->lock);
+  if (reply->status != 200)
+    reply_text (reply, reply->status, im.error->len > 0 ? g_ptr_array_index (im.error, 0) : "");
+  g_hash_table_unref (im.map);
+  g_hash_table_unref (im.objects);
+  g_ptr_array_unref (im.created);
+  g_ptr_array_unref (im.vms);
+  g_hash_table_unref (im.vdi_of_id);
+  g_ptr_array_unref (im.error);
 }
 
 const SimSpecial sim_host_specials[] = {

@@ -10,6 +10,7 @@
 
 #include "sim-console.h"
 #include "sim-http.h"
+#include "sim-ops.h"
 #include "sim-rrd.h"
 
 #define IDLE_TIMEOUT_S 3600
@@ -473,6 +474,34 @@ serve_connection (SimHttp           *http,
             keep = write_error_page (out, rstatus, rstatus == 401 ? "Unauthorised"
                                                    : rstatus == 400 ? "Bad Request" : "Not Found",
                                      reply->len > 0 ? reply->str : NULL, keep) && keep;
+        }
+      else if ((g_str_equal (h.method, "GET") && g_str_equal (h.path, "/export")) ||
+               (g_str_equal (h.method, "PUT") && g_str_equal (h.path, "/import")))
+        {
+          SimXvaReply xr = { 0, g_byte_array_new (), g_string_new (NULL), NULL };
+
+          if (g_str_equal (h.method, "GET"))
+            sim_xva_export (http->server, local_address != NULL ? local_address : "", h.query, h.cookie,
+                            &xr);
+          else
+            sim_xva_import (http->server, local_address != NULL ? local_address : "", h.query, h.cookie,
+                            (const guint8 *) body->str, body->len, h.chunked, &xr);
+          /* xapi closes the connection after an export or import. */
+          if (xr.status == 200)
+            write_response (out, 200, "OK", xr.content_type, xr.headers->str,
+                            (const char *) xr.body->data, xr.body->len, FALSE);
+          else
+            {
+              g_byte_array_append (xr.body, (const guint8 *) "", 1);
+              write_error_page (out, xr.status, xr.status == 401 ? "Unauthorised"
+                                                : xr.status == 403 ? "Forbidden"
+                                                : xr.status == 404 ? "Not Found"
+                                                : xr.status == 400 ? "Bad Request" : "Internal Error",
+                                (const char *) xr.body->data, FALSE);
+            }
+          keep = FALSE;
+          g_byte_array_unref (xr.body);
+          g_string_free (xr.headers, TRUE);
         }
       else
         keep = write_error_page (out, 404, "Not Found", NULL, keep) && keep;

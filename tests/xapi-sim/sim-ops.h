@@ -146,4 +146,62 @@ gboolean                 sim_server_check_credentials   (SimServer  *server,
                                                          const char *user,
                                                          const char *password);
 
+/*
+ * Hosts, pool and alerts (sim-host.c). sim_message_create raises an alert (a message object;
+ * cls is "VM", "Host", "SR", "Pool"...; xapi's priorities: 1 most urgent .. 5 informational).
+ * sim_host_move_vm moves a running VM to @host (resident_on, domid, console locations).
+ * sim_host_choose_for_vm: an enabled, live host with room for @vm (the coordinator first), or
+ * NULL. sim_host_before_call / after_call run around every call (HOST_DISABLED checks, alerts);
+ * sim_host_setup at start-up. sim_server_coordinator_changed (sim-server.c) follows a new
+ * pool.master: its address becomes the coordinator's, sessions end as xapi's restart ends them.
+ */
+SimObject               *sim_message_create   (SimServer     *server,
+                                               const char    *name,
+                                               gint64         priority,
+                                               const char    *cls,
+                                               const char    *obj_uuid,
+                                               const char    *body);
+void                     sim_host_move_vm     (SimServer     *server,
+                                               SimObject     *vm,
+                                               SimObject     *host);
+SimObject               *sim_host_choose_for_vm (SimServer   *server,
+                                                 SimObject   *vm);
+gboolean                 sim_host_before_call (SimCall       *call);
+void                     sim_host_after_call  (SimCall       *call);
+void                     sim_host_setup       (SimServer     *server);
+void                     sim_server_coordinator_changed (SimServer *server);
+gboolean                 sim_server_check_credentials   (SimServer  *server,
+                                                         const char *user,
+                                                         const char *password);
+
+/*
+ * XVA export and import (sim-host.c), for sim-http.c: GET /export and PUT /import with their
+ * query and Cookie header. Each fills @reply (status, body, extra header lines ending in CRLF,
+ * content type) and completes the task (task_id= or a new one) as xapi does.
+ */
+typedef struct
+{
+  int         status;
+  GByteArray *body;
+  GString    *headers;
+  const char *content_type;
+} SimXvaReply;
+
+void                     sim_xva_export       (SimServer     *server,
+                                               const char    *local_address,
+                                               const char    *query,
+                                               const char    *cookie,
+                                               SimXvaReply   *reply);
+void                     sim_xva_import       (SimServer     *server,
+                                               const char    *local_address,
+                                               const char    *query,
+                                               const char    *cookie,
+                                               const guint8  *data,
+                                               gsize          length,
+                                               gboolean       chunked,
+                                               SimXvaReply   *reply);
+/* XXH64 (seed 0) of @data, as xapi checksums XVA chunks (".xxhash" files). */
+guint64                  sim_xxh64            (const guint8  *data,
+                                               gsize          length);
+
 G_END_DECLS

@@ -16,6 +16,8 @@
 #include "lagoon-xenapi-error.h"
 #include "lagoon-xmlrpc.h"
 
+#include "sim-ops.h"
+
 #define GiB "1073741824"
 
 /*
@@ -910,6 +912,525 @@ test_join (void)
   sim_stop (sim);
 }
 
+/* ---- XVA export and import ---------------------------------------------------------------- */
+
+static void
+test_xxh64 (void)
+{
+  /* The reference implementation's values for seed 0. */
+  g_assert_cmphex (sim_xxh64 ((const guint8 *) "", 0), ==, G_GUINT64_CONSTANT (0xEF46DB3751D8E999));
+  g_assert_cmphex (sim_xxh64 ((const guint8 *) "abc", 3), ==, G_GUINT64_CONSTANT (0x44BC2CF5AD770999));
+}
+
+static char *
+new_task (Sim *sim)
+{
+  g_autoptr(GVariant) t = rpc (sim, "task.create", g_variant_new ("(sss)", sim->session, "xva", ""));
+
+  return g_variant_dup_string (t, NULL);
+}
+
+static void
+run_tar (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("tar failed: %s", err);
+}
+
+/* GET /export of @vm into @dir/@name (extracted into @dir/x when @extract); returns the status. */
+static int
+export_vm (Sim        *sim,
+           const char *vm,
+           const char *task,
+           const char *extra,
+           const char *path,
+           char      **headers)
+{
+  g_autofree char *url = g_strdup_printf ("/export?ref=%s&session_id=%s%s%s%s", vm, sim->session,
+                                          task != NULL ? "&task_id=" : "", task != NULL ? task : "",
+                                          extra != NULL ? extra : "");
+  g_autoptr(GBytes) body = NULL;
+  int status = http_request (sim, "127.0.0.1", "GET", url, NULL, NULL, 0, &body, headers);
+
+  if (status == 200 && path != NULL)
+    g_assert_true (g_file_set_contents (path, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body),
+                                        NULL));
+  return status;
+}
+
+static int
+import_file (Sim        *sim,
+             const char *path,
+             const char *query,
+             char      **headers)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autofree char *url = g_strdup_printf ("/import?session_id=%s%s", sim->session, query);
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return http_request (sim, "127.0.0.1", "PUT", url, "application/octet-stream", data, len, NULL, headers);
+}
+
+static GVariant *
+task_record (Sim        *sim,
+             const char *task)
+{
+  return get_record (sim, "task", task);
+}
+
+static void
+assert_task_failed (Sim        *sim,
+                    const char *task,
+                    const char *code)
+{
+  g_autoptr(GVariant) rec = task_record (sim, task);
+  g_autoptr(GVariant) info = g_variant_lookup_value (rec, "error_info", NULL);
+  g_autoptr(GVariant) first = NULL;
+  g_autoptr(GVariant) inner = NULL;
+
+  g_assert_cmpstr (rec_str (rec, "status"), ==, "failure");
+  g_assert_nonnull (info);
+  g_assert_cmpuint (g_variant_n_children (info), >=, 1);
+  first = g_variant_get_child_value (info, 0);
+  inner = g_variant_get_variant (first);
+  g_assert_cmpstr (g_variant_get_string (inner, NULL), ==, code);
+}
+
+/* The VM refs in a successful import task's result. */
+static GVariant *
+task_result (Sim        *sim,
+             const char *task)
+{
+  g_autoptr(GVariant) rec = task_record (sim, task);
+  const char *result = rec_str (rec, "result");
+  g_autoptr(GError) error = NULL;
+  GVariant *v;
+
+  g_assert_cmpstr (rec_str (rec, "status"), ==, "success");
+  v = lagoon_xmlrpc_parse_value_fragment (result, strlen (result), &error);
+  g_assert_no_error (error);
+  return v;
+}
+
+static char *
+find_ref_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "Ref:"))
+      return g_strdup (name);
+  return NULL;
+}
+
+static void
+rm_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          rm_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_remove (path);
+}
+
+static char *
+checksum_text (const guint8 *data,
+               gsize         len)
+{
+  return g_strdup_printf ("%016" G_GINT64_MODIFIER "X", sim_xxh64 (data, len));
+}
+
+static void
+test_export_import (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  g_autofree char *dir = g_dir_make_tmp ("sim-host-xva-XXXXXX", NULL);
+  g_autofree char *xva = g_build_filename (dir, "vm3.xva", NULL);
+  g_autofree char *x = g_build_filename (dir, "x", NULL);
+  g_autofree char *task = new_task (sim);
+  g_autofree char *headers = NULL;
+  g_autofree char *expect_header = NULL;
+  g_autofree char *ova_path = NULL;
+  g_autofree char *ova = NULL;
+  g_autofree char *refdir = NULL;
+  g_autoptr(GVariant) header = NULL;
+  g_autoptr(GVariant) version = NULL;
+  g_autoptr(GVariant) objects = NULL;
+  g_autoptr(GHashTable) classes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GVariant) trec = NULL;
+  gsize ova_len;
+  int status;
+
+  /* Export: a tar with ova.xml first, then the 2 MiB disk's two chunks with their checksums. */
+  status = export_vm (sim, "OpaqueRef:vm3", task, NULL, xva, &headers);
+  g_assert_cmpint (status, ==, 200);
+  expect_header = g_strdup_printf ("task-id: %s", task);
+  g_assert_nonnull (strstr (headers, expect_header));
+  g_assert_nonnull (strstr (headers, "Content-Type: application/octet-stream"));
+  trec = task_record (sim, task);
+  g_assert_cmpstr (rec_str (trec, "status"), ==, "success");
+
+  g_mkdir (x, 0700);
+  {
+    const char *argv[] = { "tar", "-xf", xva, "-C", x, NULL };
+    run_tar (argv);
+  }
+  ova_path = g_build_filename (x, "ova.xml", NULL);
+  g_assert_true (g_file_get_contents (ova_path, &ova, &ova_len, NULL));
+  refdir = find_ref_dir (x);
+  g_assert_nonnull (refdir);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *chunk = g_strdup_printf ("%s/%s/%08u", x, refdir, i);
+      g_autofree char *sum_path = g_strconcat (chunk, ".xxhash", NULL);
+      g_autofree char *data = NULL;
+      g_autofree char *sum = NULL;
+      g_autofree char *expected = NULL;
+      gsize len;
+
+      g_assert_true (g_file_get_contents (chunk, &data, &len, NULL));
+      g_assert_cmpuint (len, ==, 1024 * 1024);
+      g_assert_true (g_file_get_contents (sum_path, &sum, NULL, NULL));
+      expected = checksum_text ((const guint8 *) data, len);
+      g_assert_cmpstr (sum, ==, expected);
+    }
+
+  {
+    g_autoptr(GError) error = NULL;
+    header = lagoon_xmlrpc_parse_value_fragment (ova, ova_len, &error);
+    g_assert_no_error (error);
+  }
+  version = g_variant_lookup_value (header, "version", NULL);
+  g_assert_cmpstr (rec_str (version, "export_vsn"), ==, "2");
+  objects = g_variant_lookup_value (header, "objects", NULL);
+  for (gsize i = 0; i < g_variant_n_children (objects); i++)
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (objects, i);
+      g_autoptr(GVariant) obj = g_variant_get_variant (boxed);
+      g_autoptr(GVariant) snap = g_variant_lookup_value (obj, "snapshot", NULL);
+      const char *cls = rec_str (obj, "class");
+
+      g_hash_table_add (classes, (gpointer) g_intern_string (cls));
+      g_assert_true (g_str_has_prefix (rec_str (obj, "id"), "Ref:"));
+      if (g_str_equal (cls, "VM"))
+        {
+          g_autoptr(GVariant) vbds = g_variant_lookup_value (snap, "VBDs", NULL);
+          g_assert_cmpstr (rec_str (snap, "name_label"), ==, "vm three");
+          g_assert_cmpstr (rec_str (snap, "power_state"), ==, "Halted");
+          g_assert_cmpuint (g_variant_n_children (vbds), ==, 1);
+        }
+      if (g_str_equal (cls, "VDI"))
+        g_assert_cmpstr (rec_str (obj, "id"), ==, refdir);
+    }
+  g_assert_cmpuint (g_hash_table_size (classes), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    {
+      static const char *const want[] = { "VM", "VBD", "VIF", "network", "VDI", "SR" };
+      g_assert_true (g_hash_table_contains (classes, g_intern_string (want[i])));
+    }
+
+  /* Put data in the second chunk, repack with tar itself, import into the shared SR. */
+  {
+    g_autofree char *chunk = g_strdup_printf ("%s/%s/00000001", x, refdir);
+    g_autofree char *sum_path = g_strconcat (chunk, ".xxhash", NULL);
+    g_autofree guint8 *pattern = g_malloc (1024 * 1024);
+    g_autofree char *sum = NULL;
+    g_autofree char *packed = g_build_filename (dir, "patched.xva", NULL);
+    g_autofree char *m0 = g_strdup_printf ("%s/00000000", refdir);
+    g_autofree char *m0s = g_strdup_printf ("%s/00000000.xxhash", refdir);
+    g_autofree char *m1 = g_strdup_printf ("%s/00000001", refdir);
+    g_autofree char *m1s = g_strdup_printf ("%s/00000001.xxhash", refdir);
+    g_autofree char *task2 = new_task (sim);
+    g_autofree char *query = g_strdup_printf ("&sr_id=OpaqueRef:sr1&task_id=%s", task2);
+    g_autofree char *vm_ref = NULL;
+    g_autofree char *again = g_build_filename (dir, "again.xva.gz", NULL);
+    g_autofree char *y = g_build_filename (dir, "y", NULL);
+    g_autoptr(GVariant) result = NULL;
+    g_autoptr(GVariant) vm = NULL;
+    g_autoptr(GVariant) vbds = NULL;
+    g_autoptr(GVariant) vifs = NULL;
+    g_autoptr(GVariant) other = NULL;
+    g_autofree char *vdi = NULL;
+    g_autofree char *vbd = NULL;
+    g_autofree char *vif = NULL;
+
+    for (guint i = 0; i < 1024 * 1024; i++)
+      pattern[i] = (guint8) (i * 7 + 1);
+    g_assert_true (g_file_set_contents (chunk, (const char *) pattern, 1024 * 1024, NULL));
+    sum = checksum_text (pattern, 1024 * 1024);
+    g_assert_true (g_file_set_contents (sum_path, sum, -1, NULL));
+    {
+      const char *argv[] = { "tar", "--format=ustar", "-cf", packed, "-C", x, "ova.xml", m0, m0s, m1, m1s, NULL };
+      run_tar (argv);
+    }
+    g_clear_pointer (&headers, g_free);
+    status = import_file (sim, packed, query, &headers);
+    g_assert_cmpint (status, ==, 200);
+    g_clear_pointer (&expect_header, g_free);
+    expect_header = g_strdup_printf ("task-id: %s", task2);
+    g_assert_nonnull (strstr (headers, expect_header));
+    result = task_result (sim, task2);
+    g_assert_cmpuint (g_variant_n_children (result), ==, 1);
+    {
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (result, 0);
+      g_autoptr(GVariant) inner = g_variant_get_variant (boxed);
+      vm_ref = g_variant_dup_string (inner, NULL);
+    }
+    g_assert_cmpstr (vm_ref, !=, "OpaqueRef:vm3");
+    vm = get_record (sim, "VM", vm_ref);
+    g_assert_cmpstr (rec_str (vm, "name_label"), ==, "vm three");
+    g_assert_cmpstr (rec_str (vm, "power_state"), ==, "Halted");
+    g_assert_cmpstr (rec_str (vm, "uuid"), !=, "vm-uuid-3");
+    other = g_variant_lookup_value (vm, "other_config", NULL);
+    g_assert_cmpstr (rec_str (other, "import_task"), ==, task2);
+    g_assert_cmpstr (rec_str (other, "mac_seed"), !=, "");
+    vbds = g_variant_lookup_value (vm, "VBDs", NULL);
+    vifs = g_variant_lookup_value (vm, "VIFs", NULL);
+    g_assert_cmpuint (g_variant_n_children (vbds), ==, 1);
+    g_assert_cmpuint (g_variant_n_children (vifs), ==, 1);
+    {
+      g_autoptr(GVariant) b = g_variant_get_child_value (vbds, 0);
+      g_autoptr(GVariant) i = g_variant_get_variant (b);
+      vbd = g_variant_dup_string (i, NULL);
+    }
+    {
+      g_autoptr(GVariant) b = g_variant_get_child_value (vifs, 0);
+      g_autoptr(GVariant) i = g_variant_get_variant (b);
+      vif = g_variant_dup_string (i, NULL);
+    }
+    vdi = get_field (sim, "VBD", vbd, "VDI");
+    {
+      g_autofree char *sr = get_field (sim, "VDI", vdi, "SR");
+      g_autofree char *size = get_field (sim, "VDI", vdi, "virtual_size");
+      g_autofree char *net = get_field (sim, "VIF", vif, "network");
+      g_autofree char *mac = get_field (sim, "VIF", vif, "MAC");
+
+      g_assert_cmpstr (sr, ==, "OpaqueRef:sr1");
+      g_assert_cmpstr (size, ==, "2097152");
+      g_assert_cmpstr (net, ==, "OpaqueRef:net1");  /* found by name */
+      g_assert_cmpstr (mac, ==, "aa:bb:cc:dd:ee:03");
+    }
+
+    /* The disk came in: a gzip export of the new VM carries the pattern back. */
+    status = export_vm (sim, vm_ref, NULL, "&use_compression=true", again, NULL);
+    g_assert_cmpint (status, ==, 200);
+    {
+      g_autofree char *data = NULL;
+      gsize len;
+      g_autofree char *ydir = NULL;
+      g_autofree char *back = NULL;
+      g_autofree char *back_data = NULL;
+
+      g_assert_true (g_file_get_contents (again, &data, &len, NULL));
+      g_assert_cmpuint (len, >, 2);
+      g_assert_cmpuint ((guint8) data[0], ==, 0x1f);
+      g_assert_cmpuint ((guint8) data[1], ==, 0x8b);
+      g_mkdir (y, 0700);
+      {
+        const char *argv[] = { "tar", "-xzf", again, "-C", y, NULL };
+        run_tar (argv);
+      }
+      ydir = find_ref_dir (y);
+      back = g_strdup_printf ("%s/%s/00000001", y, ydir);
+      g_assert_true (g_file_get_contents (back, &back_data, &len, NULL));
+      g_assert_cmpuint (len, ==, 1024 * 1024);
+      g_assert_true (memcmp (back_data, pattern, len) == 0);
+    }
+
+    /* A wrong checksum fails the import and leaves nothing behind. */
+    {
+      g_autoptr(GVariant) before = rpc (sim, "VM.get_all", g_variant_new ("(s)", s));
+      g_autoptr(GVariant) after = NULL;
+      g_autofree char *task3 = new_task (sim);
+      g_autofree char *q3 = g_strdup_printf ("&sr_id=OpaqueRef:sr1&task_id=%s", task3);
+
+      g_assert_true (g_file_set_contents (sum_path, "0123456789ABCDEF", -1, NULL));
+      {
+        const char *argv[] = { "tar", "--format=ustar", "-cf", packed, "-C", x, "ova.xml", m0, m0s, m1, m1s, NULL };
+        run_tar (argv);
+      }
+      status = import_file (sim, packed, q3, NULL);
+      g_assert_cmpint (status, ==, 200);
+      assert_task_failed (sim, task3, "IMPORT_ERROR_SOME_CHECKSUMS_FAILED");
+      after = rpc (sim, "VM.get_all", g_variant_new ("(s)", s));
+      g_assert_cmpuint (g_variant_n_children (after), ==, g_variant_n_children (before));
+    }
+  }
+
+  rm_tree (dir);
+  sim_stop (sim);
+}
+
+static void
+test_export_import_errors (void)
+{
+  Sim *sim = sim_start (NULL);
+  g_autofree char *dir = g_dir_make_tmp ("sim-host-xva-XXXXXX", NULL);
+  g_autofree char *task = new_task (sim);
+  g_autofree char *garbage = g_build_filename (dir, "garbage.xva", NULL);
+  g_autofree char *readme = g_build_filename (dir, "readme", NULL);
+  g_autofree char *wrong = g_build_filename (dir, "wrong.tgz", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(GBytes) body = NULL;
+  int status;
+
+  /* No session: 401. */
+  status = http_request (sim, "127.0.0.1", "GET", "/export?ref=OpaqueRef:vm3", NULL, NULL, 0, NULL, NULL);
+  g_assert_cmpint (status, ==, 401);
+  url = g_strdup_printf ("/export?ref=OpaqueRef:vm3&session_id=OpaqueRef:bogus");
+  status = http_request (sim, "127.0.0.1", "GET", url, NULL, NULL, 0, NULL, NULL);
+  g_assert_cmpint (status, ==, 401);
+
+  /* A running VM cannot be exported; the task says why. */
+  status = export_vm (sim, "OpaqueRef:vm1", task, NULL, NULL, NULL);
+  g_assert_cmpint (status, ==, 500);
+  assert_task_failed (sim, task, "VM_BAD_POWER_STATE");
+  {
+    g_autoptr(GVariant) rec = task_record (sim, task);
+    g_autoptr(GVariant) info = g_variant_lookup_value (rec, "error_info", NULL);
+    g_assert_true (set_contains (info, "OpaqueRef:vm1"));
+    g_assert_true (set_contains (info, "halted, suspended"));
+    g_assert_true (set_contains (info, "running"));
+  }
+
+  /* Not a tar at all. */
+  g_assert_true (g_file_set_contents (garbage, "this is not an XVA archive", -1, NULL));
+  g_clear_pointer (&task, g_free);
+  task = new_task (sim);
+  {
+    g_autofree char *q = g_strdup_printf ("&task_id=%s", task);
+    status = import_file (sim, garbage, q, NULL);
+  }
+  g_assert_cmpint (status, ==, 200);
+  assert_task_failed (sim, task, "IMPORT_ERROR_PREMATURE_EOF");
+
+  /* A gzipped tar whose first member is not ova.xml. */
+  g_assert_true (g_file_set_contents (readme, "hello", -1, NULL));
+  {
+    const char *argv[] = { "tar", "--format=ustar", "-czf", wrong, "-C", dir, "readme", NULL };
+    run_tar (argv);
+  }
+  g_clear_pointer (&task, g_free);
+  task = new_task (sim);
+  {
+    g_autofree char *q = g_strdup_printf ("&task_id=%s", task);
+    status = import_file (sim, wrong, q, NULL);
+  }
+  g_assert_cmpint (status, ==, 200);
+  assert_task_failed (sim, task, "IMPORT_ERROR_UNEXPECTED_FILE");
+  {
+    g_autoptr(GVariant) rec = task_record (sim, task);
+    g_autoptr(GVariant) info = g_variant_lookup_value (rec, "error_info", NULL);
+    g_assert_true (set_contains (info, "ova.xml"));
+    g_assert_true (set_contains (info, "readme"));
+  }
+
+  /* An unknown SR. */
+  g_clear_pointer (&task, g_free);
+  task = new_task (sim);
+  {
+    g_autofree char *q = g_strdup_printf ("&task_id=%s&sr_id=OpaqueRef:nosr", task);
+    status = import_file (sim, garbage, q, NULL);
+  }
+  g_assert_cmpint (status, ==, 404);
+  assert_task_failed (sim, task, "HANDLE_INVALID");
+
+  rm_tree (dir);
+  sim_stop (sim);
+}
+
+/* The XVA from XenCenter's test resources (exported by XenServer 5.6.900). */
+static void
+test_import_fixture (void)
+{
+  const char *shared = g_getenv ("LAGOON_SHARED_DIR");
+  g_autofree char *path = shared != NULL ? g_build_filename (shared, "fixtures", "xva", "vmexport.xva", NULL)
+                                         : NULL;
+  Sim *sim;
+  g_autofree char *task = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *vm_ref = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autoptr(GVariant) vm = NULL;
+  g_autoptr(GVariant) vbds = NULL;
+  g_autoptr(GVariant) vifs = NULL;
+  g_autoptr(GVariant) nets = NULL;
+  guint disks = 0, cds = 0;
+  int status;
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip ("vmexport.xva not found: ../shared is absent (a user's clone)");
+      return;
+    }
+  sim = sim_start (NULL);
+  task = new_task (sim);
+  query = g_strdup_printf ("&sr_id=OpaqueRef:sr1&task_id=%s", task);
+  status = import_file (sim, path, query, NULL);
+  g_assert_cmpint (status, ==, 200);
+  result = task_result (sim, task);
+  g_assert_cmpuint (g_variant_n_children (result), ==, 1);
+  {
+    g_autoptr(GVariant) boxed = g_variant_get_child_value (result, 0);
+    g_autoptr(GVariant) inner = g_variant_get_variant (boxed);
+    vm_ref = g_variant_dup_string (inner, NULL);
+  }
+  vm = get_record (sim, "VM", vm_ref);
+  g_assert_cmpstr (rec_str (vm, "name_label"), ==, "VM export");
+  g_assert_cmpstr (rec_str (vm, "power_state"), ==, "Halted");
+  g_assert_cmpstr (rec_str (vm, "memory_static_max"), ==, "268435456");
+  vbds = g_variant_lookup_value (vm, "VBDs", NULL);
+  vifs = g_variant_lookup_value (vm, "VIFs", NULL);
+  g_assert_cmpuint (g_variant_n_children (vbds), ==, 2);
+  g_assert_cmpuint (g_variant_n_children (vifs), ==, 3);
+  for (gsize i = 0; i < g_variant_n_children (vbds); i++)
+    {
+      g_autoptr(GVariant) b = g_variant_get_child_value (vbds, i);
+      g_autoptr(GVariant) r = g_variant_get_variant (b);
+      g_autoptr(GVariant) vbd = get_record (sim, "VBD", g_variant_get_string (r, NULL));
+
+      if (g_str_equal (rec_str (vbd, "type"), "CD"))
+        {
+          cds++;
+          g_assert_true (rec_bool (vbd, "empty"));
+        }
+      else
+        {
+          g_autoptr(GVariant) vdi = get_record (sim, "VDI", rec_str (vbd, "VDI"));
+          disks++;
+          g_assert_cmpstr (rec_str (vdi, "name_label"), ==, "New virtual disk");
+          g_assert_cmpstr (rec_str (vdi, "virtual_size"), ==, "2097152");
+          g_assert_cmpstr (rec_str (vdi, "SR"), ==, "OpaqueRef:sr1");
+        }
+    }
+  g_assert_cmpuint (disks, ==, 1);
+  g_assert_cmpuint (cds, ==, 1);
+  /* eth0's network matched ours by bridge; the other two were made. */
+  nets = rpc (sim, "network.get_all", g_variant_new ("(s)", sim->session));
+  g_assert_cmpuint (g_variant_n_children (nets), ==, 3);
+
+  sim_stop (sim);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -922,5 +1443,9 @@ main (int   argc,
   g_test_add_func ("/lagoon/sim-host/designate-new-master", test_designate_new_master);
   g_test_add_func ("/lagoon/sim-host/eject", test_eject);
   g_test_add_func ("/lagoon/sim-host/join", test_join);
+  g_test_add_func ("/lagoon/sim-host/xxh64", test_xxh64);
+  g_test_add_func ("/lagoon/sim-host/export-import", test_export_import);
+  g_test_add_func ("/lagoon/sim-host/export-import-errors", test_export_import_errors);
+  g_test_add_func ("/lagoon/sim-host/import-fixture", test_import_fixture);
   return g_test_run ();
 }
