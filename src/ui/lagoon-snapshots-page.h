@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * lagoon-snapshots-page.h: the Snapshots tab (a LagoonTab). Not written yet: handles no class, so the
- * window never shows it.
+ * lagoon-snapshots-page.h: the Snapshots tab of a VM or template (a LagoonTab): the snapshot
+ * chain as a tree (parent and children, with a "Now" row where the VM is) or as a list, a
+ * details pane for the selection, and Take Snapshot, Revert To, Delete (several at once), New
+ * VM and New Template from Snapshot as buttons and a context menu (lagoon-snapshot-commands.h
+ * runs them). Updates in place as the cache changes.
  */
 #pragma once
 

@@ -14,6 +14,7 @@
 #include "lagoon-memory-page.h"
 #include "lagoon-networking-page.h"
 #include "lagoon-search-page.h"
+#include "lagoon-snapshot-commands.h"
 #include "lagoon-snapshots-page.h"
 #include "lagoon-storage-page.h"
 #include "lagoon-general-page.h"
@@ -573,6 +574,8 @@ lagoon_window_update_commands (LagoonWindow *self)
 
   lagoon_commands_update (G_ACTION_MAP (self), self->selected_server, self->selected_class,
                           self->selected_ref);
+  lagoon_snapshot_commands_update (G_ACTION_MAP (self), self->selected_server,
+                                   self->selected_class, self->selected_ref);
 
   /* Only VMs have these commands: elsewhere the bar is hidden rather than all grey. */
   gtk_widget_set_visible (self->command_box, self->selected_ref != NULL &&
@@ -900,6 +903,14 @@ show_context_menu (LagoonWindow   *self,
       g_menu_append (server, _("_Disconnect"), "win.disconnect");
       g_menu_append (server, _("Re_move Server"), "win.remove-server");
       g_menu_append_section (menu, NULL, G_MENU_MODEL (server));
+    }
+
+  if (self->selected_ref != NULL && self->selected_class == LAGOON_CLASS_VM)
+    {
+      g_autoptr(GMenu) snapshots = g_menu_new ();
+
+      g_menu_append (snapshots, _("Take a S_napshot…"), "win.take-snapshot");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (snapshots));
     }
 
   /* The menu shell deactivates before its item activates: the previous menu is destroyed
@@ -1342,6 +1353,7 @@ lagoon_window_init (LagoonWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
   lagoon_commands_add (G_ACTION_MAP (self));
+  lagoon_snapshot_commands_add (G_ACTION_MAP (self));
 
   /* Start in the tree, so that the search entry shows its placeholder. */
   gtk_widget_grab_focus (GTK_WIDGET (self->resource_tree));
