@@ -80,6 +80,389 @@ def changed_pixels(a, b):
     return count
 
 
+GRABBED = "The console has the mouse and keyboard. Press Ctrl+Alt to release them."
+KEYBOARD_ONLY = "The console has the keyboard while the pointer is over it."
+
+
+def label_showing(window, text):
+    return window.findChild(lambda n: n.roleName == "label" and n.name == text and n.showing,
+                            recursive=True, retry=False, requireResult=False)
+
+
+def button(window, name, role="push button"):
+    return window.findChild(lambda n: n.name == name and n.roleName == role and n.showing,
+                            recursive=True, retry=False, requireResult=False)
+
+
+def release_grab(window):
+    """Ctrl+Alt, the release combination: the console lets go of the mouse."""
+    rawinput.holdKey("Control_L")
+    rawinput.holdKey("Alt_L")
+    time.sleep(0.1)
+    rawinput.releaseKey("Alt_L")
+    rawinput.releaseKey("Control_L")
+    wait_for("the console to release the mouse", lambda: label_showing(window, GRABBED) is None,
+             timeout=5)
+
+
+def console_sockets(pid, port):
+    """Inodes of the process's established TCP connections to 127.0.0.1:port."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    with open(f"/proc/{pid}/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            remote, state, inode = fields[2], fields[3], fields[9]
+            if state == "01" and int(remote.split(":")[1], 16) == port and inode in inodes:
+                found.add(inode)
+    return found
+
+
+CLIPBOARD_OWNER = """
+import sys
+import gi
+gi.require_version("Gdk", "3.0")
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gdk, GLib, Gtk
+clipboard = Gtk.Clipboard.get(Gdk.SELECTION_CLIPBOARD)
+clipboard.set_text(sys.argv[1], -1)
+print("ready", flush=True)
+GLib.timeout_add_seconds(int(sys.argv[2]), Gtk.main_quit)
+Gtk.main()
+"""
+
+
+def own_clipboard(text, seconds=30):
+    """A process that holds @text on the clipboard for a while (as a text editor would)."""
+    env = dict(os.environ)
+    env["NO_AT_BRIDGE"] = "1"
+    owner = subprocess.Popen(["/usr/bin/python3", "-c", CLIPBOARD_OWNER, text, str(seconds)],
+                             env=env, stdout=subprocess.PIPE, text=True)
+    assert owner.stdout.readline().strip() == "ready", "the clipboard owner did not start"
+    return owner
+
+
+def frame(app, title):
+    return app.findChild(lambda n: n.roleName == "frame" and n.name == title, recursive=False,
+                         retry=False, requireResult=False)
+
+
+_gdk_display = []
+
+
+def gdk_display():
+    """The test's own connection to the X display (to move windows, read the screen size)."""
+    if not _gdk_display:
+        import gi
+        gi.require_version("Gdk", "3.0")
+        from gi.repository import Gdk
+        _gdk_display.append(Gdk.Display.open(os.environ["DISPLAY"]))
+    return _gdk_display[0]
+
+
+def place_window(title, x, y):
+    """Moves (and raises) the top-level X window called @title: without a window manager, new
+    windows open at the top left, over the main window."""
+    import gi
+    gi.require_version("GdkX11", "3.0")
+    from gi.repository import GdkX11
+    out = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        line = line.strip()
+        if f'"{title}"' in line:
+            xid = int(line.split()[0], 16)
+            window = GdkX11.X11Window.foreign_new_for_display(gdk_display(), xid)
+            window.move(x, y)
+            window.raise_()
+            gdk_display().flush()
+            return
+    raise AssertionError(f"no X window called {title!r}")
+
+
+def screen_size():
+    area = gdk_display().get_monitor(0).get_geometry()
+    return area.width, area.height
+
+
+def wait_blue(display, what):
+    shown = []
+
+    def blue():
+        shown[:] = [grab(display)]
+        return blue_fraction(shown[0]) > 0.3
+    wait_for(what, blue, timeout=CONNECT_TIMEOUT)
+
+
+def type_and_see(container, display, text="lagoon xyz"):
+    """Clicks into @display, types, and waits for the guest to echo; releases the grab."""
+    before = grab(display)
+    x, y = display.position
+    w, h = display.size
+    rawinput.click(x + w // 2, y + h // 2)
+    wait_for("the grab indicator", lambda: label_showing(container, GRABBED) is not None,
+             timeout=5)
+    rawinput.typeText(text)
+    changed = []
+
+    def echoed():
+        changed[:] = [changed_pixels(grab(display), before)]
+        return changed[0] > 25 * len(text) + 100
+    wait_for(f"the guest to echo {text!r}", echoed, timeout=10)
+    release_grab(container)
+    rawinput.absoluteMotion(5, 1000)
+    return changed[0]
+
+
+def one_to_one(window, display, fb_size):
+    """Scale to Fit off shows the guest at its own size (1:1); on again, the tab's size."""
+    scaled = tuple(display.size)
+    assert scaled != fb_size, f"the scaled display already has the guest's size {fb_size}"
+    toggle = button(window, "Scale to Fit", "toggle button")
+    toggle.doActionNamed("click")
+    wait_for(f"the display at the guest's own size {fb_size}",
+             lambda: tuple(display.size) == fb_size, timeout=5)
+    log(f"1:1: display {fb_size[0]}x{fb_size[1]} (scaled to fit: {scaled[0]}x{scaled[1]})")
+    type_clipboard(window, display, fb_size)
+    toggle.doActionNamed("click")
+    wait_for("the display scaled to the tab again", lambda: tuple(display.size) == scaled,
+             timeout=5)
+
+
+def cell_image(image, column, row):
+    """The pixels of one 9x16 character cell of a 1:1 grab of the VGA text screen."""
+    w, h, stride, channels, data = image
+    rows = []
+    for y in range(row * 16, row * 16 + 16):
+        start = y * stride + column * 9 * channels
+        rows.append(bytes(data[start:start + 9 * channels]))
+    return b"".join(rows)
+
+
+def type_clipboard(window, display, fb_size):
+    """Type Clipboard Text types the clipboard into the guest with the layout's shift levels:
+    at 1:1 each character is a 9x16 cell, so "AAaa!!11" must give four pairs of equal cells,
+    each pair unlike the next (a lost Shift would type "aaaa1111")."""
+    text = "\nAAaa!!11"
+    owner = own_clipboard(text)
+    try:
+        before = grab(display)
+        button(window, "Type Clipboard Text").doActionNamed("click")
+        note = f"Typed {len(text)} characters."
+        wait_for(f"the note {note!r}", lambda: label_showing(window, note) is not None,
+                 timeout=15)
+        time.sleep(0.3)
+        after = grab(display)
+    finally:
+        owner.kill()
+        owner.wait()
+    assert after[:2] == fb_size, (after[:2], fb_size)
+    changed = changed_pixels(after, before)
+    assert changed > 300, f"typing the clipboard changed only {changed} pixels"
+    # The cursor's line: the lowest 16-pixel band with white pixels.
+    w, h, stride, channels, data = after
+    row = None
+    for band in reversed(range(h // 16)):
+        if any(data[y * stride + x * channels] > 200 and data[y * stride + x * channels + 2] > 200
+               for y in range(band * 16, band * 16 + 16) for x in range(0, w, 3)):
+            row = band
+            break
+    assert row is not None, "no text on the guest's screen"
+    # "lagoon> " is 8 cells; the typed characters follow.
+    cells = [cell_image(after, 8 + i, row) for i in range(8)]
+    for i in range(0, 8, 2):
+        assert cells[i] == cells[i + 1], f"cells {8 + i} and {9 + i} differ: not the same key"
+    for i in range(0, 6, 2):
+        assert cells[i] != cells[i + 2], \
+            f"cells {8 + i} and {10 + i} are the same: Shift was lost"
+    log(f"Type Clipboard Text typed {text[1:]!r}: {changed} pixels changed, upper and lower "
+        "case and shifted digits come out as distinct glyphs")
+
+    # More than 200 characters asks first; Cancel types nothing.
+    long_text = "x" * 300
+    owner = own_clipboard(long_text)
+    try:
+        before = grab(display)
+        button(window, "Type Clipboard Text").doActionNamed("click")
+        app = window.parent
+        question = "Type 300 characters into "
+        wait_for("the confirmation", lambda: app.findChild(
+            lambda n: n.roleName == "label" and n.name.startswith(question) and n.showing,
+            recursive=True, retry=False, requireResult=False) is not None)
+        dialog = app.findChild(lambda n: n.roleName in ("alert", "dialog") and n.showing,
+                               recursive=False, retry=False, requireResult=False)
+        cancel = (dialog or app).findChild(lambda n: n.name == "Cancel" and
+                                           n.roleName == "push button" and n.showing,
+                                           recursive=True)
+        cancel.doActionNamed("click")
+        time.sleep(1.5)
+        changed = changed_pixels(grab(display), before)
+        assert changed < 300, f"cancelled typing still changed {changed} pixels"
+    finally:
+        owner.kill()
+        owner.wait()
+    log("300 characters: asked first; Cancel typed nothing")
+
+
+def send_key_menu(window, app, display, connected, console_area):
+    """The Send Key menu offers virt-viewer's combinations and the SysRq keys; sending one
+    keeps the console connected."""
+    toggle = window.findChild(lambda n: n.name == "Send Key" and n.showing and n.roleName in (
+        "toggle button", "push button"), recursive=True)
+    toggle.click()
+    wait_for("the Send Key menu", lambda: app.findChild(
+        lambda n: n.roleName == "menu item" and n.name == "Ctrl+Alt+F2" and n.showing,
+        recursive=True, retry=False, requireResult=False) is not None, timeout=5)
+    names = [n.name for n in app.findChildren(
+        lambda n: n.roleName == "menu item" and n.showing, recursive=True)]
+    expected = (["Ctrl+Alt+Del", "Ctrl+Alt+Backspace", "PrintScreen"]
+                + [f"Ctrl+Alt+F{i}" for i in range(1, 13)])
+    missing = [n for n in expected if n not in names]
+    assert not missing, f"the Send Key menu lacks {missing}"
+    sysrq = [n for n in names if n.startswith("Alt+SysRq+")]
+    assert len(sysrq) >= 6, f"SysRq entries: {sysrq}"
+    app.findChild(lambda n: n.roleName == "menu item" and n.name == "Ctrl+Alt+F2"
+                  and n.showing, recursive=True).click()
+    time.sleep(1.0)
+    assert console_area().description == connected, console_area().description
+    log(f"Send Key menu: {len(names)} entries ({len(sysrq)} SysRq); Ctrl+Alt+F2 sent, still "
+        "connected (the test guest shows no keys without a character)")
+    rawinput.absoluteMotion(5, 1000)
+
+
+def undock_and_dock(app, window, display, vm_name, pid, port, console_area, connected):
+    """Undock moves the live console into its own window and Dock moves it back: the same
+    TCP connection all along (no new CONNECT), and the guest answers in both places."""
+    sockets = console_sockets(pid, port)
+    button(window, "Undock").doActionNamed("click")
+    title = f"{vm_name} — Console"
+    wait_for("the console window", lambda: frame(app, title) is not None)
+    wait_for("the tab's note", lambda: label_showing(
+        window, f"The console of {vm_name} is in its own window.") is not None)
+    place_window(title, 0, 700)
+    win = frame(app, title)
+    undocked = win.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
+                             recursive=True)
+    wait_for("the undocked display to have a size", lambda: undocked.size[0] > 100)
+    wait_blue(undocked, "the guest in the undocked window")
+    time.sleep(0.5)
+    screenshot("console-undocked.png")
+    changed = type_and_see(win, undocked)
+    now = console_sockets(pid, port)
+    assert not now - sockets, f"undocking opened new connections: {now - sockets}"
+    assert sockets <= now, f"undocking closed connections: {sockets - now}"
+    log(f"undocked: the same connection; typing in the window changed {changed} pixels")
+
+    button(win, "Dock").doActionNamed("click")
+    wait_for("the console window to close", lambda: frame(app, title) is None)
+    wait_for("the console back in the tab", lambda: console_area() is not None
+             and console_area().description == connected, timeout=5)
+    docked = window.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
+                              recursive=True)
+    wait_blue(docked, "the guest in the tab again")
+    time.sleep(6)  # longer than a hidden view keeps its console
+    now = console_sockets(pid, port)
+    assert not now - sockets, f"docking opened new connections: {now - sockets}"
+    assert sockets <= now, f"docking closed connections: {sockets - now}"
+    assert console_area().description == connected
+    log("docked back: still the same connection 6 s later")
+
+
+def fullscreen(app, window, vm_name, pid, port, console_area, connected):
+    """Fullscreen from the tab: a window over the whole screen without the toolbar; a small
+    toolbar slides down from the top edge; Leave Fullscreen docks the console back."""
+    sockets = console_sockets(pid, port)
+    button(window, "Fullscreen").doActionNamed("click")
+    title = f"{vm_name} — Console"
+    wait_for("the full-screen window", lambda: frame(app, title) is not None)
+    win = frame(app, title)
+    size = screen_size()
+    wait_for(f"the window to cover the screen {size}", lambda: tuple(win.size) == size
+             and tuple(win.position) == (0, 0), timeout=5)
+    assert button(win, "Undock") is None and button(win, "Dock") is None, \
+        "the view's toolbar shows in full screen"
+    leave = []
+
+    def leave_button():
+        leave[:] = [button(win, "Leave Fullscreen")]
+        return leave[0] is not None
+    wait_for("the full-screen toolbar", leave_button, timeout=3)
+    time.sleep(0.3)
+    screenshot("console-fullscreen.png")
+    wait_for("the full-screen toolbar to hide", lambda: not leave_button(), timeout=6)
+    rawinput.absoluteMotion(size[0] // 2, 40)
+    rawinput.absoluteMotion(size[0] // 2, 0)
+    wait_for("the toolbar at the top edge", leave_button, timeout=5)
+    log("full screen: the window covers the screen; the toolbar hides and comes back at the "
+        "top edge")
+    leave[0].doActionNamed("click")
+    wait_for("the full-screen window to close", lambda: frame(app, title) is None)
+    wait_for("the console back in the tab", lambda: console_area() is not None
+             and console_area().description == connected, timeout=5)
+    rawinput.absoluteMotion(5, 1000)
+    now = console_sockets(pid, port)
+    assert not now - sockets, f"full screen opened new connections: {now - sockets}"
+    assert sockets <= now, f"full screen closed connections: {sockets - now}"
+    log("left full screen: docked back on the same connection")
+
+
+def select_vm(table, name):
+    cell = cell_named(table, name)
+    x, y = cell.position
+    w, h = cell.size
+    rawinput.click(x + w // 2, y + h // 2)
+
+
+def several(app, window, table, pool, vms, running, host_ref, vm_name):
+    """Two undocked consoles and the tab's at once: each answers typing."""
+    others = sorted(v["name_label"] for v in running.values()
+                    if v["resident_on"] == host_ref and v["name_label"] != vm_name)[:2]
+    assert len(others) == 2, f"not enough running VMs on the host: {others}"
+    names = [vm_name] + others
+    places = [(0, 700), (300, 740)]
+    consoles = []
+
+    def area():
+        return window.findChild(lambda n: n.name == "Console"
+                                and n.roleName in ("filler", "panel") and n.showing,
+                                recursive=True, retry=False, requireResult=False)
+    for i, name in enumerate(names):
+        select_vm(table, name)
+        wait_for(f"the console of {name}", lambda: area() is not None
+                 and area().description == f"Connected to {name}", timeout=CONNECT_TIMEOUT)
+        if i < 2:
+            button(window, "Undock").doActionNamed("click")
+            title = f"{name} — Console"
+            wait_for(f"the window of {name}", lambda: frame(app, title) is not None)
+            place_window(title, *places[i])
+            consoles.append((name, title))
+    consoles.append((names[2], None))
+    started = time.monotonic()
+    for name, title in consoles:
+        container = frame(app, title) if title else window
+        if title:
+            place_window(title, *places[names.index(name)])
+            time.sleep(0.3)
+        display = container.findChild(lambda n: n.name == f"Console of {name}" and n.showing,
+                                      recursive=True)
+        wait_blue(display, f"the guest of {name}")
+        type_and_see(container, display)
+    log(f"three consoles open (two windows and the tab): each echoed typing; "
+        f"{time.monotonic() - started:.1f} s for the three")
+    screenshot("console-several.png")
+    for name, title in consoles[:2]:
+        button(frame(app, title), "Dock").doActionNamed("click")
+        wait_for(f"the window of {name} to close", lambda: frame(app, title) is None)
+    log("Dock on a console the tab does not show closes its window")
+
+
 def main():
     binary = sys.argv[1]
     builddir = os.environ.get("LAGOON_BUILDDIR", "")
@@ -169,6 +552,11 @@ def main():
         dx, dy = display.position
         dw, dh = display.size
         rawinput.click(dx + dw // 2, dy + dh // 2)
+        # The click captures mouse and keyboard (the guest has a relative mouse): the status
+        # line says so and how to get them back.
+        wait_for("the grab indicator", lambda: label_showing(window, GRABBED) is not None,
+                 timeout=5)
+        log("grab indicator shown after a click into the display")
         time.sleep(0.3)
         before = grab(display)
         # The guest's cursor blinks: what changes without typing is the noise to beat.
@@ -186,6 +574,15 @@ def main():
         wait_for("the guest to echo the typed keys", echoed, timeout=10)
         log(f"typed keys changed {changed[0]} pixels of the guest's screen "
             f"(blinking alone: {noise})")
+        # Ctrl+Alt gives the mouse back; the keyboard stays with the console while the
+        # pointer is over it, and comes back when the pointer leaves.
+        release_grab(window)
+        wait_for("the keyboard-only indicator",
+                 lambda: label_showing(window, KEYBOARD_ONLY) is not None, timeout=5)
+        rawinput.absoluteMotion(5, 740)
+        wait_for("the grab indicator to go", lambda: label_showing(window, KEYBOARD_ONLY) is None
+                 and label_showing(window, GRABBED) is None, timeout=5)
+        log("Ctrl+Alt released the mouse; leaving the display released the keyboard")
 
         # Screenshot saves the guest's framebuffer as a PNG of the guest's size.
         png = os.path.join(os.environ["HOME"], "guest.png")
@@ -206,6 +603,29 @@ def main():
         log(f"screenshot saved: {saved.get_width()}x{saved.get_height()} PNG")
         # Away from the toolbar: its tooltips would cover part of the display.
         rawinput.absoluteMotion(5, 740)
+
+        one_to_one(window, display, (saved.get_width(), saved.get_height()))
+        send_key_menu(window, app, display, connected, console_area)
+        console_port = listening_port(sim_pid)
+        undock_and_dock(app, window, display, vm_name, proc.pid, console_port, console_area,
+                        connected)
+        display = window.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
+                                   recursive=True)
+        fullscreen(app, window, vm_name, proc.pid, console_port, console_area, connected)
+        display = window.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
+                                   recursive=True)
+        several(app, window, table, pool, vms, running, host_ref, vm_name)
+        cell = cell_named(table, vm_name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2)
+        wait_for(f"the console area to say {connected!r} again",
+                 lambda: console_area() is not None and console_area().description == connected,
+                 timeout=CONNECT_TIMEOUT)
+        display = window.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
+                                   recursive=True)
+        rawinput.absoluteMotion(5, 740)
+        time.sleep(0.5)
 
         # A reboot ends the console session (a new QEMU serves the rebooted guest): the tab
         # reconnects by itself and shows the fresh guest, without the typed text.
@@ -240,6 +660,7 @@ def main():
         rawinput.typeText("lagoon lagoon")
         wait_for("the guest to echo the typed keys again",
                  lambda: changed_pixels(grab(display), before) > 2 * noise + 500, timeout=10)
+        release_grab(window)
         cad = time.monotonic()
         window.findChild(lambda n: n.name == "Send Ctrl+Alt+Del" and n.roleName == "push button"
                          and n.showing, recursive=True).click()
