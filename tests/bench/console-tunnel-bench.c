@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * console-tunnel-bench: a VM console's framebuffer through Lagoon's tunnel (LagoonSshOpener, the
+ * HTTP CONNECT of the Console tab, the fd handed over by lagoon_io_stream_steal_fd) versus the
+ * same console through OpenSSH's `ssh -N -L` to the same sshd, in the same run; direct TCP to
+ * the simulator as the floor. Each path asks the guest's QEMU for full framebuffer updates
+ * (raw 32-bit pixels) back to back and counts frames and bytes per second.
+ *
+ *   console-tunnel-bench [SECONDS_PER_ROUND] [ROUNDS]
+ *
+ * Needs sshd, QEMU and the built simulator (its default idle guest), like the console tests.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lagoon-http-client.h"
+#include "lagoon-rig.h"
+#include "lagoon-ssh-opener.h"
+#include "lagoon-ssh-session.h"
+#include "lagoon-stream-fd.h"
+
+typedef struct
+{
+  const char   *name;
+  LagoonRigRfb *rfb;
+  double        best_fps;
+  double        best_mib_s;
+} Path;
+
+/* One XML-RPC call straight to the simulator (set-up only, not measured). */
+static char *
+rpc (guint16     port,
+     const char *method,
+     const char *params)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *request = NULL;
+  GString *reply = g_string_new (NULL);
+  char buf[65536];
+  gssize n;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  if (conn == NULL)
+    g_error ("simulator: %s", error->message);
+  body = g_strdup_printf ("<?xml version=\"1.0\"?><methodCall><methodName>%s</methodName>"
+                          "<params>%s</params></methodCall>", method, params);
+  request = g_strdup_printf ("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                             "Content-Type: text/xml\r\nContent-Length: %zu\r\n\r\n%s",
+                             strlen (body), body);
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                                  strlen (request), NULL, NULL, &error))
+    g_error ("simulator: %s", error->message);
+  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                                   sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (reply, buf, n);
+  return g_string_free (reply, FALSE);
+}
+
+/* The text of the first <value> after @key in @xml. */
+static char *
+value_after (const char *xml,
+             const char *key)
+{
+  const char *p = strstr (xml, key);
+  const char *end;
+
+  if (p == NULL || (p = strstr (p, "<value>")) == NULL)
+    return NULL;
+  p += strlen ("<value>");
+  if (g_str_has_prefix (p, "<string>"))
+    p += strlen ("<string>");
+  end = strchr (p, '<');
+  return end != NULL ? g_strndup (p, end - p) : NULL;
+}
+
+static LagoonRigRfb *
+rfb_on_stream (GIOStream *stream)
+{
+  g_autoptr(GError) error = NULL;
+  LagoonRigRfb *rfb;
+  int fd = lagoon_io_stream_steal_fd (stream, &error);
+
+  if (fd < 0)
+    g_error ("steal fd: %s", error->message);
+  rfb = lagoon_rig_rfb_new_for_fd (fd, 20000, &error);
+  if (rfb == NULL)
+    g_error ("RFB handshake: %s", error->message);
+  return rfb;
+}
+
+/* A CONNECT on a plain TCP connection to 127.0.0.1:@port (OpenSSH's forward, or direct). */
+static LagoonRigRfb *
+rfb_over_tcp (guint16     port,
+              const char *host,
+              const char *path,
+              const char *session)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  if (conn == NULL)
+    g_error ("connect to %u: %s", port, error->message);
+  if (!lagoon_http_connect_on_stream (G_IO_STREAM (conn), host, path, session, 20000, NULL,
+                                      &error))
+    g_error ("CONNECT: %s", error->message);
+  return rfb_on_stream (G_IO_STREAM (conn));
+}
+
+static void
+measure (Path  *path,
+         double seconds)
+{
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + (gint64) (seconds * G_USEC_PER_SEC);
+  guint64 bytes = 0;
+  guint frames = 0;
+  double elapsed;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) pixels = lagoon_rig_rfb_grab (path->rfb, 20000, &error);
+
+      if (pixels == NULL)
+        g_error ("%s: update failed: %s", path->name, error->message);
+      /* Raw encoding: the pixels plus a 4-byte header, 12 bytes per rectangle. */
+      bytes += g_bytes_get_size (pixels) + 16;
+      frames++;
+    }
+  elapsed = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  path->best_fps = MAX (path->best_fps, frames / elapsed);
+  path->best_mib_s = MAX (path->best_mib_s, bytes / elapsed / (1024.0 * 1024.0));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  double seconds = argc > 1 ? g_ascii_strtod (argv[1], NULL) : 3.0;
+  guint rounds = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 3;
+  const char *sim_args[] = { "--generate=1:2", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LagoonRigSshd) sshd = NULL;
+  g_autoptr(LagoonRigSim) sim = NULL;
+  g_autoptr(LagoonSshSession) ssh = NULL;
+  g_autoptr(LagoonSshOpener) opener = NULL;
+  g_autoptr(LagoonHttpClient) client = NULL;
+  g_autoptr(GIOStream) tunnel = NULL;
+  g_autoptr(GSubprocess) forward = NULL;
+  g_autofree char *login = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *params = NULL;
+  g_autofree char *records = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *path = NULL;
+  const char *keys[2] = { NULL, NULL };
+  guint16 port = 0;
+  guint16 local_port;
+  gboolean tls = FALSE;
+  Path paths[3] = { { "direct TCP", NULL, 0, 0 }, { "OpenSSH ssh -N -L", NULL, 0, 0 },
+                    { "Lagoon tunnel", NULL, 0, 0 } };
+
+  signal (SIGPIPE, SIG_IGN);
+  printf ("machine: %u cores\n", g_get_num_processors ());
+
+  sshd = lagoon_rig_sshd_start (NULL, &error);
+  if (sshd == NULL)
+    g_error ("sshd: %s", error->message);
+  sim = lagoon_rig_sim_start (sim_args, &error);
+  if (sim == NULL)
+    g_error ("xapi-sim: %s", error->message);
+
+  login = rpc (lagoon_rig_sim_get_port (sim), "session.login_with_password",
+               "<param><value>root</value></param><param><value>xenroot</value></param>");
+  session = value_after (login, "<name>Value</name>");
+  if (session == NULL)
+    g_error ("login failed: %s", login);
+  params = g_strdup_printf ("<param><value>%s</value></param>", session);
+  records = rpc (lagoon_rig_sim_get_port (sim), "console.get_all_records", params);
+  location = value_after (records, "<name>location</name>");
+  if (location == NULL || !lagoon_http_split_url (location, &tls, &host, &port, &path))
+    g_error ("no console location in console.get_all_records");
+  printf ("console: %s\n", location);
+
+  /* Lagoon: one SSH session, the console's CONNECT through its opener, the fd as gtk-vnc
+   * gets it. */
+  ssh = lagoon_ssh_session_new ("127.0.0.1", lagoon_rig_sshd_get_port (sshd),
+                                lagoon_rig_sshd_get_user (sshd));
+  keys[0] = lagoon_rig_sshd_get_key_path (sshd);
+  lagoon_ssh_session_set_identity_files (ssh, keys);
+  lagoon_ssh_session_set_use_agent (ssh, FALSE);
+  lagoon_ssh_session_set_known_hosts_file (ssh, lagoon_rig_sshd_get_known_hosts_path (sshd));
+  if (!lagoon_ssh_session_connect (ssh, NULL, &error))
+    g_error ("ssh: %s", error->message);
+  opener = lagoon_ssh_opener_new (ssh);
+  client = lagoon_http_client_new (LAGOON_STREAM_OPENER (opener), host, port, tls);
+  tunnel = lagoon_http_client_open_tunnel (client, path, session, NULL, &error);
+  if (tunnel == NULL)
+    g_error ("Lagoon CONNECT: %s", error->message);
+  paths[2].rfb = rfb_on_stream (tunnel);
+  g_clear_object (&tunnel);
+
+  /* OpenSSH's forward to the same sshd and simulator. */
+  local_port = lagoon_rig_free_port ();
+  {
+    g_autofree char *spec = g_strdup_printf ("%u:%s:%u", local_port, host, port);
+    const char *options[] = { "-N", "-L", spec, "-o", "ExitOnForwardFailure=yes", NULL };
+    g_auto(GStrv) argv_ssh = lagoon_rig_sshd_ssh_argv (sshd, NULL, NULL, NULL, options, NULL);
+
+    forward = g_subprocess_newv ((const char * const *) argv_ssh, G_SUBPROCESS_FLAGS_NONE,
+                                 &error);
+    if (forward == NULL)
+      g_error ("ssh -L: %s", error->message);
+  }
+  if (!lagoon_rig_wait_for_port (local_port, 10000))
+    g_error ("ssh -L did not open port %u", local_port);
+  paths[1].rfb = rfb_over_tcp (local_port, host, path, session);
+  paths[0].rfb = rfb_over_tcp (port, host, path, session);
+
+  printf ("framebuffer %ux%u, 32-bit raw full updates, %u rounds of %.1f s per path\n",
+          lagoon_rig_rfb_get_width (paths[2].rfb), lagoon_rig_rfb_get_height (paths[2].rfb),
+          rounds, seconds);
+  /* Interleaved so that a noisy moment hurts every path alike; the best round counts. */
+  for (guint r = 0; r < rounds; r++)
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      measure (&paths[i], seconds);
+
+  printf ("%-20s %12s %12s\n", "", "frames/s", "MiB/s");
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    printf ("%-20s %12.1f %12.1f\n", paths[i].name, paths[i].best_fps, paths[i].best_mib_s);
+  printf ("update rate ratio Lagoon/OpenSSH: %.2f (goal >= 0.80)\n",
+          paths[2].best_fps / paths[1].best_fps);
+  printf ("throughput ratio Lagoon/OpenSSH: %.2f (goal >= 0.80)\n",
+          paths[2].best_mib_s / paths[1].best_mib_s);
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    lagoon_rig_rfb_free (paths[i].rfb);
+  g_subprocess_force_exit (forward);
+  g_subprocess_wait (forward, NULL, NULL);
+  return 0;
+}
