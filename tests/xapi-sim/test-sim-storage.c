@@ -1405,6 +1405,460 @@ test_vbd_cd (Fixture       *f,
   assert_error (e, "VM_BAD_POWER_STATE", suspended, "halted, running", "suspended", NULL);
 }
 
+/* ---- networks ---------------------------------------------------------------------------- */
+
+static char *
+create_network (Fixture    *f,
+                const char *name,
+                const char *bridge)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "name_label", g_variant_new_string (name));
+  g_variant_builder_add (&b, "{sv}", "name_description", g_variant_new_string (""));
+  g_variant_builder_add (&b, "{sv}", "MTU", g_variant_new_int64 (9000));
+  g_variant_builder_add (&b, "{sv}", "other_config", smap (NULL));
+  if (bridge != NULL)
+    g_variant_builder_add (&b, "{sv}", "bridge", g_variant_new_string (bridge));
+  return OK_STR (f, "network.create", "(@a{sv})", g_variant_builder_end (&b));
+}
+
+static GVariant *
+vif_record (const char *vm,
+            const char *network,
+            const char *device,
+            const char *mac)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "device", g_variant_new_string (device));
+  g_variant_builder_add (&b, "{sv}", "network", g_variant_new_string (network));
+  g_variant_builder_add (&b, "{sv}", "VM", g_variant_new_string (vm));
+  g_variant_builder_add (&b, "{sv}", "MAC", g_variant_new_string (mac));
+  g_variant_builder_add (&b, "{sv}", "MTU", g_variant_new_int64 (0));
+  g_variant_builder_add (&b, "{sv}", "other_config", smap (NULL));
+  g_variant_builder_add (&b, "{sv}", "qos_algorithm_type", g_variant_new_string (""));
+  g_variant_builder_add (&b, "{sv}", "qos_algorithm_params", smap (NULL));
+  return g_variant_builder_end (&b);
+}
+
+/* A network by name_label. */
+static char *
+network_named (Fixture    *f,
+               const char *name)
+{
+  g_autoptr(GVariant) refs = ok (f, "network.get_by_name_label", "(s)", name);
+  g_autoptr(GVariant) first = NULL;
+
+  g_assert_cmpuint (g_variant_n_children (refs), ==, 1);
+  g_variant_get_child (refs, 0, "v", &first);
+  return g_variant_dup_string (first, NULL);
+}
+
+/* The PIF of @host on @device without a VLAN tag. */
+static char *
+pif_of (Fixture    *f,
+        const char *host,
+        const char *device)
+{
+  g_auto(GStrv) pifs = field_set (f, "host", host, "PIFs");
+
+  for (guint i = 0; pifs[i] != NULL; i++)
+    {
+      g_autofree char *d = field_str (f, "PIF", pifs[i], "device");
+
+      if (g_str_equal (d, device) && field_int (f, "PIF", pifs[i], "VLAN") == -1)
+        return g_strdup (pifs[i]);
+    }
+  g_error ("no %s on %s", device, host);
+  return NULL;
+}
+
+static gboolean
+set_contains (Fixture    *f,
+              const char *klass,
+              const char *ref,
+              const char *field,
+              const char *item)
+{
+  g_auto(GStrv) set = field_set (f, klass, ref, field);
+
+  return g_strv_contains ((const char *const *) set, item);
+}
+
+static void
+test_network_vif (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *running = find_vm (f, "Running");
+  g_autofree char *halted = find_vm (f, "Halted");
+  g_autofree char *net = create_network (f, "Lab", NULL);
+  g_autofree char *bridge = field_str (f, "network", net, "bridge");
+  g_autofree char *vif = NULL;
+  g_autofree char *cold = NULL;
+  g_autofree char *mac = NULL;
+  g_autofree char *internal = network_named (f, "Host internal management network");
+  g_auto(GStrv) e = NULL;
+  g_auto(GStrv) eth0_pifs = NULL;
+
+  g_assert_true (g_str_has_prefix (bridge, "xapi"));
+  g_assert_cmpint (field_int (f, "network", net, "MTU"), ==, 9000);
+  g_assert_true (field_bool (f, "network", net, "managed"));
+  {
+    g_autofree char *second = create_network (f, "Lab 2", NULL);
+    g_autofree char *bridge2 = field_str (f, "network", second, "bridge");
+    g_assert_cmpstr (bridge2, !=, bridge);
+  }
+  e = fail (f, "network.create", "(@a{sv})",
+            g_variant_new_parsed ("{'name_label': <'dup'>, 'bridge': <'xenbr0'>, "
+                                  "'other_config': <@a{ss} {}>}"));
+  assert_error (e, "BRIDGE_NAME_EXISTS", "xenbr0", NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  /* VIF.create: device numbers, MAC checks, a MAC made up when none is given. */
+  e = fail (f, "VIF.create", "(@a{sv})", vif_record (running, net, "autodetect", ""));
+  assert_error (e, "INVALID_DEVICE", "autodetect", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VIF.create", "(@a{sv})", vif_record (running, net, "6", "00:11:22:33:44"));
+  assert_error (e, "MAC_INVALID", "00:11:22:33:44", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VIF.create", "(@a{sv})", vif_record (running, "OpaqueRef:gone", "6", ""));
+  assert_error (e, "HANDLE_INVALID", "network", "OpaqueRef:gone", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  vif = OK_STR (f, "VIF.create", "(@a{sv})", vif_record (running, net, "6", ""));
+  mac = field_str (f, "VIF", vif, "MAC");
+  g_assert_cmpuint (strlen (mac), ==, 17);
+  g_assert_true (g_ascii_xdigit_value (mac[1]) & 2);          /* locally administered */
+  g_assert_false (g_ascii_xdigit_value (mac[1]) & 1);         /* unicast */
+  g_assert_true (field_bool (f, "VIF", vif, "MAC_autogenerated"));
+  g_assert_cmpint (field_int (f, "VIF", vif, "MTU"), ==, 9000);
+  g_assert_false (field_bool (f, "VIF", vif, "currently_attached"));
+  g_assert_true (set_contains (f, "VM", running, "VIFs", vif));
+  g_assert_true (set_contains (f, "network", net, "VIFs", vif));
+  g_assert_true (set_contains (f, "VIF", vif, "allowed_operations", "plug"));
+  e = fail (f, "VIF.create", "(@a{sv})", vif_record (running, net, "6", "02:00:00:00:00:01"));
+  assert_error (e, "DEVICE_ALREADY_EXISTS", "6", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  cold = OK_STR (f, "VIF.create", "(@a{sv})", vif_record (halted, net, "7", "02:00:00:00:00:07"));
+  {
+    g_autofree char *given = field_str (f, "VIF", cold, "MAC");
+    g_assert_cmpstr (given, ==, "02:00:00:00:00:07");
+    g_assert_false (field_bool (f, "VIF", cold, "MAC_autogenerated"));
+  }
+
+  /* Hot-plug on the running VM only. */
+  e = fail (f, "VIF.plug", "(s)", cold);
+  assert_error (e, "VM_BAD_POWER_STATE", halted, "running", "halted", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VIF.unplug", "(s)", vif);
+  assert_error (e, "DEVICE_ALREADY_DETACHED", vif, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  OK_VOID (f, "VIF.plug", "(s)", vif);
+  g_assert_true (field_bool (f, "VIF", vif, "currently_attached"));
+  g_assert_true (set_contains (f, "VIF", vif, "allowed_operations", "unplug"));
+  e = fail (f, "VIF.plug", "(s)", vif);
+  assert_error (e, "DEVICE_ALREADY_ATTACHED", vif, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VIF.destroy", "(s)", vif);
+  assert_error (e, "OPERATION_NOT_ALLOWED", "VIF currently attached to a running VM", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "network.destroy", "(s)", net);
+  assert_error (e, "NETWORK_CONTAINS_VIF", vif, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  OK_VOID (f, "VIF.unplug", "(s)", vif);
+  g_assert_false (field_bool (f, "VIF", vif, "currently_attached"));
+
+  /* Networks with PIFs, and the system ones, stay. */
+  {
+    g_autofree char *vnet = create_network (f, "VLAN 77", NULL);
+    g_autofree char *host = master (f);
+    g_autofree char *eth1 = pif_of (f, host, "eth1");
+    g_autoptr(GVariant) made = ok (f, "pool.create_VLAN_from_PIF", "(ssx)", eth1, vnet, (gint64) 77);
+
+    eth0_pifs = field_set (f, "network", vnet, "PIFs");
+    g_assert_cmpuint (g_strv_length (eth0_pifs), ==, g_variant_n_children (made));
+    e = fail (f, "network.destroy", "(s)", vnet);
+    g_assert_cmpstr (e[0], ==, "NETWORK_CONTAINS_PIF");
+    g_assert_cmpuint (g_strv_length (e), ==, 1 + g_strv_length (eth0_pifs));
+    for (guint i = 0; eth0_pifs[i] != NULL; i++)
+      g_assert_true (g_strv_contains ((const char *const *) e, eth0_pifs[i]));
+    g_clear_pointer (&e, g_strfreev);
+  }
+  e = fail (f, "network.destroy", "(s)", internal);
+  assert_error (e, "CANNOT_DESTROY_SYSTEM_NETWORK", internal, NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  /* Unplugged VIFs go with the network. */
+  OK_VOID (f, "network.destroy", "(s)", net);
+  g_assert_false (exists (f, "network", net));
+  g_assert_false (exists (f, "VIF", vif));
+  g_assert_false (exists (f, "VIF", cold));
+  g_assert_false (set_contains (f, "VM", running, "VIFs", vif));
+}
+
+static void
+test_vlan (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *host = master (f);
+  g_auto(GStrv) hosts = all_refs (f, "host");
+  g_autofree char *net = create_network (f, "VLAN 200", NULL);
+  g_autofree char *eth1 = pif_of (f, host, "eth1");
+  g_autofree char *vlan100 = network_named (f, "VLAN 100 (Production)");
+  g_auto(GStrv) vlan100_pifs = field_set (f, "network", vlan100, "PIFs");
+  g_autoptr(GVariant) created = NULL;
+  g_autofree char *vlan = NULL;
+  g_autofree char *untagged = NULL;
+  g_auto(GStrv) e = NULL;
+
+  e = fail (f, "VLAN.create", "(sxs)", eth1, (gint64) 4095, net);
+  assert_error (e, "VLAN_TAG_INVALID", "4095", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VLAN.create", "(sxs)", eth1, (gint64) -1, net);
+  assert_error (e, "VLAN_TAG_INVALID", "-1", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VLAN.create", "(sxs)", eth1, (gint64) 100, net);
+  assert_error (e, "PIF_VLAN_EXISTS", "eth1", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VLAN.create", "(sxs)", vlan100_pifs[0], (gint64) 5, net);
+  assert_error (e, "PIF_IS_VLAN", vlan100_pifs[0], NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  /* One VLAN PIF per host on the same device. */
+  created = ok (f, "pool.create_VLAN_from_PIF", "(ssx)", eth1, net, (gint64) 200);
+  g_assert_cmpuint (g_variant_n_children (created), ==, g_strv_length (hosts));
+  for (gsize i = 0; i < g_variant_n_children (created); i++)
+    {
+      g_autoptr(GVariant) item = NULL;
+      g_autofree char *pif = NULL;
+      g_autofree char *pif_net = NULL;
+      g_autofree char *vlan_of = NULL;
+      g_autofree char *tagged = NULL;
+      g_autofree char *pif_host = NULL;
+      g_autofree char *device = NULL;
+
+      g_variant_get_child (created, i, "v", &item);
+      pif = g_variant_dup_string (item, NULL);
+      g_assert_cmpint (field_int (f, "PIF", pif, "VLAN"), ==, 200);
+      pif_net = field_str (f, "PIF", pif, "network");
+      g_assert_cmpstr (pif_net, ==, net);
+      device = field_str (f, "PIF", pif, "device");
+      g_assert_cmpstr (device, ==, "eth1");
+      g_assert_false (field_bool (f, "PIF", pif, "physical"));
+      vlan_of = field_str (f, "PIF", pif, "VLAN_master_of");
+      g_assert_cmpint (field_int (f, "VLAN", vlan_of, "tag"), ==, 200);
+      tagged = field_str (f, "VLAN", vlan_of, "tagged_PIF");
+      pif_host = field_str (f, "PIF", pif, "host");
+      {
+        g_autofree char *base = pif_of (f, pif_host, "eth1");
+        g_assert_cmpstr (tagged, ==, base);
+        g_assert_true (set_contains (f, "PIF", base, "VLAN_slave_of", vlan_of));
+      }
+      g_assert_true (set_contains (f, "network", net, "PIFs", pif));
+      if (g_str_equal (pif_host, host))
+        {
+          vlan = g_strdup (vlan_of);
+          untagged = g_strdup (pif);
+        }
+    }
+  g_assert_nonnull (vlan);
+  /* The network already reaches this host. */
+  e = fail (f, "VLAN.create", "(sxs)", eth1, (gint64) 300, net);
+  assert_error (e, "NETWORK_ALREADY_CONNECTED", host, untagged, NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  OK_VOID (f, "VLAN.destroy", "(s)", vlan);
+  g_assert_false (exists (f, "VLAN", vlan));
+  g_assert_false (exists (f, "PIF", untagged));
+  g_assert_false (set_contains (f, "PIF", eth1, "VLAN_slave_of", vlan));
+  g_assert_false (set_contains (f, "network", net, "PIFs", untagged));
+  g_assert_false (set_contains (f, "host", host, "PIFs", untagged));
+  /* Now the tag is free again on this host. */
+  g_clear_pointer (&vlan, g_free);
+  vlan = OK_STR (f, "VLAN.create", "(sxs)", eth1, (gint64) 200, net);
+  g_assert_cmpint (field_int (f, "VLAN", vlan, "tag"), ==, 200);
+}
+
+static void
+test_bond (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *host = master (f);
+  g_auto(GStrv) hosts = all_refs (f, "host");
+  g_autofree char *other = g_strdup (g_str_equal (hosts[0], host) ? hosts[1] : hosts[0]);
+  g_autofree char *net = create_network (f, "Bond 0+1", NULL);
+  g_autofree char *net2 = create_network (f, "Bond again", NULL);
+  g_autofree char *eth0 = pif_of (f, host, "eth0");
+  g_autofree char *eth1 = pif_of (f, host, "eth1");
+  g_autofree char *other_eth1 = pif_of (f, other, "eth1");
+  g_autofree char *ip = field_str (f, "PIF", eth0, "IP");
+  g_autofree char *mac0 = field_str (f, "PIF", eth0, "MAC");
+  g_autofree char *vlan100 = network_named (f, "VLAN 100 (Production)");
+  g_autofree char *bond = NULL;
+  g_autofree char *bond_master = NULL;
+  g_autofree char *vlan = NULL;
+  g_auto(GStrv) vlan100_pifs = field_set (f, "network", vlan100, "PIFs");
+  g_auto(GStrv) e = NULL;
+  const char *none[] = { NULL };
+  const char *both[] = { eth0, eth1, NULL };
+  const char *cross[] = { eth0, other_eth1, NULL };
+
+  e = fail (f, "Bond.create", "(s^asss@a{ss})", net, none, "", "lacp", smap (NULL));
+  assert_error (e, "PIF_BOND_NEEDS_MORE_MEMBERS", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "Bond.create", "(s^asss@a{ss})", net, cross, "", "lacp", smap (NULL));
+  assert_error (e, "PIF_CANNOT_BOND_CROSS_HOST", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "Bond.create", "(s^asss@a{ss})", net, both, "not-a-mac", "lacp", smap (NULL));
+  assert_error (e, "MAC_INVALID", "not-a-mac", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  {
+    g_autofree char *vlan_pif = NULL;
+
+    for (guint i = 0; vlan100_pifs[i] != NULL && vlan_pif == NULL; i++)
+      {
+        g_autofree char *h = field_str (f, "PIF", vlan100_pifs[i], "host");
+        if (g_str_equal (h, host))
+          vlan_pif = g_strdup (vlan100_pifs[i]);
+      }
+    {
+      const char *with_vlan[] = { eth0, vlan_pif, NULL };
+      e = fail (f, "Bond.create", "(s^asss@a{ss})", net, with_vlan, "", "lacp", smap (NULL));
+      assert_error (e, "PIF_VLAN_EXISTS", "eth1", NULL);
+      g_clear_pointer (&e, g_strfreev);
+    }
+  }
+
+  bond = OK_STR (f, "Bond.create", "(s^asss@a{ss})", net, both, "", "lacp", smap (NULL));
+  bond_master = field_str (f, "Bond", bond, "master");
+  {
+    g_autofree char *device = field_str (f, "PIF", bond_master, "device");
+    g_autofree char *mode = field_str (f, "Bond", bond, "mode");
+    g_autofree char *primary = field_str (f, "Bond", bond, "primary_slave");
+    g_autofree char *mip = field_str (f, "PIF", bond_master, "IP");
+    g_autofree char *mmode = field_str (f, "PIF", bond_master, "ip_configuration_mode");
+    g_autofree char *mmac = field_str (f, "PIF", bond_master, "MAC");
+    g_autofree char *smode = field_str (f, "PIF", eth0, "ip_configuration_mode");
+    g_autofree char *hash = map_value (f, "Bond", bond, "properties", "hashing_algorithm");
+    g_autofree char *slave_of = field_str (f, "PIF", eth1, "bond_slave_of");
+
+    g_assert_cmpstr (device, ==, "bond0");
+    g_assert_cmpstr (mode, ==, "lacp");
+    g_assert_cmpstr (primary, ==, eth0);
+    /* The management interface and its address moved to the bond. */
+    g_assert_cmpstr (mip, ==, ip);
+    g_assert_cmpstr (mmode, ==, "Static");
+    g_assert_cmpstr (mmac, ==, mac0);
+    g_assert_true (field_bool (f, "PIF", bond_master, "management"));
+    g_assert_false (field_bool (f, "PIF", eth0, "management"));
+    g_assert_cmpstr (smode, ==, "None");
+    g_assert_cmpstr (hash, ==, "tcpudp_ports");
+    g_assert_cmpstr (slave_of, ==, bond);
+    g_assert_true (set_contains (f, "Bond", bond, "slaves", eth0));
+    g_assert_true (set_contains (f, "Bond", bond, "slaves", eth1));
+    g_assert_true (set_contains (f, "PIF", bond_master, "bond_master_of", bond));
+    g_assert_true (set_contains (f, "network", net, "PIFs", bond_master));
+  }
+  /* The VLAN on eth1 now rides the bond. */
+  {
+    g_auto(GStrv) vlans = field_set (f, "PIF", bond_master, "VLAN_slave_of");
+    g_assert_cmpuint (g_strv_length (vlans), ==, 1);
+    g_assert_cmpint (field_int (f, "VLAN", vlans[0], "tag"), ==, 100);
+    vlan = g_strdup (vlans[0]);
+  }
+  e = fail (f, "Bond.create", "(s^asss@a{ss})", net2, both, "", "balance-slb", smap (NULL));
+  assert_error (e, "PIF_ALREADY_BONDED", eth0, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "PIF.plug", "(s)", eth1);
+  assert_error (e, "CANNOT_PLUG_BOND_SLAVE", eth1, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "PIF.unplug", "(s)", bond_master);
+  assert_error (e, "PIF_IS_MANAGEMENT_INTERFACE", bond_master, NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  OK_VOID (f, "Bond.destroy", "(s)", bond);
+  g_assert_false (exists (f, "Bond", bond));
+  g_assert_false (exists (f, "PIF", bond_master));
+  {
+    g_autofree char *back_ip = field_str (f, "PIF", eth0, "IP");
+    g_autofree char *slave_of = field_str (f, "PIF", eth0, "bond_slave_of");
+    g_autofree char *tagged = field_str (f, "VLAN", vlan, "tagged_PIF");
+
+    g_assert_cmpstr (back_ip, ==, ip);
+    g_assert_true (field_bool (f, "PIF", eth0, "management"));
+    g_assert_cmpstr (slave_of, ==, "OpaqueRef:NULL");
+    g_assert_cmpstr (tagged, ==, eth0);
+  }
+}
+
+static void
+test_pif (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autofree char *host = master (f);
+  g_autofree char *eth0 = pif_of (f, host, "eth0");
+  g_autofree char *eth1 = pif_of (f, host, "eth1");
+  g_auto(GStrv) e = NULL;
+
+  e = fail (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "Static", "10.2.0", "255.255.0.0", "", "");
+  assert_error (e, "INVALID_IP_ADDRESS_SPECIFIED", "IP", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "Static", "10.2.0.5", "", "", "");
+  assert_error (e, "INVALID_IP_ADDRESS_SPECIFIED", "netmask", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "Static", "10.2.0.5", "255.255.0.0",
+            "gw", "");
+  assert_error (e, "INVALID_IP_ADDRESS_SPECIFIED", "gateway", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "Static", "10.2.0.5", "255.255.0.0",
+            "10.2.0.1", "10.2.0.2,dns.example");
+  assert_error (e, "INVALID_IP_ADDRESS_SPECIFIED", "DNS", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "DHCP", "::1", "", "", "");
+  assert_error (e, "INVALID_IP_ADDRESS_SPECIFIED", "IP", NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  OK_VOID (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "Static", "10.2.0.5", "255.255.0.0",
+           "10.2.0.1", "10.2.0.2,10.2.0.3");
+  {
+    g_autofree char *mode = field_str (f, "PIF", eth1, "ip_configuration_mode");
+    g_autofree char *ip = field_str (f, "PIF", eth1, "IP");
+    g_autofree char *gw = field_str (f, "PIF", eth1, "gateway");
+    g_autofree char *dns = field_str (f, "PIF", eth1, "DNS");
+
+    g_assert_cmpstr (mode, ==, "Static");
+    g_assert_cmpstr (ip, ==, "10.2.0.5");
+    g_assert_cmpstr (gw, ==, "10.2.0.1");
+    g_assert_cmpstr (dns, ==, "10.2.0.2,10.2.0.3");
+  }
+  OK_VOID (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "DHCP", "", "", "", "");
+  {
+    g_autofree char *mode = field_str (f, "PIF", eth1, "ip_configuration_mode");
+    g_autofree char *ip = field_str (f, "PIF", eth1, "IP");
+
+    g_assert_cmpstr (mode, ==, "DHCP");
+    g_assert_true (g_str_has_prefix (ip, "10.1."));
+  }
+  OK_VOID (f, "PIF.reconfigure_ip", "(ssssss)", eth1, "None", "", "", "", "");
+  {
+    g_autofree char *ip = field_str (f, "PIF", eth1, "IP");
+    g_assert_cmpstr (ip, ==, "");
+  }
+  e = fail (f, "PIF.reconfigure_ip", "(ssssss)", eth0, "None", "", "", "", "");
+  assert_error (e, "PIF_IS_MANAGEMENT_INTERFACE", eth0, NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  e = fail (f, "PIF.unplug", "(s)", eth0);
+  assert_error (e, "PIF_IS_MANAGEMENT_INTERFACE", eth0, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  OK_VOID (f, "PIF.unplug", "(s)", eth1);
+  g_assert_false (field_bool (f, "PIF", eth1, "currently_attached"));
+  OK_VOID (f, "PIF.plug", "(s)", eth1);
+  g_assert_true (field_bool (f, "PIF", eth1, "currently_attached"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1424,6 +1878,10 @@ main (int   argc,
   ADD ("vdi/snapshot-clone-copy", test_vdi_snapshot_clone_copy);
   ADD ("vbd/plug", test_vbd_plug);
   ADD ("vbd/cd", test_vbd_cd);
+  ADD ("network/vif", test_network_vif);
+  ADD ("network/vlan", test_vlan);
+  ADD ("network/bond", test_bond);
+  ADD ("network/pif", test_pif);
 
 #undef ADD
   return g_test_run ();
