@@ -204,4 +204,19 @@ void                     sim_xva_import       (SimServer     *server,
 guint64                  sim_xxh64            (const guint8  *data,
                                                gsize          length);
 
+/*
+ * VM lifecycle (sim-vm.c). Moves the running @vm to @host (new domid, console re-created with
+ * the host's address, VM_metrics kept) after xapi's checks: HOST_NOT_LIVE, HOST_DISABLED,
+ * HOST_NOT_ENOUGH_FREE_MEMORY [needed, available] in call->error (FALSE).
+ */
+gboolean                 sim_vm_migrate        (SimCall   *call,
+                                                SimObject *vm,
+                                                SimObject *host);
+/* xapi's free memory of @host for starting VMs (total - overheads - resident VMs'
+ * dynamic_min + memory_overhead); -1 when the host has no host_metrics. */
+gint64                   sim_host_free_memory  (SimDb     *db,
+                                                SimObject *host);
+/* The memory @vm needs to start (dynamic_min + memory_overhead). */
+gint64                   sim_vm_start_memory   (SimObject *vm);
+
 G_END_DECLS
