@@ -473,10 +473,11 @@ host_disable (SimCall *call)
 
   if (host == NULL)
     return FALSE;
-  if (g_variant_get_boolean (sim_pool_object (call->server)->fields[LAGOON_POOL_HA_ENABLED]))
+  /* (With HA on, xapi first checks the restart plan survives; HA is not simulated.) */
+  if (!host_is_live (db, host))
     {
-      /* The HA plan check (assert_host_disable_preserves_ha_plan) is not simulated. */
-      g_debug ("host.disable with HA enabled: the HA plan is not checked");
+      sim_fail (call, "HOST_OFFLINE", host->ref, NULL);
+      return FALSE;
     }
   if (host_is_enabled (host))
     {
@@ -501,8 +502,8 @@ host_enable (SimCall *call)
     return FALSE;
   if (!host_is_live (db, host))
     {
-      /* assert_safe_to_reenable: a host that is down cannot come back by request. */
-      sim_fail (call, "HOST_NOT_LIVE", NULL);
+      /* Forwarded to the host, which is down (message_forwarding's check_live). */
+      sim_fail (call, "HOST_OFFLINE", host->ref, NULL);
       return FALSE;
     }
   if (!host_is_enabled (host))
@@ -886,7 +887,7 @@ host_power (SimCall *call)
     return FALSE;
   if (!host_is_live (sim_server_get_db (call->server), host))
     {
-      sim_fail (call, "HOST_NOT_LIVE", NULL);
+      sim_fail (call, "HOST_OFFLINE", host->ref, NULL);
       return FALSE;
     }
   job = g_new0 (PowerJob, 1);
@@ -922,8 +923,8 @@ sim_host_choose_for_vm (SimServer *server,
 }
 
 /*
- * xapi's assert_can_boot_here refuses a disabled host (HOST_DISABLED [host]) and a host that is
- * down (HOST_OFFLINE [host]) for VM.start_on, resume_on and pool_migrate; VM.start and resume
+ * xapi's assert_can_boot_here refuses a host that is down (HOST_NOT_LIVE []) and a disabled one
+ * (HOST_DISABLED [host]) for VM.start_on, resume_on and pool_migrate; VM.start and resume
  * with no enabled host anywhere give NO_HOSTS_AVAILABLE []. Only when the VM is in the state the
  * operation wants, so that VM_BAD_POWER_STATE still comes first.
  */
@@ -969,10 +970,12 @@ sim_host_before_call (SimCall *call)
         return TRUE;
       if (!host_is_live (db, host))
         {
-          sim_fail (call, "HOST_OFFLINE", host->ref, NULL);
+          sim_fail (call, "HOST_NOT_LIVE", NULL);
           return FALSE;
         }
-      if (!host_is_enabled (host))
+      /* A migration to the host the VM is on, and control domains, skip the enabled check. */
+      if (!host_is_enabled (host) && !vm_is_control_domain (vm) &&
+          !g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host->ref))
         {
           sim_fail (call, "HOST_DISABLED", host->ref, NULL);
           return FALSE;
@@ -982,11 +985,151 @@ sim_host_before_call (SimCall *call)
   return TRUE;
 }
 
+/*
+ * SR space alarms as xapi's perfmon daemon raises them: an SR whose other_config:perfmon holds
+ * <config><variable><name value="physical_utilisation"/>[<alarm_trigger_level value="0.8"/>]
+ * [<alarm_priority value="3"/>]</variable></config> gets an ALARM message (cls SR) with the body
+ * "value: %f\nconfig:\n<the variable, pretty-printed>" when physical_utilisation / physical_size
+ * goes above the level, at most once per alarm_auto_inhibit_period (3600 s). perfmon waits for
+ * the level to stay bad for alarm_trigger_period (60 s) first; the simulator raises at once.
+ */
+typedef struct
+{
+  GString *pretty;    /* the <variable> being read, as minidom's toprettyxml writes it */
+  GString *current;   /* of the variable being read */
+  gboolean in_var;
+  char    *name;
+  double   level;
+  gint64   priority;
+  gboolean high;
+  gboolean found;
+  GString *found_pretty;
+  double   found_level;
+  gint64   found_priority;
+  gboolean found_high;
+} PerfmonParse;
+
+static void
+perfmon_start (GMarkupParseContext  *context,
+               const char           *element,
+               const char          **names,
+               const char          **values,
+               gpointer              user_data,
+               GError              **error)
+{
+  PerfmonParse *p = user_data;
+  const char *value = NULL;
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_str_equal (names[i], "value"))
+      value = values[i];
+  if (g_str_equal (element, "variable"))
+    {
+      p->in_var = TRUE;
+      g_clear_pointer (&p->name, g_free);
+      p->level = 0.8;
+      p->priority = 3;
+      p->high = TRUE;
+      g_string_assign (p->current, "<variable>\n");
+      return;
+    }
+  if (!p->in_var)
+    return;
+  g_string_append_printf (p->current, "\t<%s", element);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *escaped = g_markup_escape_text (values[i], -1);
+      g_string_append_printf (p->current, " %s=\"%s\"", names[i], escaped);
+    }
+  g_string_append (p->current, "/>\n");
+  if (value == NULL)
+    return;
+  if (g_str_equal (element, "name"))
+    p->name = g_strdup (value);
+  else if (g_str_equal (element, "alarm_trigger_level"))
+    p->level = g_ascii_strtod (value, NULL);
+  else if (g_str_equal (element, "alarm_priority"))
+    p->priority = g_ascii_strtoll (value, NULL, 10);
+  else if (g_str_equal (element, "alarm_trigger_sense"))
+    p->high = !g_str_equal (value, "low");
+}
+
+static void
+perfmon_end (GMarkupParseContext  *context,
+             const char           *element,
+             gpointer              user_data,
+             GError              **error)
+{
+  PerfmonParse *p = user_data;
+
+  if (!g_str_equal (element, "variable") || !p->in_var)
+    return;
+  p->in_var = FALSE;
+  g_string_append (p->current, "</variable>\n");
+  if (p->name != NULL && g_str_equal (p->name, "physical_utilisation") && !p->found)
+    {
+      p->found = TRUE;
+      g_string_assign (p->found_pretty, p->current->str);
+      p->found_level = p->level;
+      p->found_priority = p->priority;
+      p->found_high = p->high;
+    }
+}
+
+static void
+check_sr_alarms (SimServer *server)
+{
+  static GHashTable *last_alarm;   /* SR ref -> monotonic seconds of its last ALARM */
+  static const GMarkupParser parser = { perfmon_start, perfmon_end, NULL, NULL, NULL };
+  SimDb *db = sim_server_get_db (server);
+  GQueue *srs = sim_db_class_objects (db, sim_class (LAGOON_CLASS_SR));
+  gint64 now = g_get_monotonic_time () / G_USEC_PER_SEC;
+
+  for (GList *l = srs->head; l != NULL; l = l->next)
+    {
+      SimObject *sr = l->data;
+      g_autoptr(GVariant) config = g_variant_lookup_value (sr->fields[LAGOON_SR_OTHER_CONFIG], "perfmon",
+                                                           G_VARIANT_TYPE_STRING);
+      PerfmonParse p = { 0 };
+      g_autoptr(GMarkupParseContext) ctx = NULL;
+      gint64 size = sim_object_get_int (sr, LAGOON_SR_PHYSICAL_SIZE);
+      double value;
+      gboolean bad;
+      g_autofree char *body = NULL;
+      gpointer last;
+
+      if (config == NULL || size <= 0)
+        continue;
+      p.current = g_string_new (NULL);
+      p.found_pretty = g_string_new (NULL);
+      ctx = g_markup_parse_context_new (&parser, 0, &p, NULL);
+      if (!g_markup_parse_context_parse (ctx, g_variant_get_string (config, NULL), -1, NULL) ||
+          !g_markup_parse_context_end_parse (ctx, NULL))
+        p.found = FALSE;
+      value = (double) sim_object_get_int (sr, LAGOON_SR_PHYSICAL_UTILISATION) / (double) size;
+      bad = p.found && (p.found_high ? value > p.found_level : value < p.found_level);
+      if (last_alarm == NULL)
+        last_alarm = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      if (bad && (!g_hash_table_lookup_extended (last_alarm, sr->ref, NULL, &last) ||
+                  now - GPOINTER_TO_SIZE (last) >= 3600))
+        {
+          body = g_strdup_printf ("value: %f\nconfig:\n%s", value, p.found_pretty->str);
+          g_hash_table_insert (last_alarm, g_strdup (sr->ref), GSIZE_TO_POINTER ((gsize) now));
+          sim_message_create (server, "ALARM", p.found_priority, "SR",
+                              sim_object_get_string (sr, LAGOON_SR_UUID), body);
+        }
+      g_string_free (p.current, TRUE);
+      g_string_free (p.found_pretty, TRUE);
+      g_free (p.name);
+    }
+}
+
 void
 sim_host_after_call (SimCall *call)
 {
   if (call->klass == sim_class (LAGOON_CLASS_VM))
     alert_after_vm_call (call);
+  check_sr_alarms (call->server);
 }
 
 /*

@@ -60,7 +60,7 @@ static const char pool_db[] =
   "<row ref=\"OpaqueRef:sr1\" uuid=\"sr-uuid-1\" name__label=\"shared\" type=\"nfs\" shared=\"true\" "
   "physical_size=\"1099511627776\" PBDs=\"('OpaqueRef:pbd1')\"/>"
   "<row ref=\"OpaqueRef:sr3\" uuid=\"sr-uuid-3\" name__label=\"Local storage\" type=\"lvm\" "
-  "shared=\"false\" physical_size=\"107374182400\" PBDs=\"('OpaqueRef:pbd3')\" "
+  "shared=\"false\" physical_size=\"107374182400\" physical_utilisation=\"96636764160\" PBDs=\"('OpaqueRef:pbd3')\" "
   "VDIs=\"('OpaqueRef:vdi3')\"/></table>"
   "<table name=\"PBD\">"
   "<row ref=\"OpaqueRef:pbd1\" uuid=\"pbd-uuid-1\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr1\" "
@@ -429,13 +429,15 @@ test_disable_enable (void)
   g_clear_pointer (&ops, g_variant_unref);
   g_clear_pointer (&host, g_variant_unref);
 
-  /* No VM starts there; a halted VM that is not there gets VM_BAD_POWER_STATE first. */
+  /* No VM starts on a disabled host, nor migrates to one. */
   expect_error (sim, "127.0.0.1", "VM.start_on",
                 g_variant_new ("(sssbb)", s, "OpaqueRef:vm3", "OpaqueRef:host2", FALSE, FALSE),
                 "HOST_DISABLED", "OpaqueRef:host2", NULL);
+  v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host3"));
+  g_clear_pointer (&v, g_variant_unref);
   expect_error (sim, "127.0.0.1", "VM.pool_migrate",
-                g_variant_new ("(sssa{ss})", s, "OpaqueRef:vm1", "OpaqueRef:host2", NULL),
-                "HOST_DISABLED", "OpaqueRef:host2", NULL);
+                g_variant_new ("(sssa{ss})", s, "OpaqueRef:vm1", "OpaqueRef:host3", NULL),
+                "HOST_DISABLED", "OpaqueRef:host3", NULL);
 
   /* Disabling twice is fine, as in xapi. */
   v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
@@ -587,10 +589,12 @@ test_reboot_shutdown (void)
   g_assert_false (rec_bool (host, "enabled"));
   /* A host that is down cannot be enabled, nor take VMs. */
   expect_error (sim, "127.0.0.1", "host.enable", g_variant_new ("(ss)", s, "OpaqueRef:host3"),
-                "HOST_NOT_LIVE", NULL);
+                "HOST_OFFLINE", "OpaqueRef:host3", NULL);
+  expect_error (sim, "127.0.0.1", "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host3"),
+                "HOST_OFFLINE", "OpaqueRef:host3", NULL);
   expect_error (sim, "127.0.0.1", "VM.start_on",
                 g_variant_new ("(sssbb)", s, "OpaqueRef:vm3", "OpaqueRef:host3", FALSE, FALSE),
-                "HOST_OFFLINE", "OpaqueRef:host3", NULL);
+                "HOST_NOT_LIVE", NULL);
 
   sim_stop (sim);
 }
@@ -769,6 +773,55 @@ test_messages (void)
     g_assert_null (r);
     g_assert_cmpuint (g_variant_n_children (again), ==, g_variant_n_children (all));
   }
+
+  sim_stop (sim);
+}
+
+/* perfmon's SR space alarm: other_config:perfmon with a physical_utilisation variable. */
+static void
+test_sr_alarm (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  const char *config = "<config><variable><name value=\"physical_utilisation\"/>"
+                       "<alarm_trigger_level value=\"0.85\"/></variable></config>";
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) alarm = NULL;
+  GVariantIter iter;
+  const char *ref;
+  GVariant *rec;
+  guint n = 0;
+
+  /* sr1 is nearly empty: a config there raises nothing. */
+  v = rpc (sim, "SR.add_to_other_config", g_variant_new ("(ssss)", s, "OpaqueRef:sr1", "perfmon", config));
+  g_clear_pointer (&v, g_variant_unref);
+  all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+  g_assert_null (find_message (all, "ALARM", NULL));
+  g_clear_pointer (&all, g_variant_unref);
+
+  /* sr3 is 90% full. */
+  v = rpc (sim, "SR.add_to_other_config", g_variant_new ("(ssss)", s, "OpaqueRef:sr3", "perfmon", config));
+  g_clear_pointer (&v, g_variant_unref);
+  v = rpc (sim, "SR.set_name_description", g_variant_new ("(sss)", s, "OpaqueRef:sr3", "again"));
+  g_clear_pointer (&v, g_variant_unref);
+  all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+  alarm = find_message (all, "ALARM", NULL);
+  g_assert_nonnull (alarm);
+  g_assert_cmpstr (rec_str (alarm, "cls"), ==, "SR");
+  g_assert_cmpstr (rec_str (alarm, "obj_uuid"), ==, "sr-uuid-3");
+  g_assert_cmpstr (rec_str (alarm, "priority"), ==, "3");
+  g_assert_cmpstr (rec_str (alarm, "body"), ==,
+                   "value: 0.900000\nconfig:\n<variable>\n\t<name value=\"physical_utilisation\"/>\n"
+                   "\t<alarm_trigger_level value=\"0.85\"/>\n</variable>\n");
+  /* Once per inhibit period, however many calls follow. */
+  g_variant_iter_init (&iter, all);
+  while (g_variant_iter_next (&iter, "{&sv}", &ref, &rec))
+    {
+      n += g_str_equal (rec_str (rec, "name"), "ALARM");
+      g_variant_unref (rec);
+    }
+  g_assert_cmpuint (n, ==, 1);
 
   sim_stop (sim);
 }
@@ -1440,6 +1493,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/sim-host/evacuate", test_evacuate);
   g_test_add_func ("/lagoon/sim-host/reboot-shutdown", test_reboot_shutdown);
   g_test_add_func ("/lagoon/sim-host/messages", test_messages);
+  g_test_add_func ("/lagoon/sim-host/sr-alarm", test_sr_alarm);
   g_test_add_func ("/lagoon/sim-host/designate-new-master", test_designate_new_master);
   g_test_add_func ("/lagoon/sim-host/eject", test_eject);
   g_test_add_func ("/lagoon/sim-host/join", test_join);
