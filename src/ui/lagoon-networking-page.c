@@ -247,7 +247,12 @@ update_vif_buttons (LagoonNetworkingPage *self)
   gboolean can_change = vif != NULL && reason == NULL;
   const char *change_reason = reason != NULL ? reason : _("Select an interface first.");
 
-  if (can_change && vm_running (vm) &&
+  if (can_change && lagoon_record_get_map (vif, LAGOON_VIF_CURRENT_OPERATIONS, NULL)[0] != NULL)
+    {
+      can_change = FALSE;
+      change_reason = _("An operation is in progress on this interface.");
+    }
+  else if (can_change && vm_running (vm) &&
       lagoon_record_get_bool (vif, LAGOON_VIF_CURRENTLY_ATTACHED) &&
       !lagoon_record_set_contains (vif, LAGOON_VIF_ALLOWED_OPERATIONS, "unplug"))
     {
@@ -562,20 +567,33 @@ lagoon_networking_page_refresh (LagoonNetworkingPage *self)
 
 typedef struct
 {
-  char     *vm;
-  char     *vif;
-  char     *device;
-  char     *network;
-  char     *mac;
-  gint64    mtu;
-  gboolean  plug;
+  LagoonServer *server;
+  char         *vm;
+  char         *vif;
+  char         *device;
+  char         *network;
+  char         *mac;
+  gint64        mtu;
+  gboolean      plug;  /* plug the new interface (when the VM runs by then) */
 } VifJob;
+
+static VifJob *
+vif_job_new (LagoonServer *server,
+             const char   *vm)
+{
+  VifJob *job = g_new0 (VifJob, 1);
+
+  job->server = g_object_ref (server);
+  job->vm = g_strdup (vm);
+  return job;
+}
 
 static void
 vif_job_free (gpointer data)
 {
   VifJob *job = data;
 
+  g_clear_object (&job->server);
   g_free (job->vm);
   g_free (job->vif);
   g_free (job->device);
@@ -612,9 +630,35 @@ build_vif_plug (GVariant *previous,
 {
   VifJob *job = data;
 
-  if (!job->plug || previous == NULL || !g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
+  if (previous == NULL || !g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
     return NULL;
-  return g_variant_new ("(s)", g_variant_get_string (previous, NULL));
+  g_free (job->vif);
+  job->vif = g_variant_dup_string (previous, NULL);
+  return g_variant_new ("(s)", job->vif);
+}
+
+static gboolean
+no_plug (gpointer data)
+{
+  VifJob *job = data;
+  LagoonCache *cache = lagoon_page_get_cache (job->server);
+  const LagoonRecord *vm = cache != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, job->vm)
+                                         : NULL;
+
+  return !job->plug || vm == NULL || !vm_running (vm);
+}
+
+/* Unplugging is needed only while the interface is plugged (looked at when the step comes). */
+static gboolean
+vif_not_attached (gpointer data)
+{
+  VifJob *job = data;
+  LagoonCache *cache = lagoon_page_get_cache (job->server);
+  const LagoonRecord *vif = cache != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VIF,
+                                                                 job->vif)
+                                          : NULL;
+
+  return vif == NULL || !lagoon_record_get_bool (vif, LAGOON_VIF_CURRENTLY_ATTACHED);
 }
 
 static GVariant *
@@ -632,21 +676,21 @@ build_vif_create (GVariant *previous,
 }
 
 static const LagoonPageStep add_steps[] = {
-  { N_("Add network interface"), "VIF.create", NULL },
-  { N_("Plug network interface"), "VIF.plug", build_vif_plug },
+  { N_("Add network interface"), "VIF.create", build_vif_create, NULL },
+  { N_("Plug network interface"), "VIF.plug", build_vif_plug, no_plug },
 };
 
 static const LagoonPageStep remove_steps[] = {
-  { N_("Unplug network interface"), "VIF.unplug", NULL },
-  { N_("Remove network interface"), "VIF.destroy", build_same_vif },
+  { N_("Unplug network interface"), "VIF.unplug", build_same_vif, vif_not_attached },
+  { N_("Remove network interface"), "VIF.destroy", build_same_vif, NULL },
 };
 
 /* Properties: the interface is replaced (its network and MAC are fixed once created). */
 static const LagoonPageStep replace_steps[] = {
-  { N_("Unplug network interface"), "VIF.unplug", NULL },
-  { N_("Remove network interface"), "VIF.destroy", build_same_vif },
-  { N_("Add network interface"), "VIF.create", build_vif_create },
-  { N_("Plug network interface"), "VIF.plug", build_vif_plug },
+  { N_("Unplug network interface"), "VIF.unplug", build_same_vif, vif_not_attached },
+  { N_("Remove network interface"), "VIF.destroy", build_same_vif, NULL },
+  { N_("Add network interface"), "VIF.create", build_vif_create, NULL },
+  { N_("Plug network interface"), "VIF.plug", build_vif_plug, no_plug },
 };
 
 typedef struct
@@ -842,16 +886,15 @@ on_add_clicked (GtkButton            *button,
   if (vm == NULL)
     return;
   server = g_object_ref (self->server);
-  job = g_new0 (VifJob, 1);
-  job->vm = g_strdup (self->ref);
+  job = vif_job_new (server, self->ref);
   job->device = free_device (cache, self->ref);
-  job->plug = vm_running (vm);
+  job->plug = TRUE;
   if (!run_vif_dialog (self, cache, NULL, job))
     {
       vif_job_free (job);
       return;
     }
-  lagoon_page_run_steps (server, job->vm, add_steps, job->plug ? 2 : 1, vif_record (job), job,
+  lagoon_page_run_steps (server, job->vm, add_steps, G_N_ELEMENTS (add_steps), job,
                          vif_job_free);
 }
 
@@ -865,16 +908,13 @@ on_remove_clicked (GtkButton            *button,
   const LagoonRecord *vif = vm != NULL ? selected_vif (self, cache) : NULL;
   g_autoptr(LagoonServer) server = NULL;
   g_autofree char *primary = NULL;
-  gboolean unplug;
   VifJob *job;
 
   if (vif == NULL)
     return;
   server = g_object_ref (self->server);
-  job = g_new0 (VifJob, 1);
-  job->vm = g_strdup (self->ref);
+  job = vif_job_new (server, self->ref);
   job->vif = g_strdup (lagoon_record_get_opaque_ref (vif));
-  unplug = vm_running (vm) && lagoon_record_get_bool (vif, LAGOON_VIF_CURRENTLY_ATTACHED);
   /* Translators: %s is an interface's device number, %s its network */
   primary = g_strdup_printf (_("Remove interface %s on “%s”?"),
                              lagoon_record_get_string (vif, LAGOON_VIF_DEVICE),
@@ -885,8 +925,8 @@ on_remove_clicked (GtkButton            *button,
       vif_job_free (job);
       return;
     }
-  lagoon_page_run_steps (server, job->vm, unplug ? remove_steps : remove_steps + 1,
-                         unplug ? 2 : 1, g_variant_new ("(s)", job->vif), job, vif_job_free);
+  lagoon_page_run_steps (server, job->vm, remove_steps, G_N_ELEMENTS (remove_steps), job,
+                         vif_job_free);
 }
 
 static void
@@ -900,20 +940,18 @@ on_properties_clicked (GtkButton            *button,
   g_autoptr(LagoonServer) server = NULL;
   g_autofree char *old_network = NULL;
   g_autofree char *old_mac = NULL;
-  gboolean unplug;
   VifJob *job;
 
   if (vif == NULL)
     return;
   server = g_object_ref (self->server);
-  job = g_new0 (VifJob, 1);
-  job->vm = g_strdup (self->ref);
+  job = vif_job_new (server, self->ref);
   job->vif = g_strdup (lagoon_record_get_opaque_ref (vif));
   job->device = g_strdup (lagoon_record_get_string (vif, LAGOON_VIF_DEVICE));
   old_network = g_strdup (lagoon_record_get_ref (vif, LAGOON_VIF_NETWORK));
   old_mac = g_strdup (lagoon_record_get_string (vif, LAGOON_VIF_MAC));
-  unplug = vm_running (vm) && lagoon_record_get_bool (vif, LAGOON_VIF_CURRENTLY_ATTACHED);
-  job->plug = unplug;
+  /* The new interface is plugged when the old one was. */
+  job->plug = lagoon_record_get_bool (vif, LAGOON_VIF_CURRENTLY_ATTACHED);
   if (!run_vif_dialog (self, cache, vif, job) ||
       (g_strcmp0 (job->network, old_network) == 0 &&
        g_ascii_strcasecmp (job->mac, old_mac) == 0))
@@ -921,8 +959,8 @@ on_properties_clicked (GtkButton            *button,
       vif_job_free (job);
       return;
     }
-  lagoon_page_run_steps (server, job->vm, unplug ? replace_steps : replace_steps + 1,
-                         unplug ? 4 : 2, g_variant_new ("(s)", job->vif), job, vif_job_free);
+  lagoon_page_run_steps (server, job->vm, replace_steps, G_N_ELEMENTS (replace_steps), job,
+                         vif_job_free);
 }
 
 static void

@@ -502,49 +502,53 @@ chain_free (Chain *chain)
   g_free (chain);
 }
 
-static void chain_step (Chain    *chain,
-                        GVariant *args);
+static void on_step_finished (LagoonAction *action,
+                              Chain        *chain);
 
+/* Runs the next step that is needed, given the result before it. */
 static void
-on_step_finished (LagoonAction *action,
-                  Chain        *chain)
+chain_next (Chain    *chain,
+            GVariant *previous)
 {
-  GVariant *result = lagoon_action_get_result (action);
+  const LagoonPageStep *step;
+  LagoonAction *action;
   GVariant *args;
 
-  g_signal_handlers_disconnect_by_func (action, on_step_finished, chain);
-  if (lagoon_action_get_state (action) != LAGOON_ACTION_SUCCEEDED ||
-      chain->next >= chain->n_steps)
+  while (chain->next < chain->n_steps && chain->steps[chain->next].skip != NULL &&
+         chain->steps[chain->next].skip (chain->data))
+    chain->next++;
+  if (chain->next >= chain->n_steps)
     {
       chain_free (chain);
       return;
     }
-  args = chain->steps[chain->next].build (result, chain->data);
+  step = &chain->steps[chain->next++];
+  args = step->build (previous, chain->data);
   if (args == NULL)
     {
       chain_free (chain);
       return;
     }
-  chain_step (chain, args);
+  action = lagoon_page_run (chain->server, _(step->title), chain->ref, step->method, args);
+  if (action == NULL)
+    chain_free (chain);
+  else if (lagoon_action_is_finished (action))
+    on_step_finished (action, chain);
+  else
+    g_signal_connect (action, "finished", G_CALLBACK (on_step_finished), chain);
 }
 
 static void
-chain_step (Chain    *chain,
-            GVariant *args)
+on_step_finished (LagoonAction *action,
+                  Chain        *chain)
 {
-  const LagoonPageStep *step = &chain->steps[chain->next++];
-  LagoonAction *action = lagoon_page_run (chain->server, _(step->title), chain->ref,
-                                          step->method, args);
-
-  if (action == NULL || lagoon_action_is_finished (action))
+  g_signal_handlers_disconnect_by_func (action, on_step_finished, chain);
+  if (lagoon_action_get_state (action) != LAGOON_ACTION_SUCCEEDED)
     {
-      if (action != NULL)
-        on_step_finished (action, chain);
-      else
-        chain_free (chain);
+      chain_free (chain);
       return;
     }
-  g_signal_connect (action, "finished", G_CALLBACK (on_step_finished), chain);
+  chain_next (chain, lagoon_action_get_result (action));
 }
 
 void
@@ -552,7 +556,6 @@ lagoon_page_run_steps (LagoonServer         *server,
                        const char           *ref,
                        const LagoonPageStep *steps,
                        guint                 n_steps,
-                       GVariant             *first_args,
                        gpointer              data,
                        GDestroyNotify        free_data)
 {
@@ -568,5 +571,5 @@ lagoon_page_run_steps (LagoonServer         *server,
   chain->n_steps = n_steps;
   chain->data = data;
   chain->free_data = free_data;
-  chain_step (chain, first_args);
+  chain_next (chain, NULL);
 }

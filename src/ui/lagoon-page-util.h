@@ -103,21 +103,25 @@ LagoonAction *lagoon_page_run            (LagoonServer     *server,
 typedef GVariant *(*LagoonPageStepFunc) (GVariant *previous_result,
                                          gpointer  user_data);
 
+/* Whether a step is needless now (a disk already unplugged...): it is passed over, and the
+ * result before it goes to the next. */
+typedef gboolean (*LagoonPageSkipFunc) (gpointer user_data);
+
 typedef struct
 {
   const char         *title;
   const char         *method;
   LagoonPageStepFunc  build;
+  LagoonPageSkipFunc  skip;  /* may be NULL */
 } LagoonPageStep;
 
-/* Runs @steps one after the other (each an action of its own); the first gets @first_args,
- * the others build theirs from the result before. A failure stops the chain. @data is given
- * to the builders and freed with @free_data at the end. */
+/* Runs @steps one after the other (each an action of its own), each building its arguments
+ * when its turn comes from the result before (NULL for the first). A failure stops the chain.
+ * @data is given to the builders and freed with @free_data at the end. */
 void       lagoon_page_run_steps         (LagoonServer         *server,
                                           const char           *ref,
                                           const LagoonPageStep *steps,
                                           guint                 n_steps,
-                                          GVariant             *first_args,
                                           gpointer              data,
                                           GDestroyNotify        free_data);
 

@@ -246,8 +246,14 @@ update_disk_buttons (LagoonStoragePage *self)
                            _("Attach an existing virtual disk to the VM"),
                            vm == NULL ? no_vm : _("A snapshot's disks cannot be changed."));
 
-  if (can_detach && vm_running (vm) && lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED)
-      && !lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS, "unplug"))
+  if (can_detach && lagoon_record_get_map (vbd, LAGOON_VBD_CURRENT_OPERATIONS, NULL)[0] != NULL)
+    {
+      can_detach = FALSE;
+      detach_reason = _("An operation is in progress on this disk.");
+    }
+  else if (can_detach && vm_running (vm) &&
+           lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED) &&
+           !lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS, "unplug"))
     {
       can_detach = FALSE;
       detach_reason = _("The disk cannot be unplugged from the running VM now (it may be the "
@@ -683,8 +689,9 @@ lagoon_storage_page_refresh (LagoonStoragePage *self)
 
 typedef struct
 {
-  char *vbd;
-  char *vdi;
+  LagoonServer *server;
+  char         *vbd;
+  char         *vdi;
 } CdChange;
 
 static void
@@ -692,9 +699,30 @@ cd_change_free (gpointer data)
 {
   CdChange *change = data;
 
+  g_clear_object (&change->server);
   g_free (change->vbd);
   g_free (change->vdi);
   g_free (change);
+}
+
+/* The drive is empty already (when the Eject of a swap comes). */
+static gboolean
+cd_is_empty (gpointer data)
+{
+  CdChange *change = data;
+  LagoonCache *cache = lagoon_page_get_cache (change->server);
+  const LagoonRecord *vbd = cache != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VBD,
+                                                                 change->vbd)
+                                          : NULL;
+
+  return vbd == NULL || lagoon_record_get_bool (vbd, LAGOON_VBD_EMPTY);
+}
+
+static GVariant *
+build_eject (GVariant *previous,
+             gpointer  data)
+{
+  return g_variant_new ("(s)", ((CdChange *) data)->vbd);
 }
 
 static GVariant *
@@ -706,29 +734,38 @@ build_insert (GVariant *previous,
   return g_variant_new ("(ss)", change->vbd, change->vdi);
 }
 
-static const LagoonPageStep swap_steps[] = {
-  { N_("Eject ISO"), "VBD.eject", NULL },
-  { N_("Insert ISO"), "VBD.insert", build_insert },
+/* Another ISO in the drive is ejected first. */
+static const LagoonPageStep insert_steps[] = {
+  { N_("Eject ISO"), "VBD.eject", build_eject, cd_is_empty },
+  { N_("Insert ISO"), "VBD.insert", build_insert, NULL },
 };
+
+static const LagoonPageStep eject_steps[] = {
+  { N_("Eject ISO"), "VBD.eject", build_eject, NULL },
+};
+
+static CdChange *
+cd_change_new (LagoonStoragePage *self,
+               const char        *vdi)
+{
+  CdChange *change = g_new0 (CdChange, 1);
+
+  change->server = g_object_ref (self->server);
+  change->vbd = g_strdup (self->cd_vbd);
+  change->vdi = g_strdup (vdi);
+  return change;
+}
 
 static void
 on_insert_clicked (GtkButton         *button,
                    LagoonStoragePage *self)
 {
   const char *chosen = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->iso_combo));
-  CdChange *change;
 
   if (self->cd_vbd == NULL || chosen == NULL || chosen[0] == '\0' || self->server == NULL)
     return;
-  change = g_new0 (CdChange, 1);
-  change->vbd = g_strdup (self->cd_vbd);
-  change->vdi = g_strdup (chosen);
-  if (self->cd_vdi != NULL && self->cd_vdi[0] != '\0')
-    lagoon_page_run_steps (self->server, self->ref, swap_steps, G_N_ELEMENTS (swap_steps),
-                           g_variant_new ("(s)", change->vbd), change, cd_change_free);
-  else
-    lagoon_page_run_steps (self->server, self->ref, swap_steps + 1, 1,
-                           build_insert (NULL, change), change, cd_change_free);
+  lagoon_page_run_steps (self->server, self->ref, insert_steps, G_N_ELEMENTS (insert_steps),
+                         cd_change_new (self, chosen), cd_change_free);
 }
 
 static void
@@ -737,8 +774,8 @@ on_eject_clicked (GtkButton         *button,
 {
   if (self->cd_vbd == NULL || self->server == NULL)
     return;
-  lagoon_page_run (self->server, _("Eject ISO"), self->ref, "VBD.eject",
-                   g_variant_new ("(s)", self->cd_vbd));
+  lagoon_page_run_steps (self->server, self->ref, eject_steps, G_N_ELEMENTS (eject_steps),
+                         cd_change_new (self, NULL), cd_change_free);
 }
 
 static void
@@ -752,23 +789,37 @@ on_iso_changed (GtkComboBox       *combo,
 
 typedef struct
 {
-  char     *vm;
-  char     *vbd;
-  char     *vdi;
-  char     *userdevice;
-  gboolean  read_only;
-  gboolean  plug;
+  LagoonServer *server;
+  char         *vm;
+  char         *vbd;
+  char         *vdi;
+  char         *userdevice;
+  GVariant     *vdi_record;  /* Add: VDI.create's argument */
+  gboolean      read_only;
 } DiskJob;
+
+static DiskJob *
+disk_job_new (LagoonServer *server,
+              const char   *vm)
+{
+  DiskJob *job = g_new0 (DiskJob, 1);
+
+  job->server = g_object_ref (server);
+  job->vm = g_strdup (vm);
+  return job;
+}
 
 static void
 disk_job_free (gpointer data)
 {
   DiskJob *job = data;
 
+  g_clear_object (&job->server);
   g_free (job->vm);
   g_free (job->vbd);
   g_free (job->vdi);
   g_free (job->userdevice);
+  g_clear_pointer (&job->vdi_record, g_variant_unref);
   g_free (job);
 }
 
@@ -795,6 +846,13 @@ vbd_record (DiskJob    *job,
   return g_variant_new ("(@a{sv})", g_variant_builder_end (&b));
 }
 
+static GVariant *
+build_vdi_create (GVariant *previous,
+                  gpointer  data)
+{
+  return g_variant_ref (((DiskJob *) data)->vdi_record);
+}
+
 /* The result of VDI.create (the new VDI) becomes the VBD's VDI. */
 static GVariant *
 build_vbd_create (GVariant *previous,
@@ -802,26 +860,56 @@ build_vbd_create (GVariant *previous,
 {
   DiskJob *job = data;
 
-  if (previous == NULL || !g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
+  if (previous != NULL)
     {
-      g_warning ("VDI.create returned no reference");
-      return NULL;
+      if (!g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
+        {
+          g_warning ("VDI.create returned no reference");
+          return NULL;
+        }
+      g_free (job->vdi);
+      job->vdi = g_variant_dup_string (previous, NULL);
     }
-  g_free (job->vdi);
-  job->vdi = g_variant_dup_string (previous, NULL);
   return vbd_record (job, job->vdi);
 }
 
-/* The result of VBD.create (the new VBD) is plugged when the VM runs. */
+/* The new VBD (VBD.create's result) is plugged... */
 static GVariant *
 build_vbd_plug (GVariant *previous,
                 gpointer  data)
 {
   DiskJob *job = data;
 
-  if (!job->plug || previous == NULL || !g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
+  if (previous == NULL || !g_variant_is_of_type (previous, G_VARIANT_TYPE_STRING))
     return NULL;
-  return g_variant_new ("(s)", g_variant_get_string (previous, NULL));
+  g_free (job->vbd);
+  job->vbd = g_variant_dup_string (previous, NULL);
+  return g_variant_new ("(s)", job->vbd);
+}
+
+/* ... when the VM runs by then. */
+static gboolean
+vm_not_running (gpointer data)
+{
+  DiskJob *job = data;
+  LagoonCache *cache = lagoon_page_get_cache (job->server);
+  const LagoonRecord *vm = cache != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, job->vm)
+                                         : NULL;
+
+  return vm == NULL || !vm_running (vm);
+}
+
+/* Unplugging is needed only while the disk is plugged (looked at when the step comes). */
+static gboolean
+vbd_not_attached (gpointer data)
+{
+  DiskJob *job = data;
+  LagoonCache *cache = lagoon_page_get_cache (job->server);
+  const LagoonRecord *vbd = cache != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VBD,
+                                                                 job->vbd)
+                                          : NULL;
+
+  return vbd == NULL || !lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED);
 }
 
 static GVariant *
@@ -839,25 +927,25 @@ build_vdi_destroy (GVariant *previous,
 }
 
 static const LagoonPageStep add_steps[] = {
-  { N_("Create virtual disk"), "VDI.create", NULL },
-  { N_("Attach virtual disk"), "VBD.create", build_vbd_create },
-  { N_("Plug virtual disk"), "VBD.plug", build_vbd_plug },
+  { N_("Create virtual disk"), "VDI.create", build_vdi_create, NULL },
+  { N_("Attach virtual disk"), "VBD.create", build_vbd_create, NULL },
+  { N_("Plug virtual disk"), "VBD.plug", build_vbd_plug, vm_not_running },
 };
 
 static const LagoonPageStep attach_steps[] = {
-  { N_("Attach virtual disk"), "VBD.create", NULL },
-  { N_("Plug virtual disk"), "VBD.plug", build_vbd_plug },
+  { N_("Attach virtual disk"), "VBD.create", build_vbd_create, NULL },
+  { N_("Plug virtual disk"), "VBD.plug", build_vbd_plug, vm_not_running },
 };
 
 static const LagoonPageStep detach_steps[] = {
-  { N_("Unplug virtual disk"), "VBD.unplug", NULL },
-  { N_("Detach virtual disk"), "VBD.destroy", build_same_vbd },
+  { N_("Unplug virtual disk"), "VBD.unplug", build_same_vbd, vbd_not_attached },
+  { N_("Detach virtual disk"), "VBD.destroy", build_same_vbd, NULL },
 };
 
 static const LagoonPageStep delete_steps[] = {
-  { N_("Unplug virtual disk"), "VBD.unplug", NULL },
-  { N_("Detach virtual disk"), "VBD.destroy", build_same_vbd },
-  { N_("Delete virtual disk"), "VDI.destroy", build_vdi_destroy },
+  { N_("Unplug virtual disk"), "VBD.unplug", build_same_vbd, vbd_not_attached },
+  { N_("Detach virtual disk"), "VBD.destroy", build_same_vbd, NULL },
+  { N_("Delete virtual disk"), "VDI.destroy", build_vdi_destroy, NULL },
 };
 
 /* SRs a new disk of the VM can go to: not ISO libraries, allowing vdi_create, and reachable
@@ -895,13 +983,20 @@ typedef struct
   GtkLabel        *message;
   GtkWidget       *ok;
   gint64           min_size;   /* Properties: the disk's size (it may only grow) */
+  double           shown_size; /* ... as the spin button showed it first (rounded) */
+  gboolean         can_resize;
   gboolean         new_disk;
 } DiskDialog;
 
 static gint64
 disk_dialog_bytes (DiskDialog *d)
 {
-  return (gint64) llround (gtk_spin_button_get_value (d->size) * (double) LAGOON_GIB);
+  double value = gtk_spin_button_get_value (d->size);
+
+  /* An untouched size is the disk's own, not its rounding. */
+  if (!d->new_disk && value == d->shown_size)
+    return d->min_size;
+  return (gint64) llround (value * (double) LAGOON_GIB);
 }
 
 static char *
@@ -921,6 +1016,9 @@ disk_dialog_problem (DiskDialog *d)
       /* Translators: %s is the disk's size now */
       return g_strdup_printf (_("A disk can only grow: its size is %s now."), current);
     }
+  if (!d->new_disk && bytes != d->min_size && !d->can_resize)
+    return g_strdup (_("The server does not allow resizing this disk now (a running VM may be "
+                       "using it, or its storage cannot resize)."));
   if (d->new_disk)
     {
       const char *sr_ref = gtk_combo_box_get_active_id (GTK_COMBO_BOX (d->sr));
@@ -1035,6 +1133,8 @@ run_disk_dialog (LagoonStoragePage  *self,
       gtk_entry_set_text (description, lagoon_record_get_string (vdi,
                                                                  LAGOON_VDI_NAME_DESCRIPTION));
       gtk_spin_button_set_value (d.size, (double) d.min_size / (double) LAGOON_GIB);
+      d.shown_size = gtk_spin_button_get_value (d.size);
+      d.can_resize = lagoon_record_set_contains (vdi, LAGOON_VDI_ALLOWED_OPERATIONS, "resize");
     }
   else
     {
@@ -1125,10 +1225,8 @@ on_add_clicked (GtkButton         *button,
   if (vm == NULL)
     return;
   server = g_object_ref (self->server);
-  job = g_new0 (DiskJob, 1);
-  job->vm = g_strdup (self->ref);
+  job = disk_job_new (server, self->ref);
   job->userdevice = free_userdevice (cache, self->ref);
-  job->plug = vm_running (vm);
   if (!run_disk_dialog (self, cache, vm, NULL, &name, &description, &size, &sr) || sr == NULL)
     {
       disk_job_free (job);
@@ -1150,8 +1248,9 @@ on_add_clicked (GtkButton         *button,
   g_variant_builder_add (&b, "{sv}", "sm_config",
                          g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
   g_variant_builder_add (&b, "{sv}", "tags", g_variant_new_strv (NULL, 0));
-  lagoon_page_run_steps (server, job->vm, add_steps, job->plug ? 3 : 2,
-                         g_variant_new ("(@a{sv})", g_variant_builder_end (&b)), job,
+  job->vdi_record = g_variant_ref_sink (g_variant_new ("(@a{sv})",
+                                                      g_variant_builder_end (&b)));
+  lagoon_page_run_steps (server, job->vm, add_steps, G_N_ELEMENTS (add_steps), job,
                          disk_job_free);
 }
 
@@ -1226,7 +1325,7 @@ on_attach_clicked (GtkButton         *button,
 
   response = gtk_dialog_run (GTK_DIALOG (dialog));
   chosen = lagoon_page_dup_selected_ref (view);
-  job = g_new0 (DiskJob, 1);
+  job = disk_job_new (server, self->ref);
   job->read_only = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (read_only));
   gtk_widget_destroy (dialog);
   if (response != GTK_RESPONSE_OK || chosen == NULL)
@@ -1241,12 +1340,10 @@ on_attach_clicked (GtkButton         *button,
       disk_job_free (job);
       return;
     }
-  job->vm = g_strdup (lagoon_record_get_opaque_ref (vm));
   job->vdi = g_steal_pointer (&chosen);
   job->userdevice = free_userdevice (cache, job->vm);
-  job->plug = vm_running (vm);
-  lagoon_page_run_steps (server, job->vm, attach_steps, job->plug ? 2 : 1,
-                         vbd_record (job, job->vdi), job, disk_job_free);
+  lagoon_page_run_steps (server, job->vm, attach_steps, G_N_ELEMENTS (attach_steps), job,
+                         disk_job_free);
 }
 
 /* Detach (keep the data) or delete (the data too). */
@@ -1261,7 +1358,6 @@ remove_disk (LagoonStoragePage *self,
   const LagoonRecord *vdi;
   g_autoptr(LagoonServer) server = NULL;
   g_autofree char *primary = NULL;
-  gboolean unplug;
   DiskJob *job;
   const char *name;
 
@@ -1270,11 +1366,9 @@ remove_disk (LagoonStoragePage *self,
   vdi = lagoon_cache_lookup (cache, LAGOON_CLASS_VDI, lagoon_record_get_ref (vbd, LAGOON_VBD_VDI));
   name = vdi != NULL ? lagoon_record_get_name (vdi) : "";
   server = g_object_ref (self->server);
-  job = g_new0 (DiskJob, 1);
-  job->vm = g_strdup (self->ref);
+  job = disk_job_new (server, self->ref);
   job->vbd = g_strdup (lagoon_record_get_opaque_ref (vbd));
   job->vdi = vdi != NULL ? g_strdup (lagoon_record_get_opaque_ref (vdi)) : NULL;
-  unplug = vm_running (vm) && lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED);
 
   if (delete_data)
     /* Translators: %s is the disk's name */
@@ -1293,11 +1387,11 @@ remove_disk (LagoonStoragePage *self,
       return;
     }
   if (delete_data)
-    lagoon_page_run_steps (server, job->vm, unplug ? delete_steps : delete_steps + 1,
-                           unplug ? 3 : 2, g_variant_new ("(s)", job->vbd), job, disk_job_free);
+    lagoon_page_run_steps (server, job->vm, delete_steps, G_N_ELEMENTS (delete_steps), job,
+                           disk_job_free);
   else
-    lagoon_page_run_steps (server, job->vm, unplug ? detach_steps : detach_steps + 1,
-                           unplug ? 2 : 1, g_variant_new ("(s)", job->vbd), job, disk_job_free);
+    lagoon_page_run_steps (server, job->vm, detach_steps, G_N_ELEMENTS (detach_steps), job,
+                           disk_job_free);
 }
 
 static void

@@ -64,6 +64,11 @@ def table_cells(table):
         lambda n: n.roleName == "table cell" and n.name, recursive=True)]
 
 
+def shot(name):
+    time.sleep(0.3)  # the last change drawn
+    screenshot(name)
+
+
 def main():
     binary = sys.argv[1]
     builddir = os.environ.get("LAGOON_BUILDDIR", "")
@@ -140,7 +145,7 @@ def main():
         wait_for(f"the static range {static!r}", lambda: showing(window, "label", static))
         wait_for(f"the dynamic range {dynamic!r}", lambda: showing(window, "label", dynamic))
         log(f"Memory tab of {vm_name}: static {static}, dynamic {dynamic}")
-        screenshot("tabs-memory-vm.png")
+        shot("tabs-memory-vm.png")
 
         edit = showing(window, "push button", "Edit memory")
         assert edit is not None and edit.sensitive, "Edit memory is not available"
@@ -161,7 +166,7 @@ def main():
                    f"({size_text(new_min)}).")
         wait_for(f"the dialog to say {problem!r}", lambda: showing(dialog, "label", problem))
         assert not apply.sensitive, "Apply is enabled with an invalid range"
-        screenshot("tabs-memory-invalid.png")
+        shot("tabs-memory-invalid.png")
         log(f"invalid range explained: {problem}")
         assert pool.call("VM.get_memory_dynamic_min", vm_ref) == vm["memory_dynamic_min"]
         # A valid range is sent.
@@ -191,7 +196,7 @@ def main():
         wait_for(f"the disks {disk_names}",
                  lambda: all(n in table_cells(disks) for n in disk_names))
         log(f"Storage tab of {vm_name}: disks {disk_names}")
-        screenshot("tabs-storage-vm.png")
+        shot("tabs-storage-vm.png")
 
         # Another client renames the first disk: the row changes in place, still selected.
         first = cell_named(disks, disk_names[0])
@@ -233,7 +238,7 @@ def main():
             eject = showing(window, "push button", "Eject")
             wait_for("Eject to be enabled", lambda: eject.sensitive)
             assert not insert.sensitive, "Insert is enabled for the ISO already in the drive"
-            screenshot("tabs-storage-cd.png")
+            shot("tabs-storage-cd.png")
             eject.click()
             wait_for("the drive to be empty", lambda: pool.call("VBD.get_empty", cd_ref)
                      or events_failure("Eject ISO"), timeout=ACTION_TIMEOUT)
@@ -253,7 +258,7 @@ def main():
         name_entry.text = disk_name
         dialog.child(name="Size in GiB", roleName="spin button").value = 1.0
         wait_for("Add to be enabled", lambda: add.sensitive)
-        screenshot("tabs-storage-add.png")
+        shot("tabs-storage-add.png")
         add.click()
 
         def new_vdi():
@@ -285,6 +290,81 @@ def main():
         log(f"the new disk is {'plugged' if plugged else 'not plugged'}"
             + ("" if plugged else f" ({events_failure('Plug virtual disk')})"))
 
+        # Properties: a smaller size is explained; a new name (and a bigger size, when the
+        # server allows resizing the disk now) is sent.
+        click(cell_named(disks, disk_name))
+        props = showing(window, "push button", "Disk properties")
+        wait_for("Properties to be enabled", lambda: props.sensitive)
+        props.click()
+        dialog = app.child(name="Virtual Disk Properties", roleName="dialog")
+        size_spin = dialog.child(name="Size in GiB", roleName="spin button")
+        ok = dialog.child(name="OK", roleName="push button")
+        size_spin.value = 0.5
+        shrink = f"A disk can only grow: its size is {size_text(GIB)} now."
+        wait_for(f"the dialog to say {shrink!r}", lambda: showing(dialog, "label", shrink))
+        assert not ok.sensitive, "OK is enabled for a smaller disk"
+        log(f"shrinking explained: {shrink}")
+        size_spin.value = 2.0
+        can_resize = "resize" in pool.call("VDI.get_allowed_operations", vdi_ref)
+        if can_resize:
+            wait_for("OK to be enabled", lambda: ok.sensitive)
+        else:
+            wait_for("the resize refusal to be explained", lambda: showing(
+                dialog, "label", predicate=lambda t: t.startswith(
+                    "The server does not allow resizing this disk now")))
+            assert not ok.sensitive, "OK is enabled for a resize the server refuses"
+            log("resizing a disk in use is refused before sending (allowed_operations)")
+            size_spin.value = 1.0
+        new_disk_name = disk_name + "-renamed"
+        dialog.child(name="Name", roleName="text").text = new_disk_name
+        wait_for("OK to be enabled", lambda: ok.sensitive)
+        ok.click()
+        wait_for("the simulator's disk to be renamed",
+                 lambda: pool.call("VDI.get_name_label", vdi_ref) == new_disk_name
+                 or events_failure("Rename virtual disk"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Rename virtual disk"), events_failure("Rename virtual disk")
+        if can_resize:
+            wait_for("the simulator's disk to grow",
+                     lambda: int(pool.call("VDI.get_virtual_size", vdi_ref)) == 2 * GIB
+                     or events_failure("Resize virtual disk"), timeout=ACTION_TIMEOUT)
+            assert not events_failure("Resize virtual disk"), events_failure(
+                "Resize virtual disk")
+            log("resized to 2 GiB")
+        disk_name = new_disk_name
+        wait_for("the renamed disk in the tab", lambda: cell_named(disks, disk_name) is not None)
+        log(f"renamed to {disk_name}")
+
+        # Detach keeps the disk; Attach brings it back.
+        click(cell_named(disks, disk_name))
+        detach = showing(window, "push button", "Detach")
+        wait_for("Detach to be enabled", lambda: detach.sensitive)
+        detach.click()
+        app.child(roleName="alert").child(name="Detach", roleName="push button").click()
+        wait_for("the disk to be detached", lambda: new_vbd() is None
+                 or events_failure("Detach virtual disk")
+                 or events_failure("Unplug virtual disk"), timeout=ACTION_TIMEOUT)
+        assert new_vbd() is None, events_failure("Unplug virtual disk") or events_failure(
+            "Detach virtual disk")
+        assert new_vdi() == vdi_ref, "detaching deleted the disk"
+        wait_for("the disk to leave the tab", lambda: cell_named(disks, disk_name) is None)
+        log("detached; the disk stays in its SR")
+        showing(window, "push button", "Attach disk").click()
+        dialog = app.child(name="Attach Disk", roleName="dialog")
+        unused = dialog.child(name="Unused disks", roleName="table")
+        wait_for("the detached disk among the unused ones",
+                 lambda: cell_named(unused, disk_name) is not None)
+        click(cell_named(unused, disk_name))
+        dialog.child(name="Attach", roleName="push button").click()
+        wait_for("the disk to be attached again", lambda: new_vbd() is not None
+                 or events_failure("Attach virtual disk"), timeout=ACTION_TIMEOUT)
+        assert new_vbd() is not None, events_failure("Attach virtual disk")
+        wait_for("the disk back in the tab", lambda: cell_named(disks, disk_name) is not None)
+        log(f"attached again as VBD {pool.call('VBD.get_userdevice', new_vbd())}")
+        wait_for("the disk to be plugged into the running VM",
+                 lambda: pool.call("VBD.get_currently_attached", new_vbd())
+                 or events_failure("Plug virtual disk"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Plug virtual disk"), events_failure("Plug virtual disk")
+
         # ... and delete it, after a confirmation.
         click(cell_named(disks, disk_name))
         delete = showing(window, "push button", "Delete")
@@ -302,6 +382,12 @@ def main():
         log(f"deleted {disk_name}")
 
         # ---- Networking (VM) ---------------------------------------------------------------
+        def guest_network_names():
+            return sorted(n["name_label"] for n in pool.call("network.get_all_records").values()
+                          if n["other_config"].get("is_host_internal_management_network")
+                          != "true"
+                          and n["other_config"].get("is_guest_installer_network") != "true")
+
         open_tab("Networking")
         vifs_table = window.child(name="Virtual network interfaces", roleName="table")
         vifs = {r: pool.call("VIF.get_record", r) for r in vm["VIFs"]}
@@ -315,7 +401,7 @@ def main():
             wait_for(f"the guest's address {ip}",
                      lambda: any(ip in c for c in table_cells(vifs_table)))
         log(f"Networking tab of {vm_name}: {macs} on {networks}, address {ip}")
-        screenshot("tabs-networking-vm.png")
+        shot("tabs-networking-vm.png")
 
         showing(window, "push button", "Add Interface").click()
         dialog = app.child(name="Add Virtual Interface", roleName="dialog")
@@ -328,7 +414,7 @@ def main():
         assert not add.sensitive, "Add is enabled with a multicast MAC"
         mac_entry.text = "0a:16:3e:12:34:56"
         wait_for("Add to be enabled", lambda: add.sensitive)
-        screenshot("tabs-networking-add.png")
+        shot("tabs-networking-add.png")
         add.click()
 
         def new_vif():
@@ -347,6 +433,43 @@ def main():
         plugged = pool.call("VIF.get_currently_attached", new_vif())
         log(f"the new interface is {'plugged' if plugged else 'not plugged'}"
             + ("" if plugged else f" ({events_failure('Plug network interface')})"))
+
+        # Properties: another network (the interface is replaced, keeping its MAC).
+        click(cell_named(vifs_table, "0a:16:3e:12:34:56"))
+        vif_props = showing(window, "push button", "Interface properties")
+        wait_for("Properties to be enabled", lambda: vif_props.sensitive)
+        vif_props.click()
+        dialog = app.child(name="Virtual Interface Properties", roleName="dialog")
+        old_network = pool.call("VIF.get_network", new_vif())
+        other_ref, other_name = next(
+            (r, n["name_label"]) for r, n in sorted(pool.call("network.get_all_records").items(),
+                                                    key=lambda i: i[1]["name_label"])
+            if r != old_network and n["name_label"] in guest_network_names())
+        combo = dialog.child(name="Network", roleName="combo box")
+        combo.click()
+        item = combo.child(name=other_name, roleName="menu item")
+        wait_for("the network menu", lambda: item.showing)
+        item.click()
+        ok = dialog.child(name="OK", roleName="push button")
+        wait_for("OK to be enabled", lambda: ok.sensitive)
+        ok.click()
+        wait_for(f"the interface to move to {other_name}",
+                 lambda: (new_vif() is not None
+                          and pool.call("VIF.get_network", new_vif()) == other_ref)
+                 or any(events_failure(t) for t in ("Unplug network interface",
+                                                    "Remove network interface",
+                                                    "Add network interface")),
+                 timeout=ACTION_TIMEOUT)
+        assert new_vif() is not None and pool.call("VIF.get_network", new_vif()) == other_ref, \
+            [events_failure(t) for t in ("Unplug network interface", "Remove network interface",
+                                         "Add network interface")]
+        wait_for("the tab to show the new network", lambda: cell_named(
+            vifs_table, other_name) is not None and cell_named(
+            vifs_table, "0a:16:3e:12:34:56") is not None)
+        log(f"the interface moved to {other_name}, same MAC")
+        wait_for("the interface to be plugged again",
+                 lambda: pool.call("VIF.get_currently_attached", new_vif())
+                 or events_failure("Plug network interface"), timeout=ACTION_TIMEOUT)
 
         click(cell_named(vifs_table, "0a:16:3e:12:34:56"))
         remove = showing(window, "push button", "Remove Interface")
@@ -379,7 +502,7 @@ def main():
         wait_for("the host's VMs in the memory list",
                  lambda: all(n in table_cells(users) for n in on_host))
         log(f"Memory tab of {host_name}: {summary}…, {len(on_host)} VMs listed")
-        screenshot("tabs-memory-host.png")
+        shot("tabs-memory-host.png")
 
         open_tab("Storage")
         srs_table = window.child(name="Storage repositories", roleName="table")
@@ -389,7 +512,7 @@ def main():
         wait_for(f"the host's SRs {host_srs}",
                  lambda: all(n in table_cells(srs_table) for n in host_srs))
         log(f"Storage tab of {host_name}: {host_srs}")
-        screenshot("tabs-storage-host.png")
+        shot("tabs-storage-host.png")
 
         open_tab("Networking")
         pifs = [p for p in pool.call("PIF.get_all_records").values() if p["host"] == host_ref]
@@ -402,7 +525,7 @@ def main():
             window, "label", predicate=lambda t: t.startswith(
                 f"Management interface: {management['device']}, {management['IP']}")))
         log(f"Networking tab of {host_name}: {devices}, management on {management['device']}")
-        screenshot("tabs-networking-host.png")
+        shot("tabs-networking-host.png")
 
         # ---- the pool --------------------------------------------------------------------
         click(cell_named(tree, pool_rec["name_label"]))
@@ -411,21 +534,18 @@ def main():
         host_names = sorted(h["name_label"] for h in hosts.values())
         wait_for("every host in the pool's memory list",
                  lambda: all(n in table_cells(server_memory) for n in host_names))
-        screenshot("tabs-memory-pool.png")
+        shot("tabs-memory-pool.png")
         open_tab("Networking")
         networks_table = window.child(name="Networks", roleName="table")
-        guest_networks = sorted(n["name_label"] for n in pool.call(
-            "network.get_all_records").values()
-            if n["other_config"].get("is_host_internal_management_network") != "true"
-            and n["other_config"].get("is_guest_installer_network") != "true")
+        guest_networks = guest_network_names()
         wait_for(f"the pool's networks {guest_networks}",
                  lambda: all(n in table_cells(networks_table) for n in guest_networks))
-        screenshot("tabs-networking-pool.png")
+        shot("tabs-networking-pool.png")
         open_tab("Storage")
         all_srs = sorted(s["name_label"] for s in srs.values())
         wait_for("every SR in the pool's storage list",
                  lambda: all(n in table_cells(srs_table) for n in all_srs))
-        screenshot("tabs-storage-pool.png")
+        shot("tabs-storage-pool.png")
         log(f"pool: hosts {host_names}, networks {guest_networks}, {len(all_srs)} SRs")
 
         # ---- an SR -----------------------------------------------------------------------
@@ -441,7 +561,7 @@ def main():
         wait_for(f"the SR's {len(vdi_names)} disks",
                  lambda: all(n in table_cells(sr_disks) for n in vdi_names), timeout=30)
         log(f"Storage tab of {sr['name_label']}: {len(vdi_names)} disks")
-        screenshot("tabs-storage-sr.png")
+        shot("tabs-storage-sr.png")
 
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=20)
