@@ -714,8 +714,62 @@ host_update_memory_free (SimDb      *db,
 }
 
 /*
+ * xapi's assert_can_see_SRs: the SR of every non-empty VBD's disk (and of the suspend image of
+ * a suspended VM) must have a plugged PBD on @host. An SR without any PBD (hand-written dumps)
+ * is taken as visible everywhere. The first SR missing, or NULL.
+ */
+static const char *
+missing_sr (SimDb     *db,
+            SimObject *vm,
+            SimObject *host)
+{
+  g_autoptr(GPtrArray) vbds = refs_of (vm->fields[LAGOON_VM_VBDS]);
+  g_autoptr(GPtrArray) vdis = g_ptr_array_new ();
+
+  for (guint i = 0; i < vbds->len; i++)
+    {
+      SimObject *vbd = lookup (db, LAGOON_CLASS_VBD, vbds->pdata[i]);
+      SimObject *vdi;
+
+      if (vbd == NULL || g_variant_get_boolean (vbd->fields[LAGOON_VBD_EMPTY]))
+        continue;
+      if ((vdi = follow (db, vbd, LAGOON_VBD_VDI, LAGOON_CLASS_VDI)) != NULL)
+        g_ptr_array_add (vdis, vdi);
+    }
+  if (g_str_equal (power_state (vm), "Suspended"))
+    {
+      SimObject *image = follow (db, vm, LAGOON_VM_SUSPEND_VDI, LAGOON_CLASS_VDI);
+
+      if (image != NULL)
+        g_ptr_array_add (vdis, image);
+    }
+  for (guint i = 0; i < vdis->len; i++)
+    {
+      SimObject *sr = follow (db, vdis->pdata[i], LAGOON_VDI_SR, LAGOON_CLASS_SR);
+      g_autoptr(GPtrArray) pbds = NULL;
+      gboolean seen = FALSE;
+
+      if (sr == NULL || g_variant_n_children (sr->fields[LAGOON_SR_PBDS]) == 0)
+        continue;
+      pbds = refs_of (sr->fields[LAGOON_SR_PBDS]);
+      for (guint p = 0; p < pbds->len && !seen; p++)
+        {
+          SimObject *pbd = lookup (db, LAGOON_CLASS_PBD, pbds->pdata[p]);
+
+          seen = pbd != NULL &&
+                 g_str_equal (sim_object_get_string (pbd, LAGOON_PBD_HOST), host->ref) &&
+                 g_variant_get_boolean (pbd->fields[LAGOON_PBD_CURRENTLY_ATTACHED]);
+        }
+      if (!seen)
+        return sr->ref;
+    }
+  return NULL;
+}
+
+/*
  * xapi's assert_can_boot_here, the parts the simulator models: the host is live, enabled
- * (unless the VM is a control domain or already runs there), and has the memory. A host without
+ * (unless the VM is a control domain or already runs there), sees the VM's SRs
+ * (VM_REQUIRES_SR [vm, sr]) and has the memory. A host without
  * host_metrics counts as live and enabled with unknown memory (no check).
  */
 static gboolean
@@ -728,6 +782,7 @@ can_boot_here (SimDb      *db,
   SimObject *metrics = host_metrics_of (db, host);
   gboolean local = g_str_equal (power_state (vm), "Running") &&
                    g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host->ref);
+  const char *sr;
   gint64 free_mem;
 
   if (metrics != NULL && !g_variant_get_boolean (metrics->fields[LAGOON_HOST_METRICS_LIVE]))
@@ -741,6 +796,11 @@ can_boot_here (SimDb      *db,
       !g_variant_get_boolean (host->fields[LAGOON_HOST_ENABLED]))
     {
       set_error (err, "HOST_DISABLED", host->ref, NULL);
+      return FALSE;
+    }
+  if ((sr = missing_sr (db, vm, host)) != NULL)
+    {
+      set_error (err, "VM_REQUIRES_SR", vm->ref, sr, NULL);
       return FALSE;
     }
   if (check_memory && (free_mem = host_free_memory (db, host)) >= 0 &&
@@ -2075,6 +2135,45 @@ vm_pool_migrate (SimCall *call)
   return vm_run (call, "pool_migrate", do_pool_migrate);
 }
 
+/* ---- placement queries ------------------------------------------------------------------- */
+
+/* VM.assert_can_boot_here(self, host): the start checks alone (templates and snapshots too). */
+static gboolean
+vm_assert_can_boot_here (SimCall *call)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  g_autoptr(GPtrArray) err = g_ptr_array_new_with_free_func (g_free);
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+  SimObject *host;
+
+  if (vm == NULL || (host = sim_arg_object (call, 2, sim_class (LAGOON_CLASS_HOST))) == NULL)
+    return FALSE;
+  if (!can_boot_here (db, vm, host, TRUE, err))
+    return fail_with (call, err);
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+/* VM.get_possible_hosts(vm): every host the VM could boot on now. */
+static gboolean
+vm_get_possible_hosts (SimCall *call)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  g_autoptr(GPtrArray) err = g_ptr_array_new_with_free_func (g_free);
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+  GQueue *hosts;
+
+  if (vm == NULL)
+    return FALSE;
+  hosts = sim_db_class_objects (db, sim_class (LAGOON_CLASS_HOST));
+  sim_writer_begin_array (call->w);
+  for (GList *l = hosts->head; l != NULL; l = l->next)
+    if (can_boot_here (db, vm, l->data, TRUE, err))
+      sim_writer_string (call->w, ((SimObject *) l->data)->ref);
+  sim_writer_end_array (call->w);
+  return TRUE;
+}
+
 /* ---- destroy ----------------------------------------------------------------------------- */
 
 /*
@@ -2642,6 +2741,8 @@ const SimSpecial sim_vm_specials[] = {
   { "VM.set_VCPUs_at_startup", vm_set_vcpus_at_startup },
   { "VM.set_VCPUs_number_live", vm_set_vcpus_live },
   { "VM.set_affinity", vm_set_affinity },
+  { "VM.assert_can_boot_here", vm_assert_can_boot_here },
+  { "VM.get_possible_hosts", vm_get_possible_hosts },
   { "VM_appliance.start", appliance_operation },
   { "VM_appliance.clean_shutdown", appliance_operation },
   { "VM_appliance.hard_shutdown", appliance_operation },

@@ -23,9 +23,10 @@
 /*
  * The pool: host1 (coordinator, 4 GiB, 100 MiB overhead, dom0 with 1 GiB), host2 (2 GiB),
  * host3 (8 GiB, disabled by the tests with host.disable: xapi enables live hosts when it
- * starts), host4 (not live). SRs, plugged on host1: sr1 (lvm, 100 GiB, default, 10 GiB used),
- * sr2 (ext, 1 GiB), sr3 (nfs, 50 GiB), an ISO SR. VMs: dom0 on host1, a template, a halted VM
- * with a 10 GiB disk, an empty CD drive and a VIF, and a halted VM that needs 3 GiB.
+ * starts), host4 (not live). SRs: sr1 (lvm, 100 GiB, default, 10 GiB used, plugged everywhere),
+ * sr2 (ext, 1 GiB), sr3 (nfs, 50 GiB) (both plugged on host1 only), an ISO SR. VMs: dom0 on
+ * host1, a template, a halted VM with a 10 GiB disk, an empty CD drive and a VIF, and a
+ * halted VM that needs 3 GiB.
  */
 static const char pool_db[] =
   "<?xml version=\"1.0\" encoding=\"UTF-8\"?><database><manifest>"
@@ -57,7 +58,8 @@ static const char pool_db[] =
   "<table name=\"SR\">"
   "<row ref=\"OpaqueRef:sr1\" uuid=\"sr-uuid-1\" name__label=\"Local storage\" type=\"lvm\" "
   "content_type=\"user\" physical_size=\"107374182400\" physical_utilisation=\"10737418240\" "
-  "virtual_allocation=\"10737418240\" VDIs=\"('OpaqueRef:vdi1')\" PBDs=\"('OpaqueRef:pbd1')\"/>"
+  "virtual_allocation=\"10737418240\" VDIs=\"('OpaqueRef:vdi1')\" "
+  "PBDs=\"('OpaqueRef:pbd1' 'OpaqueRef:pbd1b' 'OpaqueRef:pbd1c' 'OpaqueRef:pbd1d')\"/>"
   "<row ref=\"OpaqueRef:sr2\" uuid=\"sr-uuid-2\" name__label=\"small\" type=\"ext\" "
   "content_type=\"user\" physical_size=\"1073741824\" physical_utilisation=\"0\" "
   "virtual_allocation=\"0\" "
@@ -69,6 +71,12 @@ static const char pool_db[] =
   "<row ref=\"OpaqueRef:sriso\" uuid=\"sr-uuid-iso\" name__label=\"ISOs\" type=\"iso\" "
   "content_type=\"iso\" physical_size=\"0\"/></table>"
   "<table name=\"PBD\">"
+  "<row ref=\"OpaqueRef:pbd1b\" uuid=\"pbd-1b\" host=\"OpaqueRef:host2\" SR=\"OpaqueRef:sr1\" "
+  "currently_attached=\"true\"/>"
+  "<row ref=\"OpaqueRef:pbd1c\" uuid=\"pbd-1c\" host=\"OpaqueRef:host3\" SR=\"OpaqueRef:sr1\" "
+  "currently_attached=\"true\"/>"
+  "<row ref=\"OpaqueRef:pbd1d\" uuid=\"pbd-1d\" host=\"OpaqueRef:host4\" SR=\"OpaqueRef:sr1\" "
+  "currently_attached=\"true\"/>"
   "<row ref=\"OpaqueRef:pbd1\" uuid=\"pbd-1\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr1\" "
   "currently_attached=\"true\"/>"
   "<row ref=\"OpaqueRef:pbd2\" uuid=\"pbd-2\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr2\" "
@@ -594,6 +602,18 @@ test_provision (void)
   sim_stop (sim);
 }
 
+/* A host list (consumed) as a record {"hosts": list}, for rec_set. */
+static GVariant *
+hosts_record (GVariant *list)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&b, "{sv}", "hosts", list);
+  g_variant_unref (list);
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
 /* ---- clone and copy ---------------------------------------------------------------------- */
 
 static void
@@ -664,6 +684,28 @@ test_clone_copy (void)
   g_clear_pointer (&rec, g_variant_unref);
   rec = record (sim, "SR", "OpaqueRef:sr3");
   g_assert_cmpint (rec_int (rec, "virtual_allocation"), ==, 10 * GIB);
+
+  /* The copy's disk is on sr3, which only host1 sees (xapi's assert_can_see_SRs). */
+  g_clear_pointer (&err, g_free);
+  err = call_fails (sim, "VM_REQUIRES_SR", "VM.start_on", "(ssbb)", copy, "OpaqueRef:host2", FALSE,
+                    FALSE);
+  g_assert_cmpstr (err, ==, (s = g_strconcat ("VM_REQUIRES_SR,", copy, ",OpaqueRef:sr3", NULL)));
+  g_clear_pointer (&s, g_free);
+  g_clear_pointer (&err, g_free);
+  err = call_fails (sim, "VM_REQUIRES_SR", "VM.assert_can_boot_here", "(ss)", copy,
+                    "OpaqueRef:host2");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.assert_can_boot_here", "(ss)", copy, "OpaqueRef:host1");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "host.disable", "(s)", "OpaqueRef:host3");
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = hosts_record (call (sim, "VM.get_possible_hosts", "(s)", copy));
+  g_assert_cmpstr ((s = rec_set (rec, "hosts")), ==, "OpaqueRef:host1");
+  g_clear_pointer (&s, g_free);
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = hosts_record (call (sim, "VM.get_possible_hosts", "(s)", "OpaqueRef:vmh"));
+  g_assert_cmpstr ((s = rec_set (rec, "hosts")), ==, "OpaqueRef:host1,OpaqueRef:host2");
+  g_clear_pointer (&s, g_free);
 
   /* A running VM cannot be cloned. */
   g_clear_pointer (&r, g_variant_unref);
