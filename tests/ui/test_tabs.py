@@ -6,12 +6,14 @@ Run by run-atspi-test.sh inside a private D-Bus session with an accessibility bu
     test_tabs.py LAGOON_BINARY
 Starts `lagoon --demo` and reads the same pool over XML-RPC. For a running VM: the Memory tab
 shows its ranges; an invalid dynamic range is explained and not sent; a valid one reaches the
-simulator's record. The Storage tab lists its disks, inserts and ejects an ISO, adds a disk
-(an invalid name is explained first) and deletes it; a row updated by another client keeps its
-selection. The Networking tab lists its interfaces with the guest's IP addresses, adds one with
-a given MAC (a multicast MAC is explained first) and removes it. For a host, the pool and an SR
-the tabs show what the pool has. With LAGOON_SCREENSHOT_DIR set, saves screenshots of each tab.
-When the simulator lacks a call, the test checks that the Events pane explains the failure.
+simulator's record and the tab. The Storage tab lists its disks (a disk renamed by another
+client changes in place and stays selected), inserts and ejects an ISO, adds a disk (a missing
+name is explained first), refuses to shrink it, renames it, detaches it (the disk stays),
+attaches it again and deletes it. The Networking tab lists its interfaces with the guest's IP
+address, adds one with a given MAC (a multicast MAC is explained first), moves it to another
+network and removes it. For a host, the pool and an SR the tabs show what the pool has; for a
+halted VM every memory limit can change, invalid limits are explained first. With
+LAGOON_SCREENSHOT_DIR set, saves screenshots of each tab (tabs-*.png).
 """
 
 import os
@@ -562,6 +564,50 @@ def main():
                  lambda: all(n in table_cells(sr_disks) for n in vdi_names), timeout=30)
         log(f"Storage tab of {sr['name_label']}: {len(vdi_names)} disks")
         shot("tabs-storage-sr.png")
+
+        # ---- a halted VM: every limit can change --------------------------------------------
+        vms = pool.call("VM.get_all_records")
+        halted = sorted(((r, v) for r, v in vms.items() if ordinary(v)
+                         and v["power_state"] == "Halted"
+                         and cell_named(tree, v["name_label"]) is not None),
+                        key=lambda item: item[1]["name_label"])
+        assert halted, "no halted VM in the tree"
+        vm_ref, vm = halted[0]
+        click(cell_named(tree, vm["name_label"]))
+        open_tab("Memory")
+        edit = showing(window, "push button", "Edit memory")
+        wait_for("Edit memory to be enabled", lambda: edit.sensitive)
+        edit.click()
+        dialog = app.child(name="Edit memory", roleName="dialog")
+        spins = {name: dialog.child(name=name, roleName="spin button")
+                 for name in ("Static minimum", "Static maximum", "Dynamic minimum",
+                              "Dynamic maximum")}
+        assert all(spin.sensitive for spin in spins.values()), "a halted VM's limits are fixed"
+        smin, smax = int(vm["memory_static_min"]), int(vm["memory_static_max"])
+        unit = GIB if smax % GIB == 0 and int(vm["memory_dynamic_min"]) % GIB == 0 else MIB
+        new_min, new_max = smax // 2, smax * 3 // 4
+        assert smin <= new_min, (smin, new_min)
+        spins["Dynamic minimum"].value = new_min / unit
+        spins["Dynamic maximum"].value = smax / unit
+        spins["Static maximum"].value = new_max / unit
+        problem = (f"The dynamic maximum ({size_text(smax)}) is above the static maximum "
+                   f"({size_text(new_max)}).")
+        wait_for(f"the dialog to say {problem!r}", lambda: showing(dialog, "label", problem))
+        apply = dialog.child(name="Apply", roleName="push button")
+        assert not apply.sensitive, "Apply is enabled with invalid limits"
+        log(f"{vm['name_label']} (halted): {problem}")
+        spins["Dynamic maximum"].value = new_max / unit
+        wait_for("Apply to be enabled", lambda: apply.sensitive)
+        apply.click()
+        wait_for("the simulator's limits to change",
+                 lambda: (int(pool.call("VM.get_memory_static_max", vm_ref)) == new_max
+                          and int(pool.call("VM.get_memory_dynamic_max", vm_ref)) == new_max
+                          and int(pool.call("VM.get_memory_dynamic_min", vm_ref)) == new_min)
+                 or events_failure("Change memory limits"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Change memory limits"), events_failure("Change memory limits")
+        static = f"{size_text(smin)} – {size_text(new_max)}"
+        wait_for(f"the tab to show {static!r}", lambda: showing(window, "label", static))
+        log(f"limits set: static {static}, dynamic {size_text(new_min)} – {size_text(new_max)}")
 
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=20)
