@@ -180,7 +180,7 @@ lagoon_page_add_name_column (GtkTreeView *view,
     g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
   g_list_free (cells);
   gtk_tree_view_column_set_expand (col, TRUE);
-  gtk_tree_view_column_set_min_width (col, 140);
+  gtk_tree_view_column_set_min_width (col, 180);
   return col;
 }
 
