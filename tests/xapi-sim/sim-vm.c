@@ -953,6 +953,29 @@ vm_metrics_ensure (SimDb     *db,
   return m;
 }
 
+/* VM_metrics.VCPUs_CPU: vCPU n on pCPU n modulo the host's CPU count (4 when unknown). */
+static void
+vm_metrics_vcpus (SimDb     *db,
+                  SimObject *vm,
+                  SimObject *m)
+{
+  SimObject *host = follow (db, vm, LAGOON_VM_RESIDENT_ON, LAGOON_CLASS_HOST);
+  gint64 n = MAX (sim_object_get_int (m, LAGOON_VM_METRICS_VCPUS_NUMBER), 0);
+  guint pcpus = host != NULL ? (guint) g_variant_n_children (host->fields[LAGOON_HOST_HOST_CPUS])
+                             : 0;
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  for (gint64 i = 0; i < n && i < 512; i++)
+    {
+      char key[24];
+
+      g_snprintf (key, sizeof key, "%" G_GINT64_FORMAT, i);
+      g_variant_builder_add (&b, "{sv}", key, g_variant_new_int64 (i % (pcpus > 0 ? pcpus : 4)));
+    }
+  sim_db_set (db, m, LAGOON_VM_METRICS_VCPUS_CPU, g_variant_ref_sink (g_variant_builder_end (&b)));
+}
+
 /* VM_metrics as a new domain sees it. */
 static void
 vm_metrics_boot (SimDb     *db,
@@ -968,6 +991,19 @@ vm_metrics_boot (SimDb     *db,
   sim_db_set (db, m, LAGOON_VM_METRICS_MEMORY_ACTUAL, sim_vint (MAX (memory, 0)));
   sim_db_set (db, m, LAGOON_VM_METRICS_VCPUS_NUMBER,
               sim_vint (MAX (sim_object_get_int (vm, LAGOON_VM_VCPUS_AT_STARTUP), 1)));
+  vm_metrics_vcpus (db, vm, m);
+  /* The domain as it was built: its type (derived from HVM_boot_policy when unspecified, as
+   * xapi's derive_domain_type does) and the scheduler parameters it got. */
+  {
+    const char *type = sim_object_get_string (vm, LAGOON_VM_DOMAIN_TYPE);
+
+    if (g_str_equal (type, "unspecified") || *type == '\0')
+      type = *sim_object_get_string (vm, LAGOON_VM_HVM_BOOT_POLICY) != '\0' ? "hvm" : "pv";
+    sim_db_set (db, m, LAGOON_VM_METRICS_CURRENT_DOMAIN_TYPE, sim_vstr (type));
+    sim_db_set (db, m, LAGOON_VM_METRICS_HVM, sim_vbool (g_str_equal (type, "hvm")));
+    sim_db_set (db, m, LAGOON_VM_METRICS_VCPUS_PARAMS,
+                g_variant_ref (vm->fields[LAGOON_VM_VCPUS_PARAMS]));
+  }
 }
 
 static gint64
@@ -2509,6 +2545,7 @@ do_set_vcpus_live (SimCall   *call,
   if (metrics != NULL)
     {
       sim_db_set (db, metrics, LAGOON_VM_METRICS_VCPUS_NUMBER, sim_vint (value));
+      vm_metrics_vcpus (db, vm, metrics);
       sim_db_set (db, metrics, LAGOON_VM_METRICS_LAST_UPDATED, sim_vnow ());
     }
   sim_writer_void (call->w);

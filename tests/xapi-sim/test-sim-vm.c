@@ -1086,6 +1086,16 @@ test_vcpus (void)
   metrics = rec_str (rec, "metrics");
   m = record (sim, "VM_metrics", metrics);
   g_assert_cmpint (rec_int (m, "VCPUs_number"), ==, 3);
+  {
+    g_autoptr(GVariant) cpus = g_variant_lookup_value (m, "VCPUs_CPU", NULL);
+
+    g_assert_nonnull (cpus);
+    g_assert_cmpuint (g_variant_n_children (cpus), ==, 3);
+  }
+  /* No domain_type nor HVM_boot_policy: a PV domain, as xapi derives it. */
+  g_assert_cmpstr ((s = rec_str (m, "current_domain_type")), ==, "pv");
+  g_clear_pointer (&s, g_free);
+  g_assert_false (rec_bool (m, "hvm"));
 
   /* Affinity: a host or nothing. */
   g_clear_pointer (&r, g_variant_unref);
