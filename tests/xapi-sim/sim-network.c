@@ -54,6 +54,16 @@ map_get (GVariant   *map,
   return g_variant_lookup (map, key, "&s", &s) ? s : NULL;
 }
 
+/* A string of a map or record, "" when absent. */
+static const char *
+rec_str (GVariant   *rec,
+         const char *key)
+{
+  const char *s = map_get (rec, key);
+
+  return s != NULL ? s : "";
+}
+
 static gboolean
 obj_bool (SimObject *obj,
           int        field)
@@ -361,9 +371,9 @@ vif_create (SimCall *call)
   GVariant *rec = call->args[1];
   const char *device = map_get (rec, "device");
   const char *mac = map_get (rec, "MAC");
-  SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), map_get (rec, "VM"));
+  SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), rec_str (rec, "VM"));
   SimObject *net = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_NETWORK),
-                                        map_get (rec, "network"));
+                                        rec_str (rec, "network"));
   g_autofree GVariant **fields = NULL;
   g_autofree char *generated = NULL;
   g_autoptr(GPtrArray) existing = NULL;

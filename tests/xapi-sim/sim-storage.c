@@ -60,6 +60,16 @@ map_get (GVariant   *map,
   return s;
 }
 
+/* A string of a map or record, "" when absent. */
+static const char *
+rec_str (GVariant   *rec,
+         const char *key)
+{
+  const char *s = map_get (rec, key);
+
+  return s != NULL ? s : "";
+}
+
 /* Like map_get, but "" for absent keys and empty values are treated as missing (SM does). */
 static const char *
 dconf_get (GVariant   *map,
@@ -990,7 +1000,7 @@ vdi_create (SimCall *call)
   const char *key;
   GVariant *v;
 
-  sr = sim_db_lookup_class (call_db (call), sim_class (LAGOON_CLASS_SR), map_get (rec, "SR"));
+  sr = sim_db_lookup_class (call_db (call), sim_class (LAGOON_CLASS_SR), rec_str (rec, "SR"));
   if (sr == NULL)
     {
       sim_fail (call, "HANDLE_INVALID", "SR", map_get (rec, "SR") ? map_get (rec, "SR") : "",
@@ -1719,9 +1729,9 @@ pbd_create (SimCall *call)
 {
   SimDb *db = call_db (call);
   GVariant *rec = call->args[1];
-  SimObject *sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR), map_get (rec, "SR"));
+  SimObject *sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR), rec_str (rec, "SR"));
   SimObject *host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST),
-                                         map_get (rec, "host"));
+                                         rec_str (rec, "host"));
   g_autoptr(GVariant) dconf = g_variant_lookup_value (rec, "device_config",
                                                       G_VARIANT_TYPE_VARDICT);
   g_autoptr(GPtrArray) pbds = NULL;
@@ -1958,8 +1968,8 @@ vbd_create (SimCall *call)
   SimDb *db = call_db (call);
   const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_VBD);
   GVariant *rec = call->args[1];
-  const char *vm_ref = map_get (rec, "VM");
-  const char *vdi_ref = map_get (rec, "VDI");
+  const char *vm_ref = rec_str (rec, "VM");
+  const char *vdi_ref = rec_str (rec, "VDI");
   const char *userdevice = map_get (rec, "userdevice");
   const char *mode = map_get (rec, "mode");
   const char *type = map_get (rec, "type");

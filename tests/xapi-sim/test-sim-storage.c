@@ -1859,6 +1859,165 @@ test_pif (Fixture       *f,
   g_assert_true (field_bool (f, "PIF", eth1, "currently_attached"));
 }
 
+/* ---- Async and bad input ----------------------------------------------------------------- */
+
+static void
+test_async_vdi_create (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *sr = nfs_sr (f, "/export/scratch");
+  g_autofree char *task = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *result = NULL;
+  g_autofree char *vdi = NULL;
+  GVariantBuilder b;
+  const char *start, *end;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "SR", g_variant_new_string (sr));
+  g_variant_builder_add (&b, "{sv}", "name_label", g_variant_new_string ("async"));
+  g_variant_builder_add (&b, "{sv}", "virtual_size", g_variant_new_int64 (3 * GiB));
+  g_variant_builder_add (&b, "{sv}", "type", g_variant_new_string ("user"));
+  g_variant_builder_add (&b, "{sv}", "sharable", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&b, "{sv}", "read_only", g_variant_new_boolean (FALSE));
+  g_variant_builder_add (&b, "{sv}", "other_config", smap (NULL));
+  task = OK_STR (f, "Async.VDI.create", "(@a{sv})", g_variant_builder_end (&b));
+  for (guint i = 0; i < 200; i++)
+    {
+      g_clear_pointer (&status, g_free);
+      status = field_str (f, "task", task, "status");
+      if (!g_str_equal (status, "pending"))
+        break;
+      g_usleep (20 * 1000);
+    }
+  g_assert_cmpstr (status, ==, "success");
+  /* The result is the ref as an XML-RPC value fragment. */
+  result = field_str (f, "task", task, "result");
+  start = strstr (result, "OpaqueRef:");
+  g_assert_nonnull (start);
+  end = strchr (start, '<');
+  g_assert_nonnull (end);
+  vdi = g_strndup (start, end - start);
+  g_assert_cmpint (field_int (f, "VDI", vdi, "virtual_size"), ==, 3 * GiB);
+  g_assert_true (set_contains (f, "SR", sr, "VDIs", vdi));
+
+  /* A failing Async call leaves the error in the task. */
+  g_clear_pointer (&task, g_free);
+  task = OK_STR (f, "Async.SR.destroy", "(s)", sr);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_clear_pointer (&status, g_free);
+      status = field_str (f, "task", task, "status");
+      if (!g_str_equal (status, "pending"))
+        break;
+      g_usleep (20 * 1000);
+    }
+  g_assert_cmpstr (status, ==, "failure");
+  {
+    g_auto(GStrv) info = field_set (f, "task", task, "error_info");
+    g_autofree char *joined = g_strjoinv ("|", info);
+    g_autofree char *expected = g_strdup_printf ("SR_HAS_PBD|%s", sr);
+    g_assert_cmpstr (joined, ==, expected);
+  }
+}
+
+/* Nonsense of the right shape for every message of this area: a Failure each, never a crash. */
+static void
+test_bad_input (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *host = master (f);
+  const char *bad = "OpaqueRef:0000";
+  struct
+  {
+    const char *method;
+    GVariant   *params;
+  } calls[] = {
+    { "SR.create", g_variant_new ("(s@a{ss}xssssb@a{ss})", bad, smap (NULL), (gint64) -1, "", "",
+                                  "nfs", "", TRUE, smap (NULL)) },
+    { "SR.create", g_variant_new ("(s@a{ss}xssssb@a{ss})", host,
+                                  smap ("server", "", "serverpath", "", "target", "", NULL),
+                                  (gint64) 0, "", "", "", "", FALSE, smap (NULL)) },
+    { "SR.create", g_variant_new ("(s@a{ss}xssssb@a{ss})", host,
+                                  smap ("location", "\\\\\\\\", NULL), (gint64) 0, "", "", "iso",
+                                  "", FALSE, smap (NULL)) },
+    { "SR.create", g_variant_new ("(s@a{ss}xssssb@a{ss})", host,
+                                  smap ("location", ":/", NULL), (gint64) 0, "", "", "iso", "",
+                                  FALSE, smap (NULL)) },
+    { "SR.create", g_variant_new ("(s@a{ss}xssssb@a{ss})", host,
+                                  smap ("device", "/dev/../etc", NULL), (gint64) 0, "", "", "ext",
+                                  "", FALSE, smap (NULL)) },
+    { "SR.probe", g_variant_new ("(s@a{ss}s@a{ss})", bad, smap (NULL), "nfs", smap (NULL)) },
+    { "SR.probe", g_variant_new ("(s@a{ss}s@a{ss})", host, smap (NULL), "", smap (NULL)) },
+    { "SR.probe_ext", g_variant_new ("(s@a{ss}s@a{ss})", host, smap (NULL), "iso", smap (NULL)) },
+    { "SR.forget", g_variant_new ("(s)", bad) },
+    { "SR.destroy", g_variant_new ("(s)", "") },
+    { "SR.scan", g_variant_new ("(s)", bad) },
+    { "SR.update", g_variant_new ("(s)", bad) },
+    { "PBD.plug", g_variant_new ("(s)", bad) },
+    { "PBD.unplug", g_variant_new ("(s)", bad) },
+    { "PBD.destroy", g_variant_new ("(s)", bad) },
+    { "PBD.create", g_variant_new_parsed ("({'host': <'x'>},)") },
+    { "VDI.create", g_variant_new_parsed ("(@a{sv} {},)") },
+    { "VDI.create", g_variant_new_parsed ("({'SR': <'OpaqueRef:0000'>, 'virtual_size': <'-1'>},)") },
+    { "VDI.destroy", g_variant_new ("(s)", bad) },
+    { "VDI.resize", g_variant_new ("(sx)", bad, (gint64) -5) },
+    { "VDI.resize_online", g_variant_new ("(sx)", bad, G_MAXINT64) },
+    { "VDI.snapshot", g_variant_new ("(s@a{ss})", bad, smap (NULL)) },
+    { "VDI.clone", g_variant_new ("(s@a{ss})", bad, smap (NULL)) },
+    { "VDI.copy", g_variant_new ("(ss)", bad, bad) },
+    { "VBD.create", g_variant_new_parsed ("(@a{sv} {},)") },
+    { "VBD.create", g_variant_new_parsed ("({'VM': <'OpaqueRef:0000'>, 'empty': <true>},)") },
+    { "VBD.destroy", g_variant_new ("(s)", bad) },
+    { "VBD.plug", g_variant_new ("(s)", bad) },
+    { "VBD.unplug", g_variant_new ("(s)", bad) },
+    { "VBD.unplug_force", g_variant_new ("(s)", bad) },
+    { "VBD.insert", g_variant_new ("(ss)", bad, bad) },
+    { "VBD.eject", g_variant_new ("(s)", bad) },
+    { "network.destroy", g_variant_new ("(s)", bad) },
+    { "network.create", g_variant_new_parsed ("({'bridge': <'a bridge name far too long'>},)") },
+    { "VIF.create", g_variant_new_parsed ("(@a{sv} {},)") },
+    { "VIF.destroy", g_variant_new ("(s)", bad) },
+    { "VIF.plug", g_variant_new ("(s)", bad) },
+    { "VIF.unplug", g_variant_new ("(s)", bad) },
+    { "PIF.plug", g_variant_new ("(s)", bad) },
+    { "PIF.unplug", g_variant_new ("(s)", bad) },
+    { "PIF.reconfigure_ip", g_variant_new ("(ssssss)", bad, "Static", "", "", "", "") },
+    { "VLAN.create", g_variant_new ("(sxs)", bad, (gint64) 5, bad) },
+    { "VLAN.destroy", g_variant_new ("(s)", bad) },
+    { "pool.create_VLAN_from_PIF", g_variant_new ("(ssx)", bad, bad, (gint64) 5) },
+    { "Bond.create", g_variant_new ("(s^asss@a{ss})", bad, (const char *const[]) { bad, NULL },
+                                    "", "lacp", smap (NULL)) },
+    { "Bond.destroy", g_variant_new ("(s)", bad) },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    {
+      GVariantBuilder b;
+      GVariantIter iter;
+      GVariant *child;
+      g_autoptr(GVariant) top = NULL;
+      g_autoptr(GVariant) sunk = g_variant_ref_sink (calls[i].params);
+      const char *status = NULL;
+
+      g_variant_builder_init (&b, G_VARIANT_TYPE_TUPLE);
+      g_variant_builder_add (&b, "s", f->session);
+      g_variant_iter_init (&iter, sunk);
+      while ((child = g_variant_iter_next_value (&iter)))
+        {
+          g_variant_builder_add_value (&b, child);
+          g_variant_unref (child);
+        }
+      g_test_message ("bad input #%u: %s", i, calls[i].method);
+      top = rpc (f, calls[i].method, g_variant_builder_end (&b));
+      g_assert_true (g_variant_lookup (top, "Status", "&s", &status));
+      if (!g_str_equal (status, "Failure"))
+        g_error ("bad input #%u to %s did not fail", i, calls[i].method);
+    }
+  /* Still serving. */
+  g_free (master (f));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1882,6 +2041,8 @@ main (int   argc,
   ADD ("network/vlan", test_vlan);
   ADD ("network/bond", test_bond);
   ADD ("network/pif", test_pif);
+  ADD ("async", test_async_vdi_create);
+  ADD ("bad-input", test_bad_input);
 
 #undef ADD
   return g_test_run ();
