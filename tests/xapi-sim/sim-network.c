@@ -330,9 +330,9 @@ vif_check (SimDb      *db,
   return FALSE;
 }
 
-static void
-vif_update_allowed_operations (SimDb     *db,
-                               SimObject *vif)
+void
+sim_vif_update_allowed_operations (SimDb     *db,
+                                   SimObject *vif)
 {
   static const char *const all[] = { "attach", "plug", "unplug" };
   const char *ops[G_N_ELEMENTS (all)];
@@ -453,7 +453,7 @@ vif_create (SimCall *call)
     fields[LAGOON_VIF_METRICS] = sim_vstr (metrics->ref);
   }
   vif = new_object (db, klass, fields);
-  vif_update_allowed_operations (db, vif);
+  sim_vif_update_allowed_operations (db, vif);
   sim_writer_string (call->w, vif->ref);
   return TRUE;
 }
@@ -491,7 +491,7 @@ vif_set_plugged (SimCall *call,
   if (vif == NULL || !vif_check (db, vif, plug ? "plug" : "unplug", call))
     return FALSE;
   sim_db_set (db, vif, LAGOON_VIF_CURRENTLY_ATTACHED, sim_vbool (plug));
-  vif_update_allowed_operations (db, vif);
+  sim_vif_update_allowed_operations (db, vif);
   return sim_write_void (call);
 }
 

@@ -117,6 +117,13 @@ void                     sim_vdi_destroy_accounted (SimDb     *db,
 SimObject               *sim_vdi_snapshot_accounted (SimCall   *call,
                                                      SimObject *vdi,
                                                      gboolean   clone);
+/* Recomputes allowed_operations of @vm's VBDs (and their VDIs) and VIFs after its power
+ * state or devices changed (sim-storage.c; the VIF part is sim_vif_update_allowed_operations
+ * in sim-network.c). */
+void                     sim_vm_update_device_operations (SimDb     *db,
+                                                          SimObject *vm);
+void                     sim_vif_update_allowed_operations (SimDb     *db,
+                                                            SimObject *vif);
 
 /*
  * Hosts, pool and alerts (sim-host.c). sim_message_create raises an alert (a message object;

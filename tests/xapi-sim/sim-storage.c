@@ -2217,6 +2217,37 @@ vbd_eject (SimCall *call)
   return sim_write_void (call);
 }
 
+void
+sim_vm_update_device_operations (SimDb     *db,
+                                 SimObject *vm)
+{
+  g_autoptr(GPtrArray) vbds = ref_list (vm, LAGOON_VM_VBDS);
+  g_autoptr(GPtrArray) vifs = ref_list (vm, LAGOON_VM_VIFS);
+
+  for (guint i = 0; i < vbds->len; i++)
+    {
+      SimObject *vbd = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VBD),
+                                            g_ptr_array_index (vbds, i));
+      SimObject *vdi;
+
+      if (vbd == NULL)
+        continue;
+      vbd_update_allowed_operations (db, vbd);
+      vdi = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VDI),
+                                 sim_object_get_string (vbd, LAGOON_VBD_VDI));
+      if (vdi != NULL)
+        vdi_update_allowed_operations (db, vdi);
+    }
+  for (guint i = 0; i < vifs->len; i++)
+    {
+      SimObject *vif = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VIF),
+                                            g_ptr_array_index (vifs, i));
+
+      if (vif != NULL)
+        sim_vif_update_allowed_operations (db, vif);
+    }
+}
+
 const SimSpecial sim_storage_specials[] = {
   { "SR.create", sr_create },
   { "SR.probe", sr_probe },
