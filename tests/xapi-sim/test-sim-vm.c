@@ -1472,6 +1472,61 @@ test_allowed_operations (void)
   sim_stop (sim);
 }
 
+/* Nonsense arguments to every message sim-vm.c answers: errors, never a crash. */
+static void
+test_nonsense (void)
+{
+  static const char *const methods[] = {
+    "VM.start", "VM.start_on", "VM.resume", "VM.resume_on", "VM.clean_shutdown",
+    "VM.hard_shutdown", "VM.shutdown", "VM.suspend", "VM.clean_reboot", "VM.hard_reboot",
+    "VM.pause", "VM.unpause", "VM.pool_migrate", "VM.clone", "VM.copy", "VM.snapshot",
+    "VM.checkpoint", "VM.revert", "VM.provision", "VM.destroy", "VM.set_memory_limits",
+    "VM.set_memory", "VM.set_memory_static_range", "VM.set_memory_dynamic_range",
+    "VM.set_memory_dynamic_min", "VM.set_memory_dynamic_max", "VM.set_VCPUs_max",
+    "VM.set_VCPUs_at_startup", "VM.set_VCPUs_number_live", "VM.set_affinity",
+    "VM.assert_can_boot_here", "VM.get_possible_hosts", "VM_appliance.start",
+    "VM_appliance.clean_shutdown",
+  };
+  static const char *const values[] = {
+    "OpaqueRef:vmh", "OpaqueRef:NULL", "", "-1", "99999999999999999999", "OpaqueRef:host1",
+    "OpaqueRef:sr2", "OpaqueRef:tmpl", "<provision>", "OpaqueRef:dom0",
+  };
+  Sim *sim = sim_start ("0");
+  g_autoptr(GVariant) r = NULL;
+  guint calls = 0;
+
+  /* A template with a hostile disks spec, for provision. */
+  add_disks_spec (sim, "OpaqueRef:tmpl", "<provision><disk device=\"0\" size=\"-5\" sr=\"\" "
+                                         "bootable=\"maybe\"/><disk/></provision>");
+  for (guint m = 0; m < 2 * G_N_ELEMENTS (methods); m++)
+    for (guint n = 0; n <= 5; n++)
+      for (guint v = 0; v < G_N_ELEMENTS (values); v++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GVariant) result = NULL;
+          /* Each message plain, then as an Async task (run in the simulator's worker). */
+          g_autofree char *method = g_strconcat (m < G_N_ELEMENTS (methods) ? "" : "Async.",
+                                                 methods[m % G_N_ELEMENTS (methods)], NULL);
+          GVariantBuilder b;
+
+          g_variant_builder_init (&b, G_VARIANT_TYPE_TUPLE);
+          g_variant_builder_add (&b, "s", sim->session);
+          for (guint i = 0; i < n; i++)
+            g_variant_builder_add (&b, "s", values[(v + i) % G_N_ELEMENTS (values)]);
+          result = lagoon_xmlrpc_call (sim->client, "/", method, g_variant_builder_end (&b), NULL,
+                                       &error);
+          /* Either an answer or a XenAPI error; a transport error means the simulator died. */
+          if (result == NULL)
+            g_assert_error (error, LAGOON_XENAPI_ERROR, error->code);
+          calls++;
+        }
+  g_assert_cmpuint (calls, ==, 2 * G_N_ELEMENTS (methods) * 6 * G_N_ELEMENTS (values));
+  /* Let the tasks finish, then the simulator must still answer. */
+  g_usleep (500000);
+  r = call (sim, "session.get_this_host", "(s)", sim->session);
+  sim_stop (sim);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1488,5 +1543,6 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim-vm/pool-migrate", test_pool_migrate);
   g_test_add_func ("/lagoon/xapi-sim-vm/operation-in-progress", test_operation_in_progress);
   g_test_add_func ("/lagoon/xapi-sim-vm/allowed-operations", test_allowed_operations);
+  g_test_add_func ("/lagoon/xapi-sim-vm/nonsense", test_nonsense);
   return g_test_run ();
 }
