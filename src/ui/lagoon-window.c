@@ -17,6 +17,7 @@
 #include "lagoon-snapshot-commands.h"
 #include "lagoon-snapshots-page.h"
 #include "lagoon-storage-page.h"
+#include "lagoon-vapp-commands.h"
 #include "lagoon-general-page.h"
 #include "lagoon-ui-private.h"
 #include "lagoon-view-model.h"
@@ -574,6 +575,8 @@ lagoon_window_update_commands (LagoonWindow *self)
 
   lagoon_commands_update (G_ACTION_MAP (self), self->selected_server, self->selected_class,
                           self->selected_ref);
+  lagoon_vapp_commands_update (G_ACTION_MAP (self), self->selected_server,
+                               self->selected_class, self->selected_ref);
   lagoon_snapshot_commands_update (G_ACTION_MAP (self), self->selected_server,
                                    self->selected_class, self->selected_ref);
 
@@ -912,6 +915,25 @@ show_context_menu (LagoonWindow   *self,
       g_menu_append (snapshots, _("Take a S_napshot…"), "win.take-snapshot");
       g_menu_append_section (menu, NULL, G_MENU_MODEL (snapshots));
     }
+
+  /* vApps: of a selected vApp, and New / Manage from a pool or a VM. */
+  {
+    g_autoptr(GMenu) vapps = g_menu_new ();
+    int klass = self->selected_ref != NULL ? self->selected_class : LAGOON_CLASS_POOL;
+
+    if (klass == LAGOON_CLASS_VM_APPLIANCE)
+      {
+        g_menu_append (vapps, _("S_tart vApp"), "win.vapp-start");
+        g_menu_append (vapps, _("Shut Down v_App"), "win.vapp-shutdown");
+        g_menu_append (vapps, _("vApp Propert_ies…"), "win.vapp-properties");
+      }
+    if (klass == LAGOON_CLASS_POOL || klass == LAGOON_CLASS_VM)
+      g_menu_append (vapps, _("New v_App…"), "win.new-vapp");
+    if (klass == LAGOON_CLASS_POOL || klass == LAGOON_CLASS_VM_APPLIANCE)
+      g_menu_append (vapps, _("Manage _vApps…"), "win.manage-vapps");
+    if (g_menu_model_get_n_items (G_MENU_MODEL (vapps)) > 0)
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (vapps));
+  }
 
   /* The menu shell deactivates before its item activates: the previous menu is destroyed
    * only when the next one is made (or with the window), never from ::deactivate. */
@@ -1353,6 +1375,7 @@ lagoon_window_init (LagoonWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
   lagoon_commands_add (G_ACTION_MAP (self));
+  lagoon_vapp_commands_add (G_ACTION_MAP (self));
   lagoon_snapshot_commands_add (G_ACTION_MAP (self));
 
   /* Start in the tree, so that the search entry shows its placeholder. */
