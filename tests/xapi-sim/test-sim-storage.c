@@ -375,6 +375,18 @@ map_value (Fixture    *f,
   return g_variant_lookup (map, key, "&s", &s) ? g_strdup (s) : NULL;
 }
 
+static gboolean
+set_contains (Fixture    *f,
+              const char *klass,
+              const char *ref,
+              const char *field,
+              const char *item)
+{
+  g_auto(GStrv) set = field_set (f, klass, ref, field);
+
+  return g_strv_contains ((const char *const *) set, item);
+}
+
 static GStrv
 all_refs (Fixture    *f,
           const char *klass)
@@ -903,6 +915,22 @@ test_sr_local_and_iso (Fixture       *f,
     g_auto(GStrv) vdis = field_set (f, "SR", remote, "VDIs");
     g_assert_cmpuint (g_strv_length (vdis), ==, 4);
   }
+  /* The tools SR takes no new disks and cannot be destroyed. */
+  {
+    g_autoptr(GVariant) tools = ok (f, "SR.get_all_records_where", "(s)",
+                                    "field \"is_tools_sr\"=\"true\"");
+    GVariantIter iter;
+    const char *tools_sr = NULL;
+    GVariant *rec;
+
+    g_variant_iter_init (&iter, tools);
+    g_assert_true (g_variant_iter_next (&iter, "{&sv}", &tools_sr, &rec));
+    g_variant_unref (rec);
+    g_clear_pointer (&e, g_strfreev);
+    e = create_vdi_fails (f, tools_sr, MiB);
+    assert_error (e, "SR_OPERATION_NOT_SUPPORTED", tools_sr, NULL);
+    g_assert_false (set_contains (f, "SR", tools_sr, "allowed_operations", "vdi_create"));
+  }
   /* ISO SRs have no probe. */
   g_clear_pointer (&e, g_strfreev);
   e = fail (f, "SR.probe", "(s@a{ss}s@a{ss})", host, smap ("location", f->tmp, NULL), "iso",
@@ -1185,7 +1213,11 @@ test_vdi_snapshot_clone_copy (Fixture       *f,
   assert_error (e, "SR_FULL", "*", "*", NULL);
   g_clear_pointer (&e, g_strfreev);
 
-  /* ISO libraries neither snapshot nor resize. */
+  /* ISO libraries neither snapshot nor resize, and say so in allowed_operations. */
+  g_assert_true (set_contains (f, "SR", iso, "allowed_operations", "vdi_create"));
+  g_assert_false (set_contains (f, "SR", iso, "allowed_operations", "vdi_snapshot"));
+  g_assert_false (set_contains (f, "SR", iso, "allowed_operations", "vdi_resize"));
+  g_assert_true (set_contains (f, "SR", thin, "allowed_operations", "vdi_snapshot"));
   iso_vdis = field_set (f, "SR", iso, "VDIs");
   g_assert_nonnull (iso_vdis[0]);
   e = fail (f, "VDI.snapshot", "(s@a{ss})", iso_vdis[0], smap (NULL));
@@ -1474,18 +1506,6 @@ pif_of (Fixture    *f,
     }
   g_error ("no %s on %s", device, host);
   return NULL;
-}
-
-static gboolean
-set_contains (Fixture    *f,
-              const char *klass,
-              const char *ref,
-              const char *field,
-              const char *item)
-{
-  g_auto(GStrv) set = field_set (f, klass, ref, field);
-
-  return g_strv_contains ((const char *const *) set, item);
 }
 
 static void
@@ -1856,6 +1876,10 @@ test_pif (Fixture       *f,
   OK_VOID (f, "PIF.unplug", "(s)", eth1);
   g_assert_false (field_bool (f, "PIF", eth1, "currently_attached"));
   OK_VOID (f, "PIF.plug", "(s)", eth1);
+  g_assert_true (field_bool (f, "PIF", eth1, "currently_attached"));
+  OK_VOID (f, "PIF.set_disallow_unplug", "(sb)", eth1, TRUE);
+  e = fail (f, "PIF.unplug", "(s)", eth1);
+  assert_error (e, "PIF_DOES_NOT_ALLOW_UNPLUG", eth1, NULL);
   g_assert_true (field_bool (f, "PIF", eth1, "currently_attached"));
 }
 
