@@ -2171,6 +2171,84 @@ vm_pool_migrate (SimCall *call)
   return vm_run (call, "pool_migrate", do_pool_migrate);
 }
 
+/* ---- templates and blocked operations ---------------------------------------------------- */
+
+static gboolean
+do_make_template (SimCall   *call,
+                  SimObject *vm)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  int always_run = field_of (LAGOON_CLASS_VM, "ha_always_run");
+
+  if (always_run >= 0 && g_variant_get_boolean (vm->fields[always_run]))
+    sim_db_set (db, vm, always_run, sim_vbool (FALSE));
+  sim_db_set (db, vm, LAGOON_VM_IS_A_TEMPLATE, sim_vbool (TRUE));
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+/*
+ * VM.set_is_a_template: true is xapi's make_into_template operation (a halted VM, not a
+ * snapshot); false is "install time" (VM_metrics.install_time), allowed whatever the state.
+ */
+static gboolean
+vm_set_is_a_template (SimCall *call)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  SimObject *vm;
+  SimObject *m;
+
+  if (g_variant_get_boolean (call->args[2]))
+    return vm_run (call, "make_into_template", do_make_template);
+  if ((vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM))) == NULL)
+    return FALSE;
+  if ((m = follow (db, vm, LAGOON_VM_METRICS, LAGOON_CLASS_VM_METRICS)) != NULL)
+    sim_db_set (db, m, LAGOON_VM_METRICS_INSTALL_TIME, sim_vnow ());
+  sim_db_set (db, vm, LAGOON_VM_IS_A_TEMPLATE, sim_vbool (FALSE));
+  vm_update_allowed_operations (db, vm);
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+/*
+ * VM.set_blocked_operations / add_to_ / remove_from_: the map as the generic messages keep it,
+ * then allowed_operations recomputed (xapi does so after each).
+ */
+static gboolean
+vm_blocked_operations (SimCall *call)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+  const char *name = call->msg->name;
+  GVariant *map;
+
+  if (vm == NULL)
+    return FALSE;
+  if (g_str_equal (name, "set_blocked_operations"))
+    map = g_variant_ref (call->args[2]);
+  else
+    {
+      const char *key = sim_arg_string (call, 2);
+      g_autofree char *present = map_dup (vm->fields[LAGOON_VM_BLOCKED_OPERATIONS], key);
+      gboolean add = g_str_equal (name, "add_to_blocked_operations");
+
+      if (add && present != NULL)
+        {
+          sim_fail (call, "MAP_DUPLICATE_KEY", "VM", "blocked_operations", vm->ref, key, NULL);
+          return FALSE;
+        }
+      map = map_with (vm->fields[LAGOON_VM_BLOCKED_OPERATIONS], key,
+                      add ? sim_arg_string (call, 3) : NULL);
+    }
+  if (!g_variant_equal (map, vm->fields[LAGOON_VM_BLOCKED_OPERATIONS]))
+    sim_db_set (db, vm, LAGOON_VM_BLOCKED_OPERATIONS, map);
+  else
+    g_variant_unref (map);
+  vm_update_allowed_operations (db, vm);
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
 /* ---- placement queries ------------------------------------------------------------------- */
 
 /* VM.assert_can_boot_here(self, host): the start checks alone (templates and snapshots too). */
@@ -2778,6 +2856,10 @@ const SimSpecial sim_vm_specials[] = {
   { "VM.set_VCPUs_at_startup", vm_set_vcpus_at_startup },
   { "VM.set_VCPUs_number_live", vm_set_vcpus_live },
   { "VM.set_affinity", vm_set_affinity },
+  { "VM.set_is_a_template", vm_set_is_a_template },
+  { "VM.set_blocked_operations", vm_blocked_operations },
+  { "VM.add_to_blocked_operations", vm_blocked_operations },
+  { "VM.remove_from_blocked_operations", vm_blocked_operations },
   { "VM.assert_can_boot_here", vm_assert_can_boot_here },
   { "VM.get_possible_hosts", vm_get_possible_hosts },
   { "VM_appliance.start", appliance_operation },

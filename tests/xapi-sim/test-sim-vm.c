@@ -1469,6 +1469,37 @@ test_allowed_operations (void)
             "locked by test");
   err = call_fails (sim, "OPERATION_BLOCKED", "VM.start", "(sbb)", "OpaqueRef:vmh", FALSE, FALSE);
   g_assert_cmpstr (err, ==, "OPERATION_BLOCKED,OpaqueRef:vmh,locked by test");
+  g_clear_pointer (&err, g_free);
+  err = call_fails (sim, "MAP_DUPLICATE_KEY", "VM.add_to_blocked_operations", "(sss)",
+                    "OpaqueRef:vmh", "start", "again");
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", "OpaqueRef:vmh");
+  g_assert_null (strstr ((s = rec_set (rec, "allowed_operations")), "start,"));
+  g_clear_pointer (&s, g_free);
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.remove_from_blocked_operations", "(ss)", "OpaqueRef:vmh", "start");
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", "OpaqueRef:vmh");
+  g_assert_nonnull (strstr ((s = rec_set (rec, "allowed_operations")), "start,"));
+  g_clear_pointer (&s, g_free);
+
+  /* make_into_template: halted VMs only; the template then offers template operations. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.start", "(sbb)", "OpaqueRef:vmh", FALSE, FALSE);
+  err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.set_is_a_template", "(sb)", "OpaqueRef:vmh", TRUE);
+  g_assert_cmpstr (err, ==, "VM_BAD_POWER_STATE,OpaqueRef:vmh,halted,running");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.hard_shutdown", "(s)", "OpaqueRef:vmh");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.set_is_a_template", "(sb)", "OpaqueRef:vmh", TRUE);
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", "OpaqueRef:vmh");
+  g_assert_true (rec_bool (rec, "is_a_template"));
+  g_assert_cmpstr ((s = rec_set (rec, "allowed_operations")), ==,
+                   "changing_NVRAM,changing_dynamic_range,changing_shadow_memory,changing_static_range,"
+                   "clone,copy,destroy,export,metadata_export,migrate_send,provision");
+  g_clear_pointer (&s, g_free);
   sim_stop (sim);
 }
 
@@ -1484,7 +1515,9 @@ test_nonsense (void)
     "VM.set_memory", "VM.set_memory_static_range", "VM.set_memory_dynamic_range",
     "VM.set_memory_dynamic_min", "VM.set_memory_dynamic_max", "VM.set_VCPUs_max",
     "VM.set_VCPUs_at_startup", "VM.set_VCPUs_number_live", "VM.set_affinity",
-    "VM.assert_can_boot_here", "VM.get_possible_hosts", "VM_appliance.start",
+    "VM.assert_can_boot_here", "VM.get_possible_hosts", "VM.set_is_a_template",
+    "VM.set_blocked_operations", "VM.add_to_blocked_operations",
+    "VM.remove_from_blocked_operations", "VM_appliance.start",
     "VM_appliance.clean_shutdown",
   };
   static const char *const values[] = {
