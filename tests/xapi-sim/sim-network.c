@@ -1043,9 +1043,14 @@ bond_create (SimCall *call)
   bf[LAGOON_BOND_AUTO_UPDATE_MAC] = sim_vbool (*mac == '\0');
   bond = new_object (db, bond_class, g_steal_pointer (&bf));
 
+  /* The master comes up; as in xapi's Nm.bring_pif_up its slaves are then down. */
   for (guint i = 0; i < members->len; i++)
-    sim_db_set (db, g_ptr_array_index (members, i), LAGOON_PIF_BOND_SLAVE_OF,
-                sim_vstr (bond->ref));
+    {
+      sim_db_set (db, g_ptr_array_index (members, i), LAGOON_PIF_BOND_SLAVE_OF,
+                  sim_vstr (bond->ref));
+      sim_db_set (db, g_ptr_array_index (members, i), LAGOON_PIF_CURRENTLY_ATTACHED,
+                  sim_vbool (FALSE));
+    }
   move_configuration (db, primary, master);
   move_flag (db, primary, master, LAGOON_PIF_MANAGEMENT);
   if (disallow_unplug)

@@ -1776,6 +1776,9 @@ test_bond (Fixture       *f,
     g_assert_cmpstr (smode, ==, "None");
     g_assert_cmpstr (hash, ==, "tcpudp_ports");
     g_assert_cmpstr (slave_of, ==, bond);
+    g_assert_true (field_bool (f, "PIF", bond_master, "currently_attached"));
+    g_assert_false (field_bool (f, "PIF", eth0, "currently_attached"));
+    g_assert_false (field_bool (f, "PIF", eth1, "currently_attached"));
     g_assert_true (set_contains (f, "Bond", bond, "slaves", eth0));
     g_assert_true (set_contains (f, "Bond", bond, "slaves", eth1));
     g_assert_true (set_contains (f, "PIF", bond_master, "bond_master_of", bond));
@@ -1808,6 +1811,8 @@ test_bond (Fixture       *f,
 
     g_assert_cmpstr (back_ip, ==, ip);
     g_assert_true (field_bool (f, "PIF", eth0, "management"));
+    g_assert_true (field_bool (f, "PIF", eth0, "currently_attached"));
+    g_assert_true (field_bool (f, "PIF", eth1, "currently_attached"));
     g_assert_cmpstr (slave_of, ==, "OpaqueRef:NULL");
     g_assert_cmpstr (tagged, ==, eth0);
   }
