@@ -92,59 +92,6 @@ resident_guests (SimDb     *db,
   return out;
 }
 
-/* What a resident VM takes: its overhead plus its current (or largest dynamic) memory. */
-static gint64
-vm_memory_in_use (SimDb     *db,
-                  SimObject *vm)
-{
-  SimObject *m = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM_METRICS),
-                                      sim_object_get_string (vm, LAGOON_VM_METRICS));
-  gint64 actual = m != NULL ? sim_object_get_int (m, LAGOON_VM_METRICS_MEMORY_ACTUAL) : 0;
-
-  if (actual <= 0)
-    actual = sim_object_get_int (vm, LAGOON_VM_MEMORY_DYNAMIC_MAX);
-  if (actual <= 0)
-    actual = sim_object_get_int (vm, LAGOON_VM_MEMORY_STATIC_MAX);
-  return MAX (actual, 0) + MAX (sim_object_get_int (vm, LAGOON_VM_MEMORY_OVERHEAD), 0);
-}
-
-/* What a VM needs to boot or arrive somewhere: dynamic_max plus overhead. */
-static gint64
-vm_memory_needed (SimObject *vm)
-{
-  gint64 need = sim_object_get_int (vm, LAGOON_VM_MEMORY_DYNAMIC_MAX);
-
-  if (need <= 0)
-    need = sim_object_get_int (vm, LAGOON_VM_MEMORY_STATIC_MAX);
-  return MAX (need, 0) + MAX (sim_object_get_int (vm, LAGOON_VM_MEMORY_OVERHEAD), 0);
-}
-
-/*
- * Free memory as XenCenter computes it: host_metrics.memory_total minus the host's overhead
- * minus what every resident domain (control domain included) takes.
- */
-static gint64
-host_free_memory (SimDb     *db,
-                  SimObject *host)
-{
-  SimObject *m = host_metrics (db, host);
-  GQueue *vms = sim_db_class_objects (db, sim_class (LAGOON_CLASS_VM));
-  gint64 free_mem;
-
-  if (m == NULL)
-    return 0;
-  free_mem = sim_object_get_int (m, LAGOON_HOST_METRICS_MEMORY_TOTAL) -
-             MAX (sim_object_get_int (host, LAGOON_HOST_MEMORY_OVERHEAD), 0);
-  for (GList *l = vms->head; l != NULL; l = l->next)
-    {
-      SimObject *vm = l->data;
-
-      if (g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host->ref))
-        free_mem -= vm_memory_in_use (db, vm);
-    }
-  return free_mem;
-}
-
 static void
 set_map_entry (SimDb      *db,
                SimObject  *obj,
@@ -328,11 +275,18 @@ alert_after_vm_call (SimCall *call)
         {
           SimObject *host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST),
                                                  sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON));
+          const char *host_name = "";
+          const char *host_uuid = "";
+
+          if (host != NULL)
+            {
+              host_name = sim_object_get_string (host, LAGOON_HOST_NAME_LABEL);
+              host_uuid = sim_object_get_string (host, LAGOON_HOST_UUID);
+            }
 
           body = g_strdup_printf ("VM '%s' (uuid: %s) started on host: %s (uuid: %s)", name,
                                   sim_object_get_string (vm, LAGOON_VM_UUID),
-                                  host != NULL ? sim_object_get_string (host, LAGOON_HOST_NAME_LABEL) : "",
-                                  host != NULL ? sim_object_get_string (host, LAGOON_HOST_UUID) : "");
+                                  host_name, host_uuid);
         }
       else
         body = g_strdup_printf ("VM '%s' (uuid: %s) %s", name,
@@ -367,8 +321,8 @@ host_allowed_operations (SimObject *host)
   g_variant_iter_init (&iter, host->fields[LAGOON_HOST_CURRENT_OPERATIONS]);
   while (g_variant_iter_next (&iter, "{&sv}", &k, &v))
     {
-      const char *op = g_variant_is_of_type (v, G_VARIANT_TYPE_STRING) ? g_variant_get_string (v, NULL)
-                                                                      : "";
+      const char *op = g_variant_is_of_type (v, G_VARIANT_TYPE_STRING)
+                       ? g_variant_get_string (v, NULL) : "";
 
       creating |= g_str_equal (op, "provision") || g_str_equal (op, "vm_resume") ||
                   g_str_equal (op, "vm_migrate");
@@ -557,8 +511,8 @@ compare_by_memory (gconstpointer a,
 {
   const Plan *pa = *(const Plan *const *) a;
   const Plan *pb = *(const Plan *const *) b;
-  gint64 ma = vm_memory_needed (pa->vm);
-  gint64 mb = vm_memory_needed (pb->vm);
+  gint64 ma = sim_vm_start_memory (pa->vm);
+  gint64 mb = sim_vm_start_memory (pb->vm);
 
   return ma < mb ? 1 : ma > mb ? -1 : 0;
 }
@@ -568,6 +522,8 @@ compare_by_memory (gconstpointer a,
  * every guest gets NO_HOSTS_AVAILABLE [vm]; a guest that cannot be pool-migrated gets that
  * operation's error; the others are packed, biggest first, onto the target with the most free
  * memory that fits, and a guest that fits nowhere gets HOST_NOT_ENOUGH_FREE_MEMORY [vm].
+ * Memory as sim-vm.c's start check counts it (dynamic_min + overhead against the host's free
+ * memory), so that a planned move passes the migration's own check.
  */
 static GPtrArray *
 evacuation_plan (SimServer *server,
@@ -587,7 +543,11 @@ evacuation_plan (SimServer *server,
 
       if (h != host && host_is_enabled (h) && host_is_live (db, h))
         {
-          gint64 f = host_free_memory (db, h);
+          gint64 f = sim_host_free_memory (db, h);
+
+          /* A host without host_metrics has unknown memory: sim-vm.c does not check it. */
+          if (f < 0)
+            f = G_MAXINT64 / 2;
           g_ptr_array_add (targets, h);
           g_array_append_val (free_mem, f);
         }
@@ -619,7 +579,7 @@ evacuation_plan (SimServer *server,
   for (guint i = 0; i < order->len; i++)
     {
       Plan *p = g_ptr_array_index (order, i);
-      gint64 need = vm_memory_needed (p->vm);
+      gint64 need = sim_vm_start_memory (p->vm);
       gint best = -1;
 
       for (guint t = 0; t < targets->len; t++)
@@ -638,33 +598,6 @@ evacuation_plan (SimServer *server,
       g_array_index (free_mem, gint64, best) -= need;
     }
   return plans;
-}
-
-/* Moves a running VM to @host: resident_on, a new domid, its consoles' location. */
-void
-sim_host_move_vm (SimServer *server,
-                  SimObject *vm,
-                  SimObject *host)
-{
-  SimDb *db = sim_server_get_db (server);
-  GQueue *consoles = sim_db_class_objects (db, sim_class (LAGOON_CLASS_CONSOLE));
-  static gint64 next_domid = 5000;
-
-  sim_db_set (db, vm, LAGOON_VM_RESIDENT_ON, sim_vstr (host->ref));
-  sim_db_set (db, vm, LAGOON_VM_DOMID, sim_vint (next_domid++));
-  for (GList *l = consoles->head; l != NULL; l = l->next)
-    {
-      SimObject *console = l->data;
-      g_autofree char *location = NULL;
-
-      if (!g_str_equal (sim_object_get_string (console, LAGOON_CONSOLE_VM), vm->ref))
-        continue;
-      location = g_strdup_printf ("http://%s:%u/console?uuid=%s",
-                                  sim_object_get_string (host, LAGOON_HOST_ADDRESS),
-                                  sim_server_get_port (server),
-                                  sim_object_get_string (console, LAGOON_CONSOLE_UUID));
-      sim_db_set (db, console, LAGOON_CONSOLE_LOCATION, sim_vstr (location));
-    }
 }
 
 static gboolean
@@ -735,6 +668,7 @@ host_evacuate (SimCall *call)
   g_autoptr(GPtrArray) plans = NULL;
   g_autofree char *op = NULL;
   g_autofree char *host_ref = NULL;
+  gboolean ok = TRUE;
 
   if (host == NULL || host_operation_error (call, host, "evacuate"))
     return FALSE;
@@ -754,7 +688,7 @@ host_evacuate (SimCall *call)
 
   host_ref = g_strdup (host->ref);
   op = host_begin_operation (db, host, "evacuate");
-  for (guint i = 0; i < plans->len; i++)
+  for (guint i = 0; i < plans->len && ok; i++)
     {
       Plan *p = g_ptr_array_index (plans, i);
       g_autofree char *vm_ref = g_strdup (p->vm->ref);
@@ -766,14 +700,18 @@ host_evacuate (SimCall *call)
       sim_wait_unlocked (call->server, 0.2);
       vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), vm_ref);
       target = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), target_ref);
-      if (vm != NULL && target != NULL &&
-          g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host_ref) &&
-          g_str_equal (sim_object_get_string (vm, LAGOON_VM_POWER_STATE), "Running"))
-        sim_host_move_vm (call->server, vm, target);
+      if (vm == NULL || target == NULL ||
+          !g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host_ref) ||
+          !g_str_equal (sim_object_get_string (vm, LAGOON_VM_POWER_STATE), "Running"))
+        continue;
+      /* As xapi's evacuate: the first migration that fails fails the evacuation. */
+      ok = sim_vm_migrate (call, vm, target);
     }
   host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), host_ref);
   if (host != NULL)
     host_end_operation (db, host, op);
+  if (!ok)
+    return FALSE;
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -801,36 +739,92 @@ set_host_live (SimDb     *db,
   sim_db_set (db, m, LAGOON_HOST_METRICS_LAST_UPDATED, sim_vnow ());
 }
 
-/* The guests still resident go down with their host (xapi's prepare_for_poweroff). */
+/*
+ * Runs VM.@message on @vm through sim-vm.c's own handler (db->lock held), as xapi's internal
+ * API calls do; the error, if any, lands in @error.
+ */
+static gboolean
+run_vm_handler (SimServer  *server,
+                const char *message,
+                const char *vm_ref,
+                GPtrArray  *error)
+{
+  const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_VM);
+  const LagoonSchemaMessage *msg = lagoon_schema_find_message (klass, message);
+  g_autofree char *wire = g_strdup_printf ("VM.%s", message);
+  g_autoptr(GString) out = g_string_new (NULL);
+  SimHandler handler = NULL;
+  SimCall call = { 0 };
+  GVariant **args;
+  SimWriter w;
+  gboolean ok;
+
+  for (const SimSpecial *sp = sim_vm_specials; sp->name != NULL; sp++)
+    if (g_str_equal (sp->name, wire))
+      handler = sp->handler;
+  if (handler == NULL || msg == NULL || msg->n_params < 2)
+    return FALSE;
+  args = g_new0 (GVariant *, msg->n_params + 1);
+  for (guint i = 0; i < msg->n_params; i++)
+    args[i] = i == 1 ? sim_vstr (vm_ref) : lagoon_type_zero_value (msg->params[i].type);
+  sim_writer_init (&w, out, FALSE);
+  call.server = server;
+  call.host_ref = sim_master_ref (server);
+  call.wire_name = wire;
+  call.klass = klass;
+  call.msg = msg;
+  call.args = args;
+  call.n_received = 2;
+  call.w = &w;
+  call.error = error;
+  ok = handler (&call);
+  for (guint i = 0; i < msg->n_params; i++)
+    g_variant_unref (args[i]);
+  g_free (args);
+  return ok;
+}
+
+/*
+ * The guests still resident go down with their host, as xapi's prepare_for_poweroff
+ * (Vm_evacuation.ensure_no_vms) takes them down: a clean shutdown, else a hard one, each with
+ * its VM_SHUTDOWN alert.
+ */
 static void
 halt_resident_guests (SimServer *server,
                       SimObject *host)
 {
   SimDb *db = sim_server_get_db (server);
   g_autoptr(GPtrArray) guests = resident_guests (db, host);
-  GQueue *consoles = sim_db_class_objects (db, sim_class (LAGOON_CLASS_CONSOLE));
+  g_autoptr(GPtrArray) refs = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < guests->len; i++)
+    g_ptr_array_add (refs, g_strdup (((SimObject *) g_ptr_array_index (guests, i))->ref));
+  for (guint i = 0; i < refs->len; i++)
     {
-      SimObject *vm = g_ptr_array_index (guests, i);
-      g_autofree char *body = g_strdup_printf ("VM '%s' (uuid: %s) shutdown",
-                                               sim_object_get_string (vm, LAGOON_VM_NAME_LABEL),
-                                               sim_object_get_string (vm, LAGOON_VM_UUID));
-      GList *l = consoles->head;
+      const char *ref = g_ptr_array_index (refs, i);
+      g_autoptr(GPtrArray) error = g_ptr_array_new_with_free_func (g_free);
+      gboolean clean = run_vm_handler (server, "clean_shutdown", ref, error);
+      SimObject *vm;
+      g_autofree char *body = NULL;
 
-      sim_db_set (db, vm, LAGOON_VM_POWER_STATE, sim_vstr ("Halted"));
-      sim_db_set (db, vm, LAGOON_VM_RESIDENT_ON, sim_vstr (LAGOON_NULL_REF));
-      sim_db_set (db, vm, LAGOON_VM_DOMID, sim_vint (-1));
-      while (l != NULL)
+      if (!clean)
         {
-          GList *next = l->next;
-
-          if (g_str_equal (sim_object_get_string (l->data, LAGOON_CONSOLE_VM), vm->ref))
-            sim_db_delete (db, l->data);
-          l = next;
+          g_ptr_array_set_size (error, 0);
+          if (!run_vm_handler (server, "hard_shutdown", ref, error))
+            {
+              g_debug ("host power-down: %s stays: %s", ref,
+                       error->len > 0 ? (const char *) g_ptr_array_index (error, 0) : "?");
+              continue;
+            }
         }
-      sim_message_create (server, "VM_SHUTDOWN", 5, "VM", sim_object_get_string (vm, LAGOON_VM_UUID),
-                          body);
+      vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), ref);
+      if (vm == NULL)
+        continue;
+      body = g_strdup_printf ("VM '%s' (uuid: %s) shutdown%s",
+                              sim_object_get_string (vm, LAGOON_VM_NAME_LABEL),
+                              sim_object_get_string (vm, LAGOON_VM_UUID), clean ? "" : " forcibly");
+      sim_message_create (server, "VM_SHUTDOWN", 5, "VM",
+                          sim_object_get_string (vm, LAGOON_VM_UUID), body);
     }
 }
 
@@ -847,8 +841,11 @@ power_worker (gpointer data)
   g_mutex_lock (&db->lock);
   host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), job->host_ref);
   if (host != NULL)
+    halt_resident_guests (server, host);
+  /* The shutdowns may have waited with the lock released. */
+  host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), job->host_ref);
+  if (host != NULL)
     {
-      halt_resident_guests (server, host);
       set_host_live (db, host, FALSE);
       if (!job->reboot)
         host_end_operation (db, host, job->op_key);
@@ -902,88 +899,6 @@ host_power (SimCall *call)
 }
 
 /* ---- checks before and after other areas' calls -------------------------------------------- */
-
-/* An enabled, live host for a VM to start on: the coordinator first, as the simulator boots there. */
-SimObject *
-sim_host_choose_for_vm (SimServer *server,
-                        SimObject *vm)
-{
-  SimDb *db = sim_server_get_db (server);
-  SimObject *master = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), sim_master_ref (server));
-  GQueue *hosts = sim_db_class_objects (db, sim_class (LAGOON_CLASS_HOST));
-  gint64 need = vm != NULL ? vm_memory_needed (vm) : 0;
-
-  if (master != NULL && host_is_enabled (master) && host_is_live (db, master))
-    return master;
-  for (GList *l = hosts->head; l != NULL; l = l->next)
-    if (host_is_enabled (l->data) && host_is_live (db, l->data) &&
-        (host_metrics (db, l->data) == NULL || host_free_memory (db, l->data) >= need))
-      return l->data;
-  return NULL;
-}
-
-/*
- * xapi's assert_can_boot_here refuses a host that is down (HOST_NOT_LIVE []) and a disabled one
- * (HOST_DISABLED [host]) for VM.start_on, resume_on and pool_migrate; VM.start and resume
- * with no enabled host anywhere give NO_HOSTS_AVAILABLE []. Only when the VM is in the state the
- * operation wants, so that VM_BAD_POWER_STATE still comes first.
- */
-gboolean
-sim_host_before_call (SimCall *call)
-{
-  static const struct
-  {
-    const char *wire;
-    const char *state;
-    gboolean    explicit_host;
-  } ops[] = {
-    { "VM.start", "Halted", FALSE },
-    { "VM.resume", "Suspended", FALSE },
-    { "VM.start_on", "Halted", TRUE },
-    { "VM.resume_on", "Suspended", TRUE },
-    { "VM.pool_migrate", "Running", TRUE },
-  };
-  SimDb *db = sim_server_get_db (call->server);
-
-  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
-    {
-      SimObject *vm;
-      SimObject *host;
-
-      if (!g_str_equal (call->wire_name, ops[i].wire))
-        continue;
-      vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), sim_arg_string (call, 1));
-      if (vm == NULL || !g_str_equal (sim_object_get_string (vm, LAGOON_VM_POWER_STATE), ops[i].state) ||
-          g_variant_get_boolean (vm->fields[LAGOON_VM_IS_A_TEMPLATE]))
-        return TRUE;
-      if (!ops[i].explicit_host)
-        {
-          if (sim_host_choose_for_vm (call->server, NULL) == NULL)
-            {
-              sim_fail (call, "NO_HOSTS_AVAILABLE", NULL);
-              return FALSE;
-            }
-          return TRUE;
-        }
-      host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), sim_arg_string (call, 2));
-      if (host == NULL)
-        return TRUE;
-      if (!host_is_live (db, host))
-        {
-          sim_fail (call, "HOST_NOT_LIVE", NULL);
-          return FALSE;
-        }
-      /* A migration to the host the VM is on, and control domains, skip the enabled check. */
-      if (!host_is_enabled (host) && !vm_is_control_domain (vm) &&
-          !g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host->ref))
-        {
-          sim_fail (call, "HOST_DISABLED", host->ref, NULL);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  return TRUE;
-}
 
 /*
  * SR space alarms as xapi's perfmon daemon raises them: an SR whose other_config:perfmon holds
@@ -1088,7 +1003,8 @@ check_sr_alarms (SimServer *server)
   for (GList *l = srs->head; l != NULL; l = l->next)
     {
       SimObject *sr = l->data;
-      g_autoptr(GVariant) config = g_variant_lookup_value (sr->fields[LAGOON_SR_OTHER_CONFIG], "perfmon",
+      g_autoptr(GVariant) config = g_variant_lookup_value (sr->fields[LAGOON_SR_OTHER_CONFIG],
+                                                           "perfmon",
                                                            G_VARIANT_TYPE_STRING);
       PerfmonParse p = { 0 };
       g_autoptr(GMarkupParseContext) ctx = NULL;
@@ -1242,7 +1158,8 @@ pool_designate_new_master (SimCall *call)
   host_ref = g_strdup (host->ref);
   /* The database is synced to every member, then the two toolstacks restart. */
   sim_wait_unlocked (call->server, 0.5);
-  host = sim_db_lookup_class (sim_server_get_db (call->server), sim_class (LAGOON_CLASS_HOST), host_ref);
+  host = sim_db_lookup_class (sim_server_get_db (call->server), sim_class (LAGOON_CLASS_HOST),
+                              host_ref);
   pool_end_operation (call, key);
   if (host == NULL)
     {
@@ -1853,14 +1770,17 @@ xva_rewrite (XvaTable         *t,
       g_variant_iter_init (&iter, value);
       while (g_variant_iter_next (&iter, "{&sv}", &k, &v))
         {
-          const char *key = type->key->kind == LAGOON_TYPE_REF ? g_hash_table_lookup (t->ids, k) : k;
+          const char *key = type->key->kind == LAGOON_TYPE_REF
+                            ? g_hash_table_lookup (t->ids, k) : k;
 
           if (key != NULL)
             {
-              if (type->value->kind == LAGOON_TYPE_REF && g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+              if (type->value->kind == LAGOON_TYPE_REF &&
+                  g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
                 {
                   const char *id = g_hash_table_lookup (t->ids, g_variant_get_string (v, NULL));
-                  g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (id != NULL ? id : LAGOON_NULL_REF));
+                  g_variant_builder_add (&b, "{sv}", key,
+                                         g_variant_new_string (id != NULL ? id : LAGOON_NULL_REF));
                 }
               else
                 g_variant_builder_add (&b, "{sv}", key, v);
@@ -1940,7 +1860,8 @@ xva_write_version (GString   *out,
                    SimServer *server)
 {
   SimDb *db = sim_server_get_db (server);
-  SimObject *master = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), sim_master_ref (server));
+  SimObject *master = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST),
+                                           sim_master_ref (server));
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *date = g_date_time_format (now, "%Y-%m-%d");
   const char *hostname = master != NULL ? sim_object_get_string (master, LAGOON_HOST_HOSTNAME) : "";
@@ -1952,7 +1873,8 @@ xva_write_version (GString   *out,
   if (master != NULL)
     {
       GVariant *sv = master->fields[LAGOON_HOST_SOFTWARE_VERSION];
-      g_autoptr(GVariant) pv = g_variant_lookup_value (sv, "product_version", G_VARIANT_TYPE_STRING);
+      g_autoptr(GVariant) pv = g_variant_lookup_value (sv, "product_version",
+                                                       G_VARIANT_TYPE_STRING);
       g_autoptr(GVariant) pb = g_variant_lookup_value (sv, "product_brand", G_VARIANT_TYPE_STRING);
       g_autoptr(GVariant) bn = g_variant_lookup_value (sv, "build_number", G_VARIANT_TYPE_STRING);
 
@@ -2050,8 +1972,10 @@ xva_add_disk (GByteArray *tar,
   for (guint i = 0; i < numbers->len; i++)
     {
       guint64 k = g_array_index (numbers, guint64, i);
-      gsize this_size = k == n_chunks - 1 && size % XVA_CHUNK != 0 ? (gsize) (size % XVA_CHUNK) : XVA_CHUNK;
-      GBytes *data = chunks != NULL ? g_hash_table_lookup (chunks, GSIZE_TO_POINTER ((gsize) k)) : NULL;
+      gboolean short_last = k == n_chunks - 1 && size % XVA_CHUNK != 0;
+      gsize this_size = short_last ? (gsize) (size % XVA_CHUNK) : XVA_CHUNK;
+      GBytes *data = chunks != NULL
+                     ? g_hash_table_lookup (chunks, GSIZE_TO_POINTER ((gsize) k)) : NULL;
       const guint8 *bytes = zeros;
 
       if (i > 0 && g_array_index (numbers, guint64, i - 1) == k)
@@ -2154,11 +2078,13 @@ sim_xva_export (SimServer   *server,
         if (vdi == NULL)
           continue;
         xva_table_add (&t, vdi);
-        sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR), sim_object_get_string (vdi, LAGOON_VDI_SR));
+        sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR),
+                                  sim_object_get_string (vdi, LAGOON_VDI_SR));
         xva_table_add (&t, sr);
         /* Disks stream; CDs and ISO library contents do not. */
         if (!g_str_equal (sim_object_get_string (vbd, LAGOON_VBD_TYPE), "CD") &&
-            (sr == NULL || !g_str_equal (sim_object_get_string (sr, LAGOON_SR_CONTENT_TYPE), "iso")))
+            (sr == NULL || !g_str_equal (sim_object_get_string (sr, LAGOON_SR_CONTENT_TYPE),
+                                         "iso")))
           g_ptr_array_add (disks, vdi);
       }
   }
@@ -2219,7 +2145,8 @@ sim_xva_export (SimServer   *server,
   reply->status = 200;
   reply->content_type = "application/octet-stream";
   g_byte_array_set_size (reply->body, 0);
-  if (compression != NULL && (g_str_equal (compression, "true") || g_str_equal (compression, "gzip")))
+  if (compression != NULL &&
+      (g_str_equal (compression, "true") || g_str_equal (compression, "gzip")))
     {
       g_autoptr(GZlibCompressor) gz = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
       g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
@@ -2230,7 +2157,8 @@ sim_xva_export (SimServer   *server,
           g_output_stream_close (zout, NULL, NULL))
         g_byte_array_append (reply->body,
                              g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)),
-                             (guint) g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem)));
+                             (guint) g_memory_output_stream_get_data_size (
+                               G_MEMORY_OUTPUT_STREAM (mem)));
     }
   else
     g_byte_array_append (reply->body, tar->data, tar->len);
@@ -2428,9 +2356,12 @@ imported_vm_operations (gboolean template)
     "provision", "changing_memory_limits", "changing_static_range", "changing_dynamic_range",
     "changing_VCPUs", "migrate_send", "metadata_export",
   };
-  static const char *const templ[] = { "clone", "copy", "export", "destroy", "provision", "metadata_export" };
+  static const char *const templ[] = { "clone", "copy", "export", "destroy", "provision",
+                                      "metadata_export" };
 
-  return template ? sim_vstrv (templ, G_N_ELEMENTS (templ)) : sim_vstrv (halted, G_N_ELEMENTS (halted));
+  if (template)
+    return sim_vstrv (templ, G_N_ELEMENTS (templ));
+  return sim_vstrv (halted, G_N_ELEMENTS (halted));
 }
 
 /* Creates the objects of ova.xml as xapi's import handlers do; FALSE with im->error set. */
@@ -2449,7 +2380,8 @@ import_objects (Import *im)
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr(GVariant) snap = snapshot_of (im, g_ptr_array_index (ids, i));
-      SimObject *h = sim_db_lookup_uuid (im->db, sim_class (LAGOON_CLASS_HOST), snap_str (snap, "uuid"));
+      SimObject *h = sim_db_lookup_uuid (im->db, sim_class (LAGOON_CLASS_HOST),
+                                         snap_str (snap, "uuid"));
       if (h != NULL)
         g_hash_table_insert (im->map, g_strdup (g_ptr_array_index (ids, i)), g_strdup (h->ref));
     }
@@ -2461,7 +2393,8 @@ import_objects (Import *im)
     {
       g_autoptr(GVariant) snap = snapshot_of (im, g_ptr_array_index (ids, i));
       if (!g_str_equal (snap_str (snap, "content_type"), "iso"))
-        g_hash_table_insert (im->map, g_strdup (g_ptr_array_index (ids, i)), g_strdup (im->sr->ref));
+        g_hash_table_insert (im->map, g_strdup (g_ptr_array_index (ids, i)),
+                             g_strdup (im->sr->ref));
     }
   g_clear_pointer (&ids, g_ptr_array_unref);
 
@@ -2475,10 +2408,12 @@ import_objects (Import *im)
       SimObject *found = NULL;
 
       for (GList *l = nets->head; l != NULL && found == NULL; l = l->next)
-        if (g_str_equal (sim_object_get_string (l->data, LAGOON_NETWORK_NAME_LABEL), snap_str (snap, "name_label")))
+        if (g_str_equal (sim_object_get_string (l->data, LAGOON_NETWORK_NAME_LABEL),
+                         snap_str (snap, "name_label")))
           found = l->data;
       for (GList *l = nets->head; l != NULL && found == NULL; l = l->next)
-        if (g_str_equal (sim_object_get_string (l->data, LAGOON_NETWORK_BRIDGE), snap_str (snap, "bridge")))
+        if (g_str_equal (sim_object_get_string (l->data, LAGOON_NETWORK_BRIDGE),
+                         snap_str (snap, "bridge")))
           found = l->data;
       if (found != NULL)
         g_hash_table_insert (im->map, g_strdup (id), g_strdup (found->ref));
@@ -2510,11 +2445,13 @@ import_objects (Import *im)
             {
               SimObject *sr = sim_db_lookup_class (im->db, sim_class (LAGOON_CLASS_SR),
                                                    sim_object_get_string (l->data, LAGOON_VDI_SR));
-              if (sr != NULL && g_str_equal (sim_object_get_string (sr, LAGOON_SR_CONTENT_TYPE), "iso") &&
+              if (sr != NULL && g_str_equal (sim_object_get_string (sr, LAGOON_SR_CONTENT_TYPE),
+                                             "iso") &&
                   g_str_equal (sim_object_get_string (l->data, LAGOON_VDI_NAME_LABEL),
                                snap_str (snap, "name_label")))
                 {
-                  g_hash_table_insert (im->map, g_strdup (id), g_strdup (((SimObject *) l->data)->ref));
+                  g_hash_table_insert (im->map, g_strdup (id),
+                                       g_strdup (((SimObject *) l->data)->ref));
                   break;
                 }
             }
@@ -2601,7 +2538,8 @@ import_objects (Import *im)
       set_field (fields, LAGOON_VBD_CURRENTLY_ATTACHED, sim_vbool (FALSE));
       if (g_hash_table_lookup (im->map, vdi_id) == NULL)
         {
-          if (!g_str_equal (snap_str (snap, "type"), "CD") && !g_str_equal (vdi_id, LAGOON_NULL_REF) &&
+          if (!g_str_equal (snap_str (snap, "type"), "CD") &&
+              !g_str_equal (vdi_id, LAGOON_NULL_REF) &&
               *vdi_id != '\0')
             {
               import_fail (im, "IMPORT_ERROR_FAILED_TO_FIND_OBJECT", vdi_id, NULL);
@@ -2686,7 +2624,8 @@ import_disks (Import    *im,
             actual = g_compute_checksum_for_bytes (G_CHECKSUM_SHA1, last_data);
           else
             actual = g_strdup_printf ("%016" G_GINT64_MODIFIER "X",
-                                      sim_xxh64 (g_bytes_get_data (last_data, NULL), g_bytes_get_size (last_data)));
+                                      sim_xxh64 (g_bytes_get_data (last_data, NULL),
+                                                 g_bytes_get_size (last_data)));
           if (g_ascii_strcasecmp (actual, expected) != 0 && !force)
             {
               import_fail (im, "IMPORT_ERROR_SOME_CHECKSUMS_FAILED", NULL);
@@ -2792,7 +2731,8 @@ sim_xva_import (SimServer    *server,
   im.db = db;
   im.task = xva_task (server, query, cookie, "VM.import");
   im.map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  im.objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+  im.objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) g_variant_unref);
   im.created = g_ptr_array_new_with_free_func (g_free);
   im.vms = g_ptr_array_new_with_free_func (g_free);
   im.vdi_of_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -2807,7 +2747,8 @@ sim_xva_import (SimServer    *server,
     im.sr = sim_db_lookup_uuid (db, sim_class (LAGOON_CLASS_SR), sr_uuid);
   else
     im.sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR),
-                                 sim_object_get_string (sim_pool_object (server), LAGOON_POOL_DEFAULT_SR));
+                                 sim_object_get_string (sim_pool_object (server),
+                                                        LAGOON_POOL_DEFAULT_SR));
   if (im.sr == NULL)
     {
       if (sr_id != NULL)
@@ -2866,7 +2807,8 @@ sim_xva_import (SimServer    *server,
 
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) header = lagoon_xmlrpc_parse_value_fragment ((const char *) ova, ova_len, &error);
+    g_autoptr(GVariant) header = lagoon_xmlrpc_parse_value_fragment ((const char *) ova, ova_len,
+                                                                     &error);
     g_autoptr(GVariant) version = NULL;
     g_autoptr(GVariant) objects = NULL;
 
@@ -2918,7 +2860,8 @@ sim_xva_import (SimServer    *server,
         if (cls == NULL || id == NULL || snap == NULL)
           continue;
         g_hash_table_insert (im.objects, g_variant_dup_string (id, NULL),
-                             g_variant_ref_sink (g_variant_new ("(s@a{sv})", g_variant_get_string (cls, NULL),
+                             g_variant_ref_sink (g_variant_new ("(s@a{sv})",
+                                                                g_variant_get_string (cls, NULL),
                                                                 snap)));
       }
   }
@@ -2934,7 +2877,8 @@ done:
 
       for (guint i = 0; i < im.vms->len; i++)
         {
-          SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), g_ptr_array_index (im.vms, i));
+          SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM),
+                                               g_ptr_array_index (im.vms, i));
 
           if (vm != NULL)
             g_string_append_printf (result, "<value>%s</value>", vm->ref);

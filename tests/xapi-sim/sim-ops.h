@@ -128,11 +128,9 @@ void                     sim_vif_update_allowed_operations (SimDb     *db,
 /*
  * Hosts, pool and alerts (sim-host.c). sim_message_create raises an alert (a message object;
  * cls is "VM", "Host", "SR", "Pool"...; xapi's priorities: 1 most urgent .. 5 informational).
- * sim_host_move_vm moves a running VM to @host (resident_on, domid, console locations).
- * sim_host_choose_for_vm: an enabled, live host with room for @vm (the coordinator first), or
- * NULL. sim_host_before_call / after_call run around every call (HOST_DISABLED checks, alerts);
- * sim_host_setup at start-up. sim_server_coordinator_changed (sim-server.c) follows a new
- * pool.master: its address becomes the coordinator's, sessions end as xapi's restart ends them.
+ * sim_host_after_call runs after every successful call (alerts); sim_host_setup at start-up.
+ * sim_server_coordinator_changed (sim-server.c) follows a new pool.master: its address becomes
+ * the coordinator's, sessions end as xapi's restart ends them.
  */
 SimObject               *sim_message_create   (SimServer     *server,
                                                const char    *name,
@@ -140,40 +138,6 @@ SimObject               *sim_message_create   (SimServer     *server,
                                                const char    *cls,
                                                const char    *obj_uuid,
                                                const char    *body);
-void                     sim_host_move_vm     (SimServer     *server,
-                                               SimObject     *vm,
-                                               SimObject     *host);
-SimObject               *sim_host_choose_for_vm (SimServer   *server,
-                                                 SimObject   *vm);
-gboolean                 sim_host_before_call (SimCall       *call);
-void                     sim_host_after_call  (SimCall       *call);
-void                     sim_host_setup       (SimServer     *server);
-void                     sim_server_coordinator_changed (SimServer *server);
-gboolean                 sim_server_check_credentials   (SimServer  *server,
-                                                         const char *user,
-                                                         const char *password);
-
-/*
- * Hosts, pool and alerts (sim-host.c). sim_message_create raises an alert (a message object;
- * cls is "VM", "Host", "SR", "Pool"...; xapi's priorities: 1 most urgent .. 5 informational).
- * sim_host_move_vm moves a running VM to @host (resident_on, domid, console locations).
- * sim_host_choose_for_vm: an enabled, live host with room for @vm (the coordinator first), or
- * NULL. sim_host_before_call / after_call run around every call (HOST_DISABLED checks, alerts);
- * sim_host_setup at start-up. sim_server_coordinator_changed (sim-server.c) follows a new
- * pool.master: its address becomes the coordinator's, sessions end as xapi's restart ends them.
- */
-SimObject               *sim_message_create   (SimServer     *server,
-                                               const char    *name,
-                                               gint64         priority,
-                                               const char    *cls,
-                                               const char    *obj_uuid,
-                                               const char    *body);
-void                     sim_host_move_vm     (SimServer     *server,
-                                               SimObject     *vm,
-                                               SimObject     *host);
-SimObject               *sim_host_choose_for_vm (SimServer   *server,
-                                                 SimObject   *vm);
-gboolean                 sim_host_before_call (SimCall       *call);
 void                     sim_host_after_call  (SimCall       *call);
 void                     sim_host_setup       (SimServer     *server);
 void                     sim_server_coordinator_changed (SimServer *server);

@@ -1973,8 +1973,6 @@ call_locked (SimServer  *server,
       goto out;
     }
 
-  if (!sim_host_before_call (&call))
-    goto out;
   handler = find_special (call.wire_name);
   if (handler != NULL)
     ok = handler (&call);

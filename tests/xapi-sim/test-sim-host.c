@@ -43,24 +43,29 @@ static const char pool_db[] =
   "<row ref=\"OpaqueRef:hm3\" uuid=\"hm-3\" live=\"true\" memory__total=\"" GiB "\"/></table>"
   "<table name=\"VM\">"
   "<row ref=\"OpaqueRef:vm1\" uuid=\"vm-uuid-1\" name__label=\"vm one\" power_state=\"Running\" "
-  "memory__dynamic_max=\"2147483648\" memory__static_max=\"2147483648\" is_a_template=\"false\" "
+  "memory__dynamic_max=\"2147483648\" memory__dynamic_min=\"2147483648\" "
+  "memory__static_max=\"2147483648\" is_a_template=\"false\" "
   "resident_on=\"OpaqueRef:host2\" consoles=\"('OpaqueRef:console1')\"/>"
   "<row ref=\"OpaqueRef:vm2\" uuid=\"vm-uuid-2\" name__label=\"vm two\" power_state=\"Running\" "
-  "memory__dynamic_max=\"1610612736\" memory__static_max=\"1610612736\" is_a_template=\"false\" "
+  "memory__dynamic_max=\"1610612736\" memory__dynamic_min=\"1610612736\" "
+  "memory__static_max=\"1610612736\" is_a_template=\"false\" "
   "resident_on=\"OpaqueRef:host2\"/>"
   "<row ref=\"OpaqueRef:vm3\" uuid=\"vm-uuid-3\" name__label=\"vm three\" power_state=\"Halted\" "
   "memory__dynamic_max=\"268435456\" memory__static_max=\"268435456\" is_a_template=\"false\" "
   "VBDs=\"('OpaqueRef:vbd3')\" VIFs=\"('OpaqueRef:vif3')\"/>"
   "<row ref=\"OpaqueRef:dom3\" uuid=\"dom-uuid-3\" name__label=\"Control domain on host: host3\" "
   "power_state=\"Running\" is_control_domain=\"true\" resident_on=\"OpaqueRef:host3\" "
-  "memory__dynamic_max=\"268435456\"/></table>"
-  "<table name=\"console\"><row ref=\"OpaqueRef:console1\" uuid=\"console-uuid-1\" protocol=\"rfb\" "
+  "memory__dynamic_max=\"268435456\" memory__dynamic_min=\"268435456\"/></table>"
+  "<table name=\"console\"><row ref=\"OpaqueRef:console1\" uuid=\"console-uuid-1\" "
+  "protocol=\"rfb\" "
   "location=\"x\" VM=\"OpaqueRef:vm1\"/></table>"
   "<table name=\"SR\">"
-  "<row ref=\"OpaqueRef:sr1\" uuid=\"sr-uuid-1\" name__label=\"shared\" type=\"nfs\" shared=\"true\" "
+  "<row ref=\"OpaqueRef:sr1\" uuid=\"sr-uuid-1\" name__label=\"shared\" type=\"nfs\" "
+  "shared=\"true\" "
   "physical_size=\"1099511627776\" PBDs=\"('OpaqueRef:pbd1')\"/>"
   "<row ref=\"OpaqueRef:sr3\" uuid=\"sr-uuid-3\" name__label=\"Local storage\" type=\"lvm\" "
-  "shared=\"false\" physical_size=\"107374182400\" physical_utilisation=\"96636764160\" PBDs=\"('OpaqueRef:pbd3')\" "
+  "shared=\"false\" physical_size=\"107374182400\" physical_utilisation=\"96636764160\" "
+  "PBDs=\"('OpaqueRef:pbd3')\" "
   "VDIs=\"('OpaqueRef:vdi3')\"/></table>"
   "<table name=\"PBD\">"
   "<row ref=\"OpaqueRef:pbd1\" uuid=\"pbd-uuid-1\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr1\" "
@@ -68,10 +73,12 @@ static const char pool_db[] =
   "<row ref=\"OpaqueRef:pbd3\" uuid=\"pbd-uuid-3\" host=\"OpaqueRef:host3\" SR=\"OpaqueRef:sr3\" "
   "currently_attached=\"true\"/></table>"
   "<table name=\"VDI\"><row ref=\"OpaqueRef:vdi3\" uuid=\"vdi-uuid-3\" name__label=\"disk 3\" "
-  "SR=\"OpaqueRef:sr3\" virtual_size=\"2097152\" type=\"system\" VBDs=\"('OpaqueRef:vbd3')\"/></table>"
+  "SR=\"OpaqueRef:sr3\" virtual_size=\"2097152\" type=\"system\" "
+  "VBDs=\"('OpaqueRef:vbd3')\"/></table>"
   "<table name=\"VBD\"><row ref=\"OpaqueRef:vbd3\" uuid=\"vbd-uuid-3\" VM=\"OpaqueRef:vm3\" "
   "VDI=\"OpaqueRef:vdi3\" userdevice=\"0\" bootable=\"true\" mode=\"RW\" type=\"Disk\"/></table>"
-  "<table name=\"network\"><row ref=\"OpaqueRef:net1\" uuid=\"net-uuid-1\" name__label=\"Pool-wide network\" "
+  "<table name=\"network\"><row ref=\"OpaqueRef:net1\" uuid=\"net-uuid-1\" "
+  "name__label=\"Pool-wide network\" "
   "bridge=\"xenbr0\" VIFs=\"('OpaqueRef:vif3')\" PIFs=\"('OpaqueRef:pif3')\"/></table>"
   "<table name=\"VIF\"><row ref=\"OpaqueRef:vif3\" uuid=\"vif-uuid-3\" VM=\"OpaqueRef:vm3\" "
   "network=\"OpaqueRef:net1\" device=\"0\" MAC=\"aa:bb:cc:dd:ee:03\" MTU=\"1500\"/></table>"
@@ -456,7 +463,8 @@ test_disable_enable (void)
       g_autofree char *ref = g_strdup_printf ("OpaqueRef:host%u", i);
       g_autoptr(GVariant) r = rpc (sim, "host.disable", g_variant_new ("(ss)", s, ref));
     }
-  expect_error (sim, "127.0.0.1", "VM.start", g_variant_new ("(ssbb)", s, "OpaqueRef:vm3", FALSE, FALSE),
+  expect_error (sim, "127.0.0.1", "VM.start",
+                g_variant_new ("(ssbb)", s, "OpaqueRef:vm3", FALSE, FALSE),
                 "NO_HOSTS_AVAILABLE", NULL);
 
   sim_stop (sim);
@@ -475,7 +483,8 @@ test_evacuate (void)
   g_autofree char *expected = NULL;
   g_autoptr(GVariant) reasons = NULL;
 
-  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation",
+                 g_variant_new ("(ss)", s, "OpaqueRef:host2"));
   g_assert_cmpuint (g_variant_n_children (prevent), ==, 0);
   g_clear_pointer (&prevent, g_variant_unref);
 
@@ -486,9 +495,20 @@ test_evacuate (void)
   resident2 = get_field (sim, "VM", "OpaqueRef:vm2", "resident_on");
   g_assert_cmpstr (resident1, ==, "OpaqueRef:host1");
   g_assert_cmpstr (resident2, ==, "OpaqueRef:host1");
-  location = get_field (sim, "console", "OpaqueRef:console1", "location");
-  expected = g_strdup_printf ("http://127.0.0.1:%u/console?uuid=console-uuid-1", sim->port);
-  g_assert_cmpstr (location, ==, expected);
+  /* The console moved with it (sim-vm.c's migration makes a new one on the new host). */
+  {
+    g_autoptr(GVariant) vm1 = get_record (sim, "VM", "OpaqueRef:vm1");
+    g_autoptr(GVariant) consoles = g_variant_lookup_value (vm1, "consoles", NULL);
+    g_autoptr(GVariant) boxed = NULL;
+    g_autoptr(GVariant) console = NULL;
+
+    g_assert_cmpuint (g_variant_n_children (consoles), ==, 1);
+    boxed = g_variant_get_child_value (consoles, 0);
+    console = g_variant_get_variant (boxed);
+    location = get_field (sim, "console", g_variant_get_string (console, NULL), "location");
+    expected = g_strdup_printf ("http://127.0.0.1:%u/console?uuid=", sim->port);
+    g_assert_true (g_str_has_prefix (location, expected));
+  }
   {
     g_autoptr(GVariant) ops = rpc (sim, "host.get_current_operations",
                                    g_variant_new ("(ss)", s, "OpaqueRef:host2"));
@@ -498,7 +518,8 @@ test_evacuate (void)
   /* Now from host1, with host2 disabled: host3 is too small for either. */
   v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
   g_clear_pointer (&v, g_variant_unref);
-  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
+  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation",
+                 g_variant_new ("(ss)", s, "OpaqueRef:host1"));
   g_assert_cmpuint (g_variant_n_children (prevent), ==, 2);
   reasons = g_variant_lookup_value (prevent, "OpaqueRef:vm1", NULL);
   g_assert_nonnull (reasons);
@@ -511,11 +532,14 @@ test_evacuate (void)
     g_autoptr(GVariant) r = rpc_at (sim, "127.0.0.1", "host.evacuate",
                                     g_variant_new ("(ss)", s, "OpaqueRef:host1"), &error);
     g_assert_null (r);
-    g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==, "HOST_NOT_ENOUGH_FREE_MEMORY");
+    g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==,
+                     "HOST_NOT_ENOUGH_FREE_MEMORY");
   }
-  expect_error (sim, "127.0.0.1", "host.assert_can_evacuate", g_variant_new ("(ss)", s, "OpaqueRef:host1"),
+  expect_error (sim, "127.0.0.1", "host.assert_can_evacuate",
+                g_variant_new ("(ss)", s, "OpaqueRef:host1"),
                 "CANNOT_EVACUATE_HOST",
-                "HOST_NOT_ENOUGH_FREE_MEMORY,OpaqueRef:vm1|HOST_NOT_ENOUGH_FREE_MEMORY,OpaqueRef:vm2", NULL);
+                "HOST_NOT_ENOUGH_FREE_MEMORY,OpaqueRef:vm1|"
+                "HOST_NOT_ENOUGH_FREE_MEMORY,OpaqueRef:vm2", NULL);
   /* The VMs stayed. */
   g_clear_pointer (&resident1, g_free);
   resident1 = get_field (sim, "VM", "OpaqueRef:vm1", "resident_on");
@@ -524,7 +548,8 @@ test_evacuate (void)
   /* No other enabled host at all. */
   v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host3"));
   g_clear_pointer (&v, g_variant_unref);
-  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
+  prevent = rpc (sim, "host.get_vms_which_prevent_evacuation",
+                 g_variant_new ("(ss)", s, "OpaqueRef:host1"));
   g_clear_pointer (&reasons, g_variant_unref);
   reasons = g_variant_lookup_value (prevent, "OpaqueRef:vm2", NULL);
   g_assert_nonnull (reasons);
@@ -560,7 +585,8 @@ test_reboot_shutdown (void)
     g_autoptr(GVariant) r = rpc_at (sim, "127.0.0.1", "host.shutdown",
                                     g_variant_new ("(ss)", s, "OpaqueRef:host2"), &error);
     g_assert_null (r);
-    g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==, "OTHER_OPERATION_IN_PROGRESS");
+    g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==,
+                     "OTHER_OPERATION_IN_PROGRESS");
     g_assert_cmpstr (lagoon_xenapi_error_get_param (error, 0), ==, "host");
     g_assert_cmpstr (lagoon_xenapi_error_get_param (error, 2), ==, "reboot");
   }
@@ -685,7 +711,8 @@ test_messages (void)
   g_clear_pointer (&events, g_variant_unref);
 
   ref_v = rpc (sim, "message.create",
-               g_variant_new ("(ssxsss)", s, "TEST_ALERT", (gint64) 2, "VM", "vm-uuid-1", "something"));
+               g_variant_new ("(ssxsss)", s, "TEST_ALERT", (gint64) 2, "VM", "vm-uuid-1",
+                              "something"));
   ref = g_variant_get_string (ref_v, NULL);
   g_assert_true (g_str_has_prefix (ref, "OpaqueRef:"));
   record = rpc (sim, "message.get_record", g_variant_new ("(ss)", s, ref));
@@ -701,7 +728,8 @@ test_messages (void)
                 g_variant_new ("(ssxsss)", s, "X", (gint64) 1, "Host", "vm-uuid-1", ""),
                 "UUID_INVALID", "Host", "vm-uuid-1", NULL);
   expect_error (sim, "127.0.0.1", "message.get",
-                g_variant_new ("(ssss)", s, "VM", "no-such", "19700101T00:00:00Z"), "UUID_INVALID", NULL);
+                g_variant_new ("(ssss)", s, "VM", "no-such",
+                               "19700101T00:00:00Z"), "UUID_INVALID", NULL);
 
   all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
   g_assert_true (g_variant_lookup_value (all, ref, NULL) != NULL);
@@ -711,13 +739,16 @@ test_messages (void)
   since = rpc (sim, "message.get_since", g_variant_new ("(ss)", s, "29990101T00:00:00Z"));
   g_assert_cmpuint (g_variant_n_children (since), ==, 0);
   g_clear_pointer (&since, g_variant_unref);
-  since = rpc (sim, "message.get", g_variant_new ("(ssss)", s, "VM", "vm-uuid-1", "20000101T00:00:00Z"));
+  since = rpc (sim, "message.get",
+               g_variant_new ("(ssss)", s, "VM", "vm-uuid-1", "20000101T00:00:00Z"));
   g_assert_cmpuint (g_variant_n_children (since), ==, 1);
   where = rpc (sim, "message.get_all_records_where",
-               g_variant_new ("(ss)", s, "field \"name\"=\"TEST_ALERT\" and field \"priority\"=\"2\""));
+               g_variant_new ("(ss)", s,
+                              "field \"name\"=\"TEST_ALERT\" and field \"priority\"=\"2\""));
   g_assert_cmpuint (g_variant_n_children (where), ==, 1);
   g_clear_pointer (&where, g_variant_unref);
-  where = rpc (sim, "message.get_all_records_where", g_variant_new ("(ss)", s, "field \"name\"=\"OTHER\""));
+  where = rpc (sim, "message.get_all_records_where",
+               g_variant_new ("(ss)", s, "field \"name\"=\"OTHER\""));
   g_assert_cmpuint (g_variant_n_children (where), ==, 0);
 
   /* Events for messages carry id "0" and the record. */
@@ -751,7 +782,16 @@ test_messages (void)
   g_assert_cmpstr (rec_str (started, "cls"), ==, "VM");
   g_assert_cmpstr (rec_str (started, "obj_uuid"), ==, "vm-uuid-3");
   body = g_strdup (rec_str (started, "body"));
-  g_assert_cmpstr (body, ==, "VM 'vm three' (uuid: vm-uuid-3) started on host: host1 (uuid: host-uuid-1)");
+  {
+    g_autofree char *host = get_field (sim, "VM", "OpaqueRef:vm3", "resident_on");
+    g_autoptr(GVariant) hrec = get_record (sim, "host", host);
+    g_autofree char *expected =
+      g_strdup_printf ("VM 'vm three' (uuid: vm-uuid-3) started on host: %s (uuid: %s)",
+                       rec_str (hrec, "name_label"), rec_str (hrec, "uuid"));
+
+    /* (vm3's disk is on host3's local SR, so that is where it starts.) */
+    g_assert_cmpstr (body, ==, expected);
+  }
   /* Ints travel untyped, as xapi writes them. */
   g_assert_cmpstr (rec_str (started, "priority"), ==, "5");
   v = rpc (sim, "VM.hard_shutdown", g_variant_new ("(ss)", s, "OpaqueRef:vm3"));
@@ -761,7 +801,8 @@ test_messages (void)
   g_clear_pointer (&started, g_variant_unref);
   started = find_message (all, "VM_SHUTDOWN", NULL);
   g_assert_nonnull (started);
-  g_assert_cmpstr (rec_str (started, "body"), ==, "VM 'vm three' (uuid: vm-uuid-3) shutdown forcibly");
+  g_assert_cmpstr (rec_str (started, "body"), ==,
+                   "VM 'vm three' (uuid: vm-uuid-3) shutdown forcibly");
 
   /* A failed call raises nothing. */
   {
@@ -794,14 +835,16 @@ test_sr_alarm (void)
   guint n = 0;
 
   /* sr1 is nearly empty: a config there raises nothing. */
-  v = rpc (sim, "SR.add_to_other_config", g_variant_new ("(ssss)", s, "OpaqueRef:sr1", "perfmon", config));
+  v = rpc (sim, "SR.add_to_other_config",
+           g_variant_new ("(ssss)", s, "OpaqueRef:sr1", "perfmon", config));
   g_clear_pointer (&v, g_variant_unref);
   all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
   g_assert_null (find_message (all, "ALARM", NULL));
   g_clear_pointer (&all, g_variant_unref);
 
   /* sr3 is 90% full. */
-  v = rpc (sim, "SR.add_to_other_config", g_variant_new ("(ssss)", s, "OpaqueRef:sr3", "perfmon", config));
+  v = rpc (sim, "SR.add_to_other_config",
+           g_variant_new ("(ssss)", s, "OpaqueRef:sr3", "perfmon", config));
   g_clear_pointer (&v, g_variant_unref);
   v = rpc (sim, "SR.set_name_description", g_variant_new ("(sss)", s, "OpaqueRef:sr3", "again"));
   g_clear_pointer (&v, g_variant_unref);
@@ -812,7 +855,8 @@ test_sr_alarm (void)
   g_assert_cmpstr (rec_str (alarm, "obj_uuid"), ==, "sr-uuid-3");
   g_assert_cmpstr (rec_str (alarm, "priority"), ==, "3");
   g_assert_cmpstr (rec_str (alarm, "body"), ==,
-                   "value: 0.900000\nconfig:\n<variable>\n\t<name value=\"physical_utilisation\"/>\n"
+                   "value: 0.900000\nconfig:\n<variable>\n"
+                   "\t<name value=\"physical_utilisation\"/>\n"
                    "\t<alarm_trigger_level value=\"0.85\"/>\n</variable>\n");
   /* Once per inhibit period, however many calls follow. */
   g_variant_iter_init (&iter, all);
@@ -849,7 +893,8 @@ test_designate_new_master (void)
   g_clear_pointer (&v, g_variant_unref);
 
   /* Sessions end with the old coordinator's toolstack; its address now sends clients on. */
-  expect_error (sim, "127.0.0.1", "pool.get_all", g_variant_new ("(s)", s), "SESSION_INVALID", s, NULL);
+  expect_error (sim, "127.0.0.1", "pool.get_all", g_variant_new ("(s)", s), "SESSION_INVALID", s,
+                NULL);
   expect_error (sim, "127.0.0.1", "session.login_with_password",
                 g_variant_new ("(ss)", "root", "xenroot"), "HOST_IS_SLAVE", "127.0.0.2", NULL);
   {
@@ -858,7 +903,8 @@ test_designate_new_master (void)
                        g_variant_new ("(ss)", "root", "xenroot"), &error);
     g_assert_no_error (error);
     master = rpc_at (sim, "127.0.0.2", "pool.get_master",
-                     g_variant_new ("(ss)", g_variant_get_string (session2, NULL), "OpaqueRef:pool1"), &error);
+                     g_variant_new ("(ss)", g_variant_get_string (session2, NULL),
+                                    "OpaqueRef:pool1"), &error);
     g_assert_no_error (error);
     g_assert_cmpstr (g_variant_get_string (master, NULL), ==, "OpaqueRef:host2");
     all = rpc_at (sim, "127.0.0.2", "message.get_all_records",
@@ -920,7 +966,8 @@ test_eject (void)
   /* Its control domain, metrics, PIF, PBD and local SR (with its disk) went with it. */
   expect_error (sim, "127.0.0.1", "VM.get_record", g_variant_new ("(ss)", s, "OpaqueRef:dom3"),
                 "HANDLE_INVALID", "VM", "OpaqueRef:dom3", NULL);
-  expect_error (sim, "127.0.0.1", "host_metrics.get_record", g_variant_new ("(ss)", s, "OpaqueRef:hm3"),
+  expect_error (sim, "127.0.0.1", "host_metrics.get_record",
+                g_variant_new ("(ss)", s, "OpaqueRef:hm3"),
                 "HANDLE_INVALID", "host_metrics", "OpaqueRef:hm3", NULL);
   expect_error (sim, "127.0.0.1", "PIF.get_record", g_variant_new ("(ss)", s, "OpaqueRef:pif3"),
                 "HANDLE_INVALID", "PIF", "OpaqueRef:pif3", NULL);
@@ -950,13 +997,17 @@ test_join (void)
   Sim *sim = sim_start (NULL);
   const char *s = sim->session;
 
-  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.0.2", "root", "xenroot"),
+  expect_error (sim, "127.0.0.1", "pool.join",
+                g_variant_new ("(ssss)", s, "127.0.0.2", "root", "xenroot"),
                 "HOST_IS_SLAVE", "127.0.0.1", NULL);
-  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.0.1", "root", "wrong"),
+  expect_error (sim, "127.0.0.1", "pool.join",
+                g_variant_new ("(ssss)", s, "127.0.0.1", "root", "wrong"),
                 "SESSION_AUTHENTICATION_FAILED", "root", "Authentication failure", NULL);
-  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.0.1", "root", "xenroot"),
+  expect_error (sim, "127.0.0.1", "pool.join",
+                g_variant_new ("(ssss)", s, "127.0.0.1", "root", "xenroot"),
                 "OPERATION_NOT_ALLOWED", "Host is already part of a pool", NULL);
-  expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(ssss)", s, "127.0.9.9", "root", "xenroot"),
+  expect_error (sim, "127.0.0.1", "pool.join",
+                g_variant_new ("(ssss)", s, "127.0.9.9", "root", "xenroot"),
                 "POOL_JOINING_HOST_CONNECTION_FAILED", NULL);
   /* Four parameters are needed. */
   expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(sss)", s, "127.0.0.1", "root"),
@@ -972,13 +1023,15 @@ test_xxh64 (void)
 {
   /* The reference implementation's values for seed 0. */
   g_assert_cmphex (sim_xxh64 ((const guint8 *) "", 0), ==, G_GUINT64_CONSTANT (0xEF46DB3751D8E999));
-  g_assert_cmphex (sim_xxh64 ((const guint8 *) "abc", 3), ==, G_GUINT64_CONSTANT (0x44BC2CF5AD770999));
+  g_assert_cmphex (sim_xxh64 ((const guint8 *) "abc", 3), ==,
+                   G_GUINT64_CONSTANT (0x44BC2CF5AD770999));
 }
 
 static char *
 new_task (Sim *sim)
 {
-  g_autoptr(GVariant) t = rpc (sim, "task.create", g_variant_new ("(sss)", sim->session, "xva", ""));
+  g_autoptr(GVariant) t = rpc (sim, "task.create",
+                               g_variant_new ("(sss)", sim->session, "xva", ""));
 
   return g_variant_dup_string (t, NULL);
 }
@@ -990,7 +1043,8 @@ run_tar (const char *const *argv)
   g_autofree char *err = NULL;
   int status = 0;
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
                                NULL, NULL, NULL, &err, &status, &error));
   g_assert_no_error (error);
   if (!g_spawn_check_wait_status (status, NULL))
@@ -1013,7 +1067,8 @@ export_vm (Sim        *sim,
   int status = http_request (sim, "127.0.0.1", "GET", url, NULL, NULL, 0, &body, headers);
 
   if (status == 200 && path != NULL)
-    g_assert_true (g_file_set_contents (path, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body),
+    g_assert_true (g_file_set_contents (path, g_bytes_get_data (body, NULL),
+                                        (gssize) g_bytes_get_size (body),
                                         NULL));
   return status;
 }
@@ -1029,7 +1084,8 @@ import_file (Sim        *sim,
   g_autofree char *url = g_strdup_printf ("/import?session_id=%s%s", sim->session, query);
 
   g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  return http_request (sim, "127.0.0.1", "PUT", url, "application/octet-stream", data, len, NULL, headers);
+  return http_request (sim, "127.0.0.1", "PUT", url, "application/octet-stream", data, len, NULL,
+                       headers);
 }
 
 static GVariant *
@@ -1232,7 +1288,8 @@ test_export_import (void)
     sum = checksum_text (pattern, 1024 * 1024);
     g_assert_true (g_file_set_contents (sum_path, sum, -1, NULL));
     {
-      const char *argv[] = { "tar", "--format=ustar", "-cf", packed, "-C", x, "ova.xml", m0, m0s, m1, m1s, NULL };
+      const char *argv[] = { "tar", "--format=ustar", "-cf", packed, "-C", x, "ova.xml", m0, m0s,
+                            m1, m1s, NULL };
       run_tar (argv);
     }
     g_clear_pointer (&headers, g_free);
@@ -1318,7 +1375,8 @@ test_export_import (void)
 
       g_assert_true (g_file_set_contents (sum_path, "0123456789ABCDEF", -1, NULL));
       {
-        const char *argv[] = { "tar", "--format=ustar", "-cf", packed, "-C", x, "ova.xml", m0, m0s, m1, m1s, NULL };
+        const char *argv[] = { "tar", "--format=ustar", "-cf", packed, "-C", x, "ova.xml", m0, m0s,
+                              m1, m1s, NULL };
         run_tar (argv);
       }
       status = import_file (sim, packed, q3, NULL);
@@ -1347,7 +1405,8 @@ test_export_import_errors (void)
   int status;
 
   /* No session: 401. */
-  status = http_request (sim, "127.0.0.1", "GET", "/export?ref=OpaqueRef:vm3", NULL, NULL, 0, NULL, NULL);
+  status = http_request (sim, "127.0.0.1", "GET", "/export?ref=OpaqueRef:vm3", NULL, NULL, 0, NULL,
+                         NULL);
   g_assert_cmpint (status, ==, 401);
   url = g_strdup_printf ("/export?ref=OpaqueRef:vm3&session_id=OpaqueRef:bogus");
   status = http_request (sim, "127.0.0.1", "GET", url, NULL, NULL, 0, NULL, NULL);
@@ -1416,8 +1475,7 @@ static void
 test_import_fixture (void)
 {
   const char *shared = g_getenv ("LAGOON_SHARED_DIR");
-  g_autofree char *path = shared != NULL ? g_build_filename (shared, "fixtures", "xva", "vmexport.xva", NULL)
-                                         : NULL;
+  g_autofree char *path = NULL;
   Sim *sim;
   g_autofree char *task = NULL;
   g_autofree char *query = NULL;
@@ -1430,6 +1488,8 @@ test_import_fixture (void)
   guint disks = 0, cds = 0;
   int status;
 
+  if (shared != NULL)
+    path = g_build_filename (shared, "fixtures", "xva", "vmexport.xva", NULL);
   if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_test_skip ("vmexport.xva not found: ../shared is absent (a user's clone)");
