@@ -19,6 +19,7 @@ import sys
 import time
 import xmlrpc.client
 
+import pyatspi
 from gi.repository import Gio, GLib
 
 from dogtail.config import config
@@ -280,6 +281,17 @@ def main():
         screenshot("vapps-wizard-name-empty.png")
         name_entry = wizard.child(name="Name", roleName="text")
         name_entry.grabFocus()
+        existing = [v["name_label"] for v in pool.call("VM_appliance.get_all_records").values()]
+        if existing:
+            name_entry.typeText(existing[0])
+            wait_for("Next still disabled for a name in use", lambda: not next_button.sensitive)
+            reason = wizard.findChild(lambda n: n.roleName == "label" and n.showing and
+                                      n.name == "Another vApp of this pool has that name.",
+                                      retry=True)
+            log(f"a name in use: {reason.name!r}")
+            screenshot("vapps-wizard-name-taken.png")
+            rawinput.keyCombo("<Control>a")
+            rawinput.pressKey("BackSpace")
         name_entry.typeText("Test vApp")
         wait_for("Next enabled with a name", lambda: next_button.sensitive)
         screenshot("vapps-wizard-name.png")
@@ -324,6 +336,10 @@ def main():
         select_rows(grid, 0, [b, c])
         set_spin(order_spin, 1)
         set_spin(delay_spin, 3)
+        # C stops first when the vApp shuts down; then 2 s before B.
+        select_rows(grid, 0, [c])
+        set_spin(wizard.child(name="Shutdown delay", roleName="spin button"), 2)
+        select_rows(grid, 0, [b, c])
         wait_for("B and C in order 1", lambda: all(
             row[2] == "1" for row in table_rows(grid) if row[0] in (b, c)))
         log(f"timeline: {timeline.description}")
@@ -402,7 +418,9 @@ def main():
         for n, (order, delay) in expect.items():
             assert (after[n]["order"], after[n]["start_delay"]) == (order, delay), \
                 (n, after[n]["order"], after[n]["start_delay"])
-            assert after[n]["shutdown_delay"] == before[n]["shutdown_delay"], n
+            if n != c:
+                assert after[n]["shutdown_delay"] == before[n]["shutdown_delay"], n
+        assert after[c]["shutdown_delay"] == "2", after[c]["shutdown_delay"]
         for field in ("order", "start_delay", "shutdown_delay"):
             assert after[d][field] == before[d][field], (field, before[d][field], after[d][field])
         log("the pool has the vApp with the orders and delays set; D kept its values")
@@ -451,14 +469,45 @@ def main():
         assert all(row[2] == "Running" for row in rows), rows
         screenshot("vapps-manage-started.png")
 
-        # Shut down: the last group first.
-        shutdown_button = dialog.child(name="Shut Down", roleName="push button")
-        wait_for("Shut Down enabled", lambda: shutdown_button.sensitive)
-        shutdown_button.click()
-        wait_for("every VM halted", lambda: all(
-            pool.call("VM.get_power_state", refs[n]) == "Halted" for n in names), timeout=60)
+        # The tree's vApps view shows it with its VMs.
+        dialog.child(name="Close", roleName="push button").click()
+        ui.gone(dialog, "Manage vApps")
+        combo = window.child(name="View", roleName="combo box")
+        combo.click()
+        item = combo.child(name="vApps", roleName="menu item")
+        wait_for("the view menu", lambda: item.showing)
+        item.click()
+        wait_for("the vApp in the tree", lambda: cell_named(ui.table, "Test vApp") is not None)
+        vapp_cell = cell_named(ui.table, "Test vApp")
+        if not vapp_cell.getState().contains(pyatspi.STATE_EXPANDED):
+            vapp_cell.doActionNamed("expand or contract")
+        wait_for("its VMs under it", lambda: all(cell_named(ui.table, n) is not None
+                                                 for n in names))
+        screenshot("vapps-tree-view.png")
+
+        # Shut Down vApp from the context menu of its row: Manage vApps follows it; C first,
+        # then B 2 s later (C's shutdown delay).
+        click(cell_named(ui.table, "Test vApp"))
+        click(cell_named(ui.table, "Test vApp"), button=3)
+        ui.menu_item("Shut Down vApp").click()
+        dialog = ui.toplevel("Manage vApps")
+        vapps = dialog.child(name="vApps", roleName="table")
+        status = dialog.child(name="Sequence status", roleName="label")
+        down_at = {}
+        t0 = time.monotonic()
+        while len(down_at) < 4 and time.monotonic() - t0 < 40:
+            for n in names:
+                if n not in down_at and pool.call("VM.get_power_state", refs[n]) == "Halted":
+                    down_at[n] = time.monotonic() - t0
+            time.sleep(0.05)
+        log("halted after (s): " + ", ".join(f"{n} {down_at.get(n, -1):.2f}" for n in names))
+        assert len(down_at) == 4, down_at
+        assert down_at[b] - down_at[c] >= 1.5, ("B did not wait C's 2 s", down_at)
+        assert down_at[a] - down_at[b] < 1.5, ("A waited although B has no delay", down_at)
         wait_for("the dialog to say it shut down",
                  lambda: text_of(status).startswith("vApp “Test vApp” shut down"), timeout=30)
+        log(f"dialog: {text_of(status)}")
+        screenshot("vapps-manage-shutdown.png")
 
         # Properties: the editor shows what the pool has.
         properties_button = dialog.child(name="Properties…", roleName="push button")
