@@ -17,6 +17,10 @@
 /* After the console closes by itself (or a CONNECT fails) while the VM runs. */
 #define RETRY_DELAY_MS   1000
 #define MAX_RETRIES      3
+/* Then, while the view is shown, slower attempts (the tunnel may come back: sshd restarted,
+ * a network outage over): every 5 s, doubling up to 30 s. */
+#define SLOW_RETRY_MS     5000
+#define SLOW_RETRY_MAX_MS 30000
 /* A hidden view keeps its console this long (switching tabs back and forth is free, and so
  * is moving the view between the tab and its own window). */
 #define HIDDEN_CLOSE_MS  5000
@@ -168,7 +172,7 @@ update_toolbar (LagoonConsoleView *self)
   gtk_widget_set_sensitive (self->type_button, self->connected);
   gtk_widget_set_sensitive (self->screenshot_button, self->connected);
   gtk_button_set_label (GTK_BUTTON (self->type_button),
-                        self->type_id != 0 ? _("Stop Typing") : _("Type Clipboard Text"));
+                        self->type_id != 0 ? _("Stop Typing") : _("Type Clipboard"));
   atk_object_set_name (gtk_widget_get_accessible (self->type_button),
                        self->type_id != 0 ? _("Stop Typing") : _("Type Clipboard Text"));
   update_grab (self);
@@ -252,6 +256,19 @@ connection_lost (LagoonConsoleView *self,
       return;
     }
   self->location = g_steal_pointer (&location);
+  if (self->mapped)
+    {
+      guint slow = MIN (self->retries - MAX_RETRIES, 3);
+      guint delay = MIN (SLOW_RETRY_MS << slow, SLOW_RETRY_MAX_MS);
+      g_autofree char *text =
+        /* Translators: %s says why the console failed; then the delay in seconds */
+        g_strdup_printf (_("%s\n\nTrying again in %u s."), why, delay / 1000);
+
+      self->retries++;
+      show_error (self, text);
+      self->retry_id = g_timeout_add (delay, retry_timeout, self);
+      return;
+    }
   show_error (self, why);
 }
 
@@ -602,6 +619,16 @@ on_batch (LagoonCache       *cache,
           LagoonCacheBatch  *batch,
           LagoonConsoleView *self)
 {
+  /* The pool's connection came back (a resync follows every reconnection): a console that
+   * gave up in the meantime (the tunnel was down for longer than the retries) tries again. */
+  if (lagoon_cache_batch_is_resync (batch) && self->display == NULL &&
+      self->cancellable == NULL && self->location != NULL)
+    {
+      g_debug ("the pool resynchronised: trying the console again");
+      g_clear_handle_id (&self->retry_id, g_source_remove);
+      self->retries = 0;
+      g_clear_pointer (&self->location, g_free);
+    }
   if (lagoon_cache_batch_has_class (batch, LAGOON_CLASS_CONSOLE) ||
       lagoon_cache_batch_has_class (batch, LAGOON_CLASS_VM) ||
       lagoon_cache_batch_lookup (batch, self->class_id, self->ref) != LAGOON_CHANGE_NONE ||
