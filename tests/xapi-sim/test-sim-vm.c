@@ -1487,7 +1487,8 @@ test_allowed_operations (void)
   /* make_into_template: halted VMs only; the template then offers template operations. */
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.start", "(sbb)", "OpaqueRef:vmh", FALSE, FALSE);
-  err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.set_is_a_template", "(sb)", "OpaqueRef:vmh", TRUE);
+  err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.set_is_a_template", "(sb)", "OpaqueRef:vmh",
+                    TRUE);
   g_assert_cmpstr (err, ==, "VM_BAD_POWER_STATE,OpaqueRef:vmh,halted,running");
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.hard_shutdown", "(s)", "OpaqueRef:vmh");
@@ -1497,8 +1498,9 @@ test_allowed_operations (void)
   rec = record (sim, "VM", "OpaqueRef:vmh");
   g_assert_true (rec_bool (rec, "is_a_template"));
   g_assert_cmpstr ((s = rec_set (rec, "allowed_operations")), ==,
-                   "changing_NVRAM,changing_dynamic_range,changing_shadow_memory,changing_static_range,"
-                   "clone,copy,destroy,export,metadata_export,migrate_send,provision");
+                   "changing_NVRAM,changing_dynamic_range,changing_shadow_memory,"
+                   "changing_static_range,clone,copy,destroy,export,metadata_export,migrate_send,"
+                   "provision");
   g_clear_pointer (&s, g_free);
   sim_stop (sim);
 }
