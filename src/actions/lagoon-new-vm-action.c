@@ -903,30 +903,32 @@ finish (LagoonNewVmAction *self)
 
   if (self->vm != NULL)
     {
-      GError *error = g_error_copy (self->error);
+      g_autofree char *why = lagoon_xenapi_error_describe (self->error);
+      const char *code = lagoon_xenapi_error_get_code_string (self->error);
+      g_autofree char *cause = code != NULL && strstr (why, code) == NULL
+                               ? g_strdup_printf ("%s (%s)", why, code) : g_strdup (why);
       g_autofree char *message = NULL;
 
+      /* The Events pane shows this sentence: it says what failed and what was undone. */
       if (self->cleanup_error == NULL)
         message = g_strdup_printf (self->removed_disks == 0
-                                   ? _("%s. The partly created VM was removed again.")
+                                   ? _("%s The partly created VM was removed again.")
                                    : g_dngettext (GETTEXT_PACKAGE,
-                                                  "%s. The partly created VM and its disk were "
+                                                  "%s The partly created VM and its disk were "
                                                   "removed again.",
-                                                  "%s. The partly created VM and its disks were "
+                                                  "%s The partly created VM and its disks were "
                                                   "removed again.", self->removed_disks),
-                                   self->error->message);
+                                   cause);
       else
-        message = g_strdup_printf (_("%s. Removing the partly created VM “%s” failed too (%s): "
-                                     "delete it by hand."), self->error->message,
-                                   self->spec->name, self->cleanup_error->message);
-      g_free (error->message);
-      error->message = g_steal_pointer (&message);
+        message = g_strdup_printf (_("%s Removing the partly created VM “%s” failed too (%s): "
+                                     "delete it by hand."), cause, self->spec->name,
+                                   self->cleanup_error->message);
       lagoon_action_set_description (LAGOON_ACTION (self),
                                      self->cleanup_error == NULL ? _("Failed; cleaned up")
                                                                  : _("Failed; clean-up failed"));
       g_clear_pointer (&self->vm, g_free);
       lagoon_action_set_objects (LAGOON_ACTION (self), NULL);
-      g_task_return_error (task, error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", message);
       return;
     }
 

@@ -18,6 +18,8 @@
 #include "lagoon-snapshots-page.h"
 #include "lagoon-storage-page.h"
 #include "lagoon-vapp-commands.h"
+#include "lagoon-new-vm-wizard.h"
+#include "lagoon-vapp-commands.h"
 #include "lagoon-general-page.h"
 #include "lagoon-ui-private.h"
 #include "lagoon-view-model.h"
@@ -577,6 +579,10 @@ lagoon_window_update_commands (LagoonWindow *self)
                           self->selected_ref);
   lagoon_vapp_commands_update (G_ACTION_MAP (self), self->selected_server,
                                self->selected_class, self->selected_ref);
+  lagoon_new_vm_command_update (G_ACTION_MAP (self), self->selected_server,
+                                self->selected_class, self->selected_ref);
+  lagoon_vapp_commands_update (G_ACTION_MAP (self), self->selected_server,
+                               self->selected_class, self->selected_ref);
   lagoon_snapshot_commands_update (G_ACTION_MAP (self), self->selected_server,
                                    self->selected_class, self->selected_ref);
 
@@ -914,6 +920,16 @@ show_context_menu (LagoonWindow   *self,
 
       g_menu_append (snapshots, _("Take a S_napshot…"), "win.take-snapshot");
       g_menu_append_section (menu, NULL, G_MENU_MODEL (snapshots));
+    }
+
+  /* New VM: from a pool or a host (its home server) or a template. */
+  if (self->selected_ref == NULL || self->selected_class == LAGOON_CLASS_POOL ||
+      self->selected_class == LAGOON_CLASS_HOST || self->selected_class == LAGOON_CLASS_VM)
+    {
+      g_autoptr(GMenu) new_vm = g_menu_new ();
+
+      g_menu_append (new_vm, _("_New VM…"), "win.new-vm");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (new_vm));
     }
 
   /* vApps: of a selected vApp, and New / Manage from a pool or a VM. */
@@ -1375,6 +1391,8 @@ lagoon_window_init (LagoonWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
   lagoon_commands_add (G_ACTION_MAP (self));
+  lagoon_vapp_commands_add (G_ACTION_MAP (self));
+  lagoon_new_vm_command_add (G_ACTION_MAP (self));
   lagoon_vapp_commands_add (G_ACTION_MAP (self));
   lagoon_snapshot_commands_add (G_ACTION_MAP (self));
 
