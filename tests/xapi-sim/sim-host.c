@@ -236,6 +236,52 @@ message_get (SimCall *call)
   return TRUE;
 }
 
+/* VM_SNAPSHOTTED, VM_CHECKPOINTED (about the VM, naming the new snapshot) and
+ * VM_SNAPSHOT_REVERTED (about the VM, naming the snapshot), as message_forwarding raises them. */
+static gboolean
+alert_after_snapshot_call (SimCall *call)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  const LagoonSchemaClass *vm_class = sim_class (LAGOON_CLASS_VM);
+  gboolean snapshot = g_str_equal (call->wire_name, "VM.snapshot");
+  gboolean checkpoint = g_str_equal (call->wire_name, "VM.checkpoint");
+  g_autofree char *body = NULL;
+  SimObject *vm;
+
+  if (snapshot || checkpoint)
+    {
+      vm = sim_db_lookup_class (db, vm_class, sim_arg_string (call, 1));
+      if (vm == NULL)
+        return TRUE;
+      body = g_strdup_printf ("VM '%s' (uuid: %s) %s, snapshot name: %s",
+                              sim_object_get_string (vm, LAGOON_VM_NAME_LABEL),
+                              sim_object_get_string (vm, LAGOON_VM_UUID),
+                              snapshot ? "snapshotted" : "checkpointed", sim_arg_string (call, 2));
+      sim_message_create (call->server, snapshot ? "VM_SNAPSHOTTED" : "VM_CHECKPOINTED", 5, "VM",
+                          sim_object_get_string (vm, LAGOON_VM_UUID), body);
+      return TRUE;
+    }
+  if (g_str_equal (call->wire_name, "VM.revert"))
+    {
+      SimObject *snap = sim_db_lookup_class (db, vm_class, sim_arg_string (call, 1));
+
+      vm = snap != NULL ? sim_db_lookup_class (db, vm_class,
+                                               sim_object_get_string (snap, LAGOON_VM_SNAPSHOT_OF))
+                        : NULL;
+      if (vm == NULL)
+        return TRUE;
+      body = g_strdup_printf ("VM '%s' (uuid: %s) reverted to snapshot: %s (uuid %s)",
+                              sim_object_get_string (vm, LAGOON_VM_NAME_LABEL),
+                              sim_object_get_string (vm, LAGOON_VM_UUID),
+                              sim_object_get_string (snap, LAGOON_VM_NAME_LABEL),
+                              sim_object_get_string (snap, LAGOON_VM_UUID));
+      sim_message_create (call->server, "VM_SNAPSHOT_REVERTED", 5, "VM",
+                          sim_object_get_string (vm, LAGOON_VM_UUID), body);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* The alerts xapi's message forwarding raises after VM operations (Api_messages). */
 static void
 alert_after_vm_call (SimCall *call)
@@ -260,6 +306,8 @@ alert_after_vm_call (SimCall *call)
   SimDb *db = sim_server_get_db (call->server);
   SimObject *vm;
 
+  if (alert_after_snapshot_call (call))
+    return;
   for (guint i = 0; i < G_N_ELEMENTS (alerts); i++)
     {
       g_autofree char *body = NULL;
@@ -2178,6 +2226,7 @@ typedef struct
   GPtrArray  *vms;         /* refs of created VMs */
   GHashTable *vdi_of_id;   /* export id of a streamed VDI -> local VDI ref */
   GPtrArray  *error;
+  SimCall     call;        /* for the storage helpers: server and error */
 } Import;
 
 static void
@@ -2434,7 +2483,6 @@ import_objects (Import *im)
       g_autoptr(GVariant) snap = snapshot_of (im, id);
       const char *sr_id = snap_str (snap, "SR");
       g_autofree GVariant **fields = NULL;
-      g_autofree char *location = NULL;
       SimObject *vdi;
 
       if (g_hash_table_lookup (im->map, sr_id) == NULL)
@@ -2459,15 +2507,19 @@ import_objects (Import *im)
         }
       fields = import_fields (im, vdi_class, snap);
       add_import_task (im, fields, LAGOON_VDI_SM_CONFIG);
-      set_field (fields, LAGOON_VDI_SR, sim_vstr (im->sr->ref));
-      location = sim_db_new_uuid ();
-      set_field (fields, LAGOON_VDI_LOCATION, sim_vstr (location));
-      set_field (fields, LAGOON_VDI_MANAGED, sim_vbool (TRUE));
-      set_field (fields, LAGOON_VDI_MISSING, sim_vbool (FALSE));
       set_field (fields, LAGOON_VDI_IS_A_SNAPSHOT, sim_vbool (FALSE));
       set_field (fields, LAGOON_VDI_SNAPSHOT_OF, sim_vstr (LAGOON_NULL_REF));
-      set_field (fields, LAGOON_VDI_PHYSICAL_UTILISATION, sim_vint (0));
-      vdi = import_insert (im, vdi_class, id, fields);
+      set_field (fields, LAGOON_VDI_SNAPSHOT_TIME, sim_vstr (LAGOON_NULL_DATETIME));
+      /* VDI.create on the target SR, with its space accounting (SR_FULL...). */
+      vdi = sim_vdi_create_accounted (&im->call, im->sr, g_steal_pointer (&fields));
+      if (vdi == NULL)
+        {
+          if (im->error->len == 0)
+            import_fail (im, "INTERNAL_ERROR", "VDI.create failed", NULL);
+          return FALSE;
+        }
+      g_ptr_array_add (im->created, g_strdup (vdi->ref));
+      g_hash_table_insert (im->map, g_strdup (id), g_strdup (vdi->ref));
       g_hash_table_insert (im->vdi_of_id, g_strdup (id), g_strdup (vdi->ref));
     }
   g_clear_pointer (&ids, g_ptr_array_unref);
@@ -2644,14 +2696,8 @@ import_disks (Import    *im,
           SimObject *vdi = sim_db_lookup_class (im->db, sim_class (LAGOON_CLASS_VDI), vdi_ref);
           GHashTable *chunks = vdi_chunks (vdi_ref, TRUE);
 
-          if (!all_zero (contents, size))
+          if (vdi != NULL && !all_zero (contents, size))
             g_hash_table_insert (chunks, GSIZE_TO_POINTER ((gsize) n), g_bytes_ref (last_data));
-          if (vdi != NULL)
-            {
-              gint64 used = (gint64) g_hash_table_size (chunks) * XVA_CHUNK;
-              sim_db_set (im->db, vdi, LAGOON_VDI_PHYSICAL_UTILISATION,
-                          sim_vint (MIN (used, sim_object_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE))));
-            }
         }
     }
   g_clear_pointer (&last_data, g_bytes_unref);
@@ -2690,7 +2736,9 @@ import_cleanup (Import *im)
 
       if (vdi_contents != NULL)
         g_hash_table_remove (vdi_contents, ref);
-      if (obj != NULL)
+      if (obj != NULL && obj->klass->id == LAGOON_CLASS_VDI)
+        sim_vdi_destroy_accounted (im->db, obj);
+      else if (obj != NULL)
         sim_db_delete (im->db, obj);
     }
 }
@@ -2737,6 +2785,9 @@ sim_xva_import (SimServer    *server,
   im.vms = g_ptr_array_new_with_free_func (g_free);
   im.vdi_of_id = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   im.error = g_ptr_array_new_with_free_func (g_free);
+  im.call.server = server;
+  im.call.host_ref = sim_master_ref (server);
+  im.call.error = im.error;
   g_string_append_printf (reply->headers, "task-id: %s\r\n", im.task->ref);
   reply->status = 200;
   reply->content_type = "application/octet-stream";

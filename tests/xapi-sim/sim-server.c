@@ -1435,7 +1435,9 @@ event_from (SimCall *call)
         continue;
       class_name_lower (klass, lower, sizeof lower);
       n = 0;
-      for (GList *l = sim_db_class_objects (db, klass)->head; l != NULL; l = l->next)
+      /* xapi counts its database tables; messages live outside, their table stays empty. */
+      for (GList *l = sim_db_class_objects (db, klass)->head;
+           l != NULL && klass->id != LAGOON_CLASS_MESSAGE; l = l->next)
         n += ((SimObject *) l->data)->builtin ? 0 : 1;
       sim_writer_member (call->w, lower);
       sim_writer_i4 (call->w, n);

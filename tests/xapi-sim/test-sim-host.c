@@ -63,12 +63,16 @@ static const char pool_db[] =
   "<row ref=\"OpaqueRef:sr1\" uuid=\"sr-uuid-1\" name__label=\"shared\" type=\"nfs\" "
   "shared=\"true\" "
   "physical_size=\"1099511627776\" PBDs=\"('OpaqueRef:pbd1')\"/>"
+  "<row ref=\"OpaqueRef:sr2\" uuid=\"sr-uuid-2\" name__label=\"tiny\" type=\"nfs\" "
+  "shared=\"true\" physical_size=\"1048576\" PBDs=\"('OpaqueRef:pbd2')\"/>"
   "<row ref=\"OpaqueRef:sr3\" uuid=\"sr-uuid-3\" name__label=\"Local storage\" type=\"lvm\" "
   "shared=\"false\" physical_size=\"107374182400\" physical_utilisation=\"96636764160\" "
   "PBDs=\"('OpaqueRef:pbd3')\" "
   "VDIs=\"('OpaqueRef:vdi3')\"/></table>"
   "<table name=\"PBD\">"
   "<row ref=\"OpaqueRef:pbd1\" uuid=\"pbd-uuid-1\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr1\" "
+  "currently_attached=\"true\"/>"
+  "<row ref=\"OpaqueRef:pbd2\" uuid=\"pbd-uuid-2\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr2\" "
   "currently_attached=\"true\"/>"
   "<row ref=\"OpaqueRef:pbd3\" uuid=\"pbd-uuid-3\" host=\"OpaqueRef:host3\" SR=\"OpaqueRef:sr3\" "
   "currently_attached=\"true\"/></table>"
@@ -815,6 +819,40 @@ test_messages (void)
     g_assert_cmpuint (g_variant_n_children (again), ==, g_variant_n_children (all));
   }
 
+  /* Snapshots and reverts are announced too, about the VM. */
+  {
+    g_autoptr(GVariant) snap = rpc (sim, "VM.snapshot", g_variant_new ("(sss)", s, "OpaqueRef:vm3",
+                                                                       "before upgrade"));
+    g_autoptr(GVariant) r = rpc (sim, "VM.revert",
+                                 g_variant_new ("(ss)", s, g_variant_get_string (snap, NULL)));
+    g_autoptr(GVariant) msgs = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+    g_autoptr(GVariant) taken = find_message (msgs, "VM_SNAPSHOTTED", NULL);
+    g_autoptr(GVariant) reverted = find_message (msgs, "VM_SNAPSHOT_REVERTED", NULL);
+    g_autofree char *snap_uuid = get_field (sim, "VM", g_variant_get_string (snap, NULL), "uuid");
+    g_autofree char *expected = g_strdup_printf ("VM 'vm three' (uuid: vm-uuid-3) reverted to "
+                                                 "snapshot: before upgrade (uuid %s)", snap_uuid);
+
+    g_assert_nonnull (taken);
+    g_assert_cmpstr (rec_str (taken, "obj_uuid"), ==, "vm-uuid-3");
+    g_assert_cmpstr (rec_str (taken, "body"), ==,
+                     "VM 'vm three' (uuid: vm-uuid-3) snapshotted, snapshot name: before upgrade");
+    g_assert_nonnull (reverted);
+    g_assert_cmpstr (rec_str (reverted, "obj_uuid"), ==, "vm-uuid-3");
+    g_assert_cmpstr (rec_str (reverted, "body"), ==, expected);
+  }
+
+  /* event.from counts no messages in valid_ref_counts (they are not in xapi's database). */
+  {
+    const char *classes[] = { "message", NULL };
+    g_autoptr(GVariant) r = rpc (sim, "event.from",
+                                 g_variant_new ("(s^assd)", s, classes, "", 0.0));
+    g_autoptr(GVariant) counts = g_variant_lookup_value (r, "valid_ref_counts", NULL);
+    g_autoptr(GVariant) n = g_variant_lookup_value (counts, "message", NULL);
+
+    g_assert_nonnull (n);
+    g_assert_cmpint (g_variant_get_int64 (n), ==, 0);
+  }
+
   sim_stop (sim);
 }
 
@@ -1364,6 +1402,24 @@ test_export_import (void)
       g_assert_true (g_file_get_contents (back, &back_data, &len, NULL));
       g_assert_cmpuint (len, ==, 1024 * 1024);
       g_assert_true (memcmp (back_data, pattern, len) == 0);
+    }
+
+    /* An SR without room: VDI.create's SR_FULL fails the import, nothing is left behind. */
+    {
+      g_autoptr(GVariant) before = rpc (sim, "VM.get_all", g_variant_new ("(s)", s));
+      g_autoptr(GVariant) vdis_before = rpc (sim, "VDI.get_all", g_variant_new ("(s)", s));
+      g_autoptr(GVariant) after = NULL;
+      g_autoptr(GVariant) vdis_after = NULL;
+      g_autofree char *task4 = new_task (sim);
+      g_autofree char *q4 = g_strdup_printf ("&sr_id=OpaqueRef:sr2&task_id=%s", task4);
+
+      status = import_file (sim, packed, q4, NULL);
+      g_assert_cmpint (status, ==, 200);
+      assert_task_failed (sim, task4, "SR_FULL");
+      after = rpc (sim, "VM.get_all", g_variant_new ("(s)", s));
+      vdis_after = rpc (sim, "VDI.get_all", g_variant_new ("(s)", s));
+      g_assert_cmpuint (g_variant_n_children (after), ==, g_variant_n_children (before));
+      g_assert_cmpuint (g_variant_n_children (vdis_after), ==, g_variant_n_children (vdis_before));
     }
 
     /* A wrong checksum fails the import and leaves nothing behind. */
