@@ -458,6 +458,37 @@ vif_create (SimCall *call)
   return TRUE;
 }
 
+/* xapi offers VIF devices 0-6 that the VM does not use yet. */
+static gboolean
+vm_get_allowed_vif_devices (SimCall *call)
+{
+  SimDb *db = call_db (call);
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+  g_autoptr(GPtrArray) vifs = NULL;
+  gboolean used[7] = { FALSE };
+
+  if (vm == NULL)
+    return FALSE;
+  vifs = ref_list (vm, LAGOON_VM_VIFS);
+  for (guint i = 0; i < vifs->len; i++)
+    {
+      SimObject *vif = sim_db_lookup (db, g_ptr_array_index (vifs, i));
+      const char *dev = vif != NULL ? sim_object_get_string (vif, LAGOON_VIF_DEVICE) : "";
+
+      if (dev[0] >= '0' && dev[0] <= '6' && dev[1] == '\0')
+        used[dev[0] - '0'] = TRUE;
+    }
+  sim_writer_begin_array (call->w);
+  for (guint n = 0; n < G_N_ELEMENTS (used); n++)
+    if (!used[n])
+      {
+        g_autofree char *s = g_strdup_printf ("%u", n);
+        sim_writer_string (call->w, s);
+      }
+  sim_writer_end_array (call->w);
+  return TRUE;
+}
+
 static gboolean
 vif_destroy (SimCall *call)
 {
@@ -1138,6 +1169,7 @@ const SimSpecial sim_network_specials[] = {
   { "VIF.destroy", vif_destroy },
   { "VIF.plug", vif_plug },
   { "VIF.unplug", vif_unplug },
+  { "VM.get_allowed_VIF_devices", vm_get_allowed_vif_devices },
   { "PIF.plug", pif_plug },
   { "PIF.unplug", pif_unplug },
   { "PIF.reconfigure_ip", pif_reconfigure_ip },

@@ -1933,7 +1933,11 @@ vbd_for_operation (SimCall    *call,
   return vbd;
 }
 
-/* "0".."15", or a Linux-style name (xvda, hdb, sdc...), as xapi's valid_device accepts. */
+/* xapi's device range: 0-254 (the control domain 0-255). */
+#define VBD_MAX_DEVICES 256
+
+/* A decimal disk number, or a Linux-style name (xvda, hdb, sdaa...), as a disk number; -1 when
+ * it is neither (xapi's valid_device and Device_number). */
 static int
 vbd_device_number (const char *dev)
 {
@@ -1943,24 +1947,79 @@ vbd_device_number (const char *dev)
   if (dev[0] >= '0' && dev[0] <= '9')
     {
       n = g_ascii_strtoll (dev, &end, 10);
-      return *end == '\0' && n >= 0 && n < 16 ? (int) n : -1;
+      return *end == '\0' && n >= 0 && n < VBD_MAX_DEVICES ? (int) n : -1;
     }
   for (const char *const *prefix = (const char *const[]) { "xvd", "hd", "sd", NULL }; *prefix;
        prefix++)
     if (g_str_has_prefix (dev, *prefix))
       {
         const char *p = dev + strlen (*prefix);
+        gint64 v = 0;
 
-        if (p[0] >= 'a' && p[0] <= 'p' && p[1] == '\0')
-          return p[0] - 'a';
+        /* Letters in bijective base 26: a=0 .. z=25, aa=26 ... */
+        if (*p == '\0' || strlen (p) > 2)
+          return -1;
+        for (; *p != '\0'; p++)
+          {
+            if (*p < 'a' || *p > 'z')
+              return -1;
+            v = v * 26 + (*p - 'a' + 1);
+          }
+        return v - 1 < VBD_MAX_DEVICES ? (int) (v - 1) : -1;
       }
   return -1;
 }
 
-static const char *const device_names[] = {
-  "xvda", "xvdb", "xvdc", "xvdd", "xvde", "xvdf", "xvdg", "xvdh", "xvdi", "xvdj", "xvdk", "xvdl",
-  "xvdm", "xvdn", "xvdo", "xvdp",
-};
+/* The guest's name of disk @n: xvda .. xvdz, xvdaa ... */
+static char *
+vbd_device_name (int n)
+{
+  if (n < 26)
+    return g_strdup_printf ("xvd%c", 'a' + n);
+  return g_strdup_printf ("xvd%c%c", 'a' + n / 26 - 1, 'a' + n % 26);
+}
+
+/* Marks the disk numbers @vm's VBDs use; returns how many numbers the VM may use. */
+static int
+vbd_used_devices (SimDb     *db,
+                  SimObject *vm,
+                  gboolean   used[VBD_MAX_DEVICES])
+{
+  g_autoptr(GPtrArray) existing = ref_list (vm, LAGOON_VM_VBDS);
+
+  memset (used, 0, sizeof (gboolean) * VBD_MAX_DEVICES);
+  for (guint i = 0; i < existing->len; i++)
+    {
+      SimObject *other = sim_db_lookup (db, g_ptr_array_index (existing, i));
+      int n;
+
+      if (other != NULL &&
+          (n = vbd_device_number (sim_object_get_string (other, LAGOON_VBD_USERDEVICE))) >= 0)
+        used[n] = TRUE;
+    }
+  return g_variant_get_boolean (vm->fields[LAGOON_VM_IS_CONTROL_DOMAIN]) ? 256 : 255;
+}
+
+static gboolean
+vm_get_allowed_vbd_devices (SimCall *call)
+{
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+  gboolean used[VBD_MAX_DEVICES];
+  int limit;
+
+  if (vm == NULL)
+    return FALSE;
+  limit = vbd_used_devices (call_db (call), vm, used);
+  sim_writer_begin_array (call->w);
+  for (int n = 0; n < limit; n++)
+    if (!used[n])
+      {
+        g_autofree char *s = g_strdup_printf ("%d", n);
+        sim_writer_string (call->w, s);
+      }
+  sim_writer_end_array (call->w);
+  return TRUE;
+}
 
 static gboolean
 vbd_create (SimCall *call)
@@ -1976,11 +2035,10 @@ vbd_create (SimCall *call)
   gboolean empty = rec_bool (rec, "empty", FALSE);
   SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM), vm_ref);
   SimObject *vdi = NULL;
-  g_autoptr(GPtrArray) existing = NULL;
-  gboolean used[G_N_ELEMENTS (device_names)] = { FALSE };
+  gboolean used[VBD_MAX_DEVICES];
   g_autofree GVariant **fields = NULL;
   g_autofree char *device = NULL;
-  int number;
+  int number, limit;
   SimObject *vbd;
 
   if (vm == NULL)
@@ -2019,29 +2077,21 @@ vbd_create (SimCall *call)
       return FALSE;
     }
 
-  existing = ref_list (vm, LAGOON_VM_VBDS);
-  for (guint i = 0; i < existing->len; i++)
-    {
-      SimObject *other = sim_db_lookup (db, g_ptr_array_index (existing, i));
-      int n;
-
-      if (other != NULL && (n = vbd_device_number (sim_object_get_string (other,
-                                                                         LAGOON_VBD_USERDEVICE))) >= 0)
-        used[n] = TRUE;
-    }
+  limit = vbd_used_devices (db, vm, used);
   if (g_str_equal (userdevice, "autodetect"))
     {
       number = -1;
-      for (guint i = 0; i < G_N_ELEMENTS (used) && number < 0; i++)
+      for (int i = 0; i < limit && number < 0; i++)
         if (!used[i])
-          number = (int) i;
+          number = i;
       if (number < 0)
         {
           sim_fail (call, "INVALID_DEVICE", userdevice, NULL);
           return FALSE;
         }
+      device = g_strdup_printf ("%d", number);
     }
-  else if ((number = vbd_device_number (userdevice)) < 0)
+  else if ((number = vbd_device_number (userdevice)) < 0 || number >= limit)
     {
       sim_fail (call, "INVALID_DEVICE", userdevice, NULL);
       return FALSE;
@@ -2051,7 +2101,8 @@ vbd_create (SimCall *call)
       sim_fail (call, "DEVICE_ALREADY_EXISTS", userdevice, NULL);
       return FALSE;
     }
-  device = g_strdup_printf ("%d", number);
+  else
+    device = g_strdup (userdevice);
 
   fields = g_new0 (GVariant *, klass->n_fields);
   fields[LAGOON_VBD_UUID] = g_variant_ref_sink (g_variant_new_take_string (sim_db_new_uuid ()));
@@ -2120,6 +2171,7 @@ vbd_plug (SimCall *call)
 {
   SimDb *db = call_db (call);
   SimObject *vbd = vbd_for_operation (call, "plug");
+  g_autofree char *name = NULL;
   SimObject *vdi;
   int n;
 
@@ -2134,7 +2186,8 @@ vbd_plug (SimCall *call)
         return FALSE;
     }
   n = vbd_device_number (sim_object_get_string (vbd, LAGOON_VBD_USERDEVICE));
-  sim_db_set (db, vbd, LAGOON_VBD_DEVICE, sim_vstr (n >= 0 ? device_names[n] : ""));
+  name = n >= 0 ? vbd_device_name (n) : g_strdup ("");
+  sim_db_set (db, vbd, LAGOON_VBD_DEVICE, sim_vstr (name));
   sim_db_set (db, vbd, LAGOON_VBD_CURRENTLY_ATTACHED, sim_vbool (TRUE));
   vbd_update_allowed_operations (db, vbd);
   if (vdi != NULL)
@@ -2275,5 +2328,6 @@ const SimSpecial sim_storage_specials[] = {
   { "VBD.unplug_force", vbd_unplug_force },
   { "VBD.insert", vbd_insert },
   { "VBD.eject", vbd_eject },
+  { "VM.get_allowed_VBD_devices", vm_get_allowed_vbd_devices },
   { NULL, NULL }
 };

@@ -1268,8 +1268,68 @@ test_vbd_plug (Fixture       *f,
   while (used[expected])
     expected++;
 
+  {
+    g_autoptr(GVariant) allowed = ok (f, "VM.get_allowed_VBD_devices", "(s)", running);
+    g_autoptr(GVariant) first = NULL;
+    g_autofree char *first_free = g_strdup_printf ("%u", expected);
+    gsize n = g_variant_n_children (allowed);
+
+    g_variant_get_child (allowed, 0, "v", &first);
+    g_assert_cmpstr (g_variant_get_string (first, NULL), ==, first_free);
+    /* 0-254 for a guest, less what its VBDs use. */
+    g_assert_cmpuint (n, <=, 255);
+    g_assert_cmpuint (n, >=, 255 - g_strv_length (existing));
+    for (gsize i = 0; i < n; i++)
+      {
+        g_autoptr(GVariant) item = NULL;
+        guint64 number;
+
+        g_variant_get_child (allowed, i, "v", &item);
+        number = g_ascii_strtoull (g_variant_get_string (item, NULL), NULL, 10);
+        g_assert_cmpuint (number, <, 255);
+        if (number < 16)
+          g_assert_false (used[number]);
+      }
+  }
   vbd = OK_STR (f, "VBD.create", "(@a{sv})",
                 vbd_record (running, vdi, "autodetect", "RW", "Disk", FALSE, TRUE));
+  {
+    g_autoptr(GVariant) allowed = ok (f, "VM.get_allowed_VBD_devices", "(s)", running);
+    g_autoptr(GVariant) first = NULL;
+    g_autofree char *now_used = g_strdup_printf ("%u", expected);
+
+    g_variant_get_child (allowed, 0, "v", &first);
+    g_assert_cmpstr (g_variant_get_string (first, NULL), !=, now_used);
+  }
+  e = fail (f, "VBD.create", "(@a{sv})",
+            vbd_record (running, vdi2, "255", "RW", "Disk", FALSE, TRUE));
+  assert_error (e, "INVALID_DEVICE", "255", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  {
+    /* Names count as their disk numbers, and are kept as given. */
+    g_autofree char *name = g_strdup_printf ("xvd%c", 'a' + (int) expected);
+    g_autofree char *kept = NULL;
+    g_autofree char *named = NULL;
+
+    e = fail (f, "VBD.create", "(@a{sv})",
+              vbd_record (running, vdi2, name, "RW", "Disk", FALSE, TRUE));
+    assert_error (e, "DEVICE_ALREADY_EXISTS", name, NULL);
+    g_clear_pointer (&e, g_strfreev);
+    named = OK_STR (f, "VBD.create", "(@a{sv})",
+                    vbd_record (running, vdi2, "xvdab", "RW", "Disk", FALSE, TRUE));
+    kept = field_str (f, "VBD", named, "userdevice");
+    g_assert_cmpstr (kept, ==, "xvdab");
+    e = fail (f, "VBD.create", "(@a{sv})",
+              vbd_record (running, vdi2, "27", "RW", "Disk", FALSE, TRUE));
+    assert_error (e, "DEVICE_ALREADY_EXISTS", "27", NULL);
+    g_clear_pointer (&e, g_strfreev);
+    OK_VOID (f, "VBD.plug", "(s)", named);
+    g_clear_pointer (&kept, g_free);
+    kept = field_str (f, "VBD", named, "device");
+    g_assert_cmpstr (kept, ==, "xvdab");
+    OK_VOID (f, "VBD.unplug", "(s)", named);
+    OK_VOID (f, "VBD.destroy", "(s)", named);
+  }
   userdevice = field_str (f, "VBD", vbd, "userdevice");
   g_assert_cmpuint ((guint) g_ascii_strtoull (userdevice, NULL, 10), ==, expected);
   g_assert_false (field_bool (f, "VBD", vbd, "currently_attached"));
@@ -1547,7 +1607,31 @@ test_network_vif (Fixture       *f,
   e = fail (f, "VIF.create", "(@a{sv})", vif_record (running, "OpaqueRef:gone", "6", ""));
   assert_error (e, "HANDLE_INVALID", "network", "OpaqueRef:gone", NULL);
   g_clear_pointer (&e, g_strfreev);
+  {
+    g_autoptr(GVariant) allowed = ok (f, "VM.get_allowed_VIF_devices", "(s)", running);
+    g_auto(GStrv) vifs = field_set (f, "VM", running, "VIFs");
+    gboolean six = FALSE;
+
+    g_assert_cmpuint (g_variant_n_children (allowed), ==, 7 - g_strv_length (vifs));
+    for (gsize i = 0; i < g_variant_n_children (allowed); i++)
+      {
+        g_autoptr(GVariant) item = NULL;
+        g_variant_get_child (allowed, i, "v", &item);
+        six |= g_str_equal (g_variant_get_string (item, NULL), "6");
+      }
+    g_assert_true (six);
+  }
   vif = OK_STR (f, "VIF.create", "(@a{sv})", vif_record (running, net, "6", ""));
+  {
+    g_autoptr(GVariant) allowed = ok (f, "VM.get_allowed_VIF_devices", "(s)", running);
+
+    for (gsize i = 0; i < g_variant_n_children (allowed); i++)
+      {
+        g_autoptr(GVariant) item = NULL;
+        g_variant_get_child (allowed, i, "v", &item);
+        g_assert_cmpstr (g_variant_get_string (item, NULL), !=, "6");
+      }
+  }
   mac = field_str (f, "VIF", vif, "MAC");
   g_assert_cmpuint (strlen (mac), ==, 17);
   g_assert_true (g_ascii_xdigit_value (mac[1]) & 2);          /* locally administered */
