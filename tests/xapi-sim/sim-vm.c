@@ -642,9 +642,105 @@ host_metrics_of (SimDb     *db,
   return follow (db, host, LAGOON_HOST_METRICS, LAGOON_CLASS_HOST_METRICS);
 }
 
-/* What a VM needs to start: xapi's dynamic_min policy plus the VM's memory_overhead. */
+/*
+ * xapi's memory model (xapi-idl memory.ml, memory_check.ml), in MiB: a domain needs its target
+ * plus an overhead of extra pages, shadow memory (vCPU pages + p2m + shadow-resident pages,
+ * times the shadow multiplier), per-vCPU Xen pages and, for PV-in-PVH, the shim.
+ */
+#define MIB G_GINT64_CONSTANT (1048576)
+
+static gint64
+mib_of_bytes_used (gint64 bytes)
+{
+  return bytes <= 0 ? 0 : (bytes - 1) / MIB + 1;
+}
+
+static gint64
+mib_of_pages_used (gint64 pages)
+{
+  return pages <= 0 ? 0 : (pages - 1) / 256 + 1;
+}
+
+/* The domain type the VM boots as (derive_domain_type for "unspecified"). */
+static const char *
+vm_domain_type (SimObject *vm)
+{
+  const char *type = sim_object_get_string (vm, LAGOON_VM_DOMAIN_TYPE);
+
+  if (*type == '\0' || g_str_equal (type, "unspecified"))
+    return *sim_object_get_string (vm, LAGOON_VM_HVM_BOOT_POLICY) != '\0' ? "hvm" : "pv";
+  return type;
+}
+
+static gint64
+overhead_mib (const char *type,
+              gint64      static_max_mib,
+              gint64      vcpus,
+              double      multiplier)
+{
+  gboolean pv = g_str_equal (type, "pv");
+  gboolean shim = g_str_equal (type, "pv_in_pvh");
+  gint64 shadow = mib_of_pages_used (256 * vcpus + 2 * static_max_mib);
+
+  shadow = MAX ((gint64) ((double) shadow * multiplier), 1);
+  return (pv ? 0 : 1) + 1 + shadow + mib_of_pages_used (38 * vcpus) +
+         (shim ? 23 + static_max_mib / 90 : 0);
+}
+
+static double
+vm_shadow_multiplier (SimObject *vm)
+{
+  double m = g_variant_get_double (vm->fields[LAGOON_VM_HVM_SHADOW_MULTIPLIER]);
+
+  return m > 0 && m < 1000 ? m : 1.0;
+}
+
+/* xapi's vm_compute_memory_overhead, in bytes (VM.memory_overhead). */
+static gint64
+vm_compute_overhead (SimObject *vm)
+{
+  gint64 vcpus = CLAMP (sim_object_get_int (vm, LAGOON_VM_VCPUS_MAX), 0, 4096);
+  gint64 smax = mib_of_bytes_used (MIN (sim_object_get_int (vm, LAGOON_VM_MEMORY_STATIC_MAX),
+                                        G_GINT64_CONSTANT (1) << 50));
+
+  return overhead_mib (vm_domain_type (vm), smax, vcpus, vm_shadow_multiplier (vm)) * MIB;
+}
+
+/* xapi's update_memory_overhead, run before starts and after memory or VCPU changes. */
+static void
+vm_update_memory_overhead (SimDb     *db,
+                           SimObject *vm)
+{
+  gint64 overhead = vm_compute_overhead (vm);
+
+  if (sim_object_get_int (vm, LAGOON_VM_MEMORY_OVERHEAD) != overhead)
+    sim_db_set (db, vm, LAGOON_VM_MEMORY_OVERHEAD, sim_vint (overhead));
+}
+
+/*
+ * What a VM needs to start (vm_compute_start_memory): the footprint of its dynamic_min
+ * (static_max for PV-in-PVH) with the overhead of its static_max and VCPUs_max; a PV guest's
+ * shadow multiplier is 1.
+ */
 static gint64
 vm_start_memory (SimObject *vm)
+{
+  const char *type = vm_domain_type (vm);
+  gint64 limit = G_GINT64_CONSTANT (1) << 50;
+  gint64 smax_bytes = sim_object_get_int (vm, LAGOON_VM_MEMORY_STATIC_MAX);
+  gint64 target = g_str_equal (type, "pv_in_pvh")
+                  ? smax_bytes : sim_object_get_int (vm, LAGOON_VM_MEMORY_DYNAMIC_MIN);
+  gint64 smax = mib_of_bytes_used (MIN (smax_bytes, limit));
+  gint64 vcpus = CLAMP (sim_object_get_int (vm, LAGOON_VM_VCPUS_MAX), 0, 4096);
+  double multiplier = g_str_equal (type, "pv") ? 1.0 : vm_shadow_multiplier (vm);
+
+  return (mib_of_bytes_used (MIN (target, limit)) + overhead_mib (type, smax, vcpus, multiplier)) *
+         MIB;
+}
+
+/* What a resident VM holds (vm_compute_used_memory, Dynamic_min): dynamic_min + overhead. */
+static gint64
+vm_used_memory (SimObject *vm)
 {
   return MAX (sim_object_get_int (vm, LAGOON_VM_MEMORY_DYNAMIC_MIN), 0) +
          MAX (sim_object_get_int (vm, LAGOON_VM_MEMORY_OVERHEAD), 0);
@@ -652,8 +748,8 @@ vm_start_memory (SimObject *vm)
 
 /*
  * xapi's host_compute_free_memory_with_maximum_compression: memory_total minus the host's
- * memory_overhead minus (dynamic_min + memory_overhead) of every VM resident on (or scheduled
- * to) the host, floored at 0. -1 when the host has no metrics (unknown: no check).
+ * memory_overhead minus what every VM resident on (or scheduled to) the host holds, floored at
+ * 0. -1 when the host has no metrics (unknown: no check).
  */
 static gint64
 host_free_memory (SimDb     *db,
@@ -675,7 +771,7 @@ host_free_memory (SimDb     *db,
 
       if (g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host->ref) ||
           (scheduled >= 0 && g_str_equal (sim_object_get_string (vm, scheduled), host->ref)))
-        free_mem -= vm_start_memory (vm);
+        free_mem -= vm_used_memory (vm);
     }
   return MAX (free_mem, 0);
 }
@@ -995,10 +1091,8 @@ vm_metrics_boot (SimDb     *db,
   /* The domain as it was built: its type (derived from HVM_boot_policy when unspecified, as
    * xapi's derive_domain_type does) and the scheduler parameters it got. */
   {
-    const char *type = sim_object_get_string (vm, LAGOON_VM_DOMAIN_TYPE);
+    const char *type = vm_domain_type (vm);
 
-    if (g_str_equal (type, "unspecified") || *type == '\0')
-      type = *sim_object_get_string (vm, LAGOON_VM_HVM_BOOT_POLICY) != '\0' ? "hvm" : "pv";
     sim_db_set (db, m, LAGOON_VM_METRICS_CURRENT_DOMAIN_TYPE, sim_vstr (type));
     sim_db_set (db, m, LAGOON_VM_METRICS_HVM, sim_vbool (g_str_equal (type, "hvm")));
     sim_db_set (db, m, LAGOON_VM_METRICS_VCPUS_PARAMS,
@@ -1959,6 +2053,8 @@ do_start (SimCall   *call,
   g_autoptr(GPtrArray) err = g_ptr_array_new_with_free_func (g_free);
   SimObject *host;
 
+  /* xapi refreshes the cached overhead before it reserves memory for the start. */
+  vm_update_memory_overhead (db, vm);
   if (on)
     {
       if ((host = sim_arg_object (call, 2, sim_class (LAGOON_CLASS_HOST))) == NULL)
@@ -2447,6 +2543,7 @@ do_set_memory_limits (SimCall   *call,
   if (!memory_valid (call, vm, &m))
     return FALSE;
   memory_write (sim_server_get_db (call->server), vm, &m, TRUE, TRUE);
+  vm_update_memory_overhead (sim_server_get_db (call->server), vm);
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -2476,6 +2573,7 @@ do_set_static_range (SimCall   *call,
   if (!memory_valid (call, vm, &m))
     return FALSE;
   memory_write (sim_server_get_db (call->server), vm, &m, TRUE, FALSE);
+  vm_update_memory_overhead (sim_server_get_db (call->server), vm);
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -2519,8 +2617,10 @@ do_set_dynamic_range (SimCall   *call,
 
       if (free_mem >= 0 && m.dynamic_min - old_min > free_mem)
         {
-          g_autofree char *needed = g_strdup_printf ("%" G_GINT64_FORMAT, m.dynamic_min - old_min);
-          g_autofree char *available = g_strdup_printf ("%" G_GINT64_FORMAT, free_mem);
+          /* This one is in KiB (reserve_memory_for_dynamic_change). */
+          g_autofree char *needed = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                     (m.dynamic_min - old_min) / 1024);
+          g_autofree char *available = g_strdup_printf ("%" G_GINT64_FORMAT, free_mem / 1024);
 
           sim_fail (call, "HOST_NOT_ENOUGH_FREE_MEMORY", needed, available, NULL);
           return FALSE;
@@ -2573,6 +2673,7 @@ do_set_vcpus_max (SimCall   *call,
                           "VCPU values must satisfy: 0 < VCPUs_at_startup \xe2\x89\xa4 VCPUs_max",
                           value);
   sim_db_set (sim_server_get_db (call->server), vm, LAGOON_VM_VCPUS_MAX, sim_vint (value));
+  vm_update_memory_overhead (sim_server_get_db (call->server), vm);
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -2603,6 +2704,7 @@ vm_set_vcpus_at_startup (SimCall *call)
                           "VCPU values must satisfy: 0 < VCPUs_at_startup \xe2\x89\xa4 VCPUs_max",
                           value);
   sim_db_set (sim_server_get_db (call->server), vm, LAGOON_VM_VCPUS_AT_STARTUP, sim_vint (value));
+  vm_update_memory_overhead (sim_server_get_db (call->server), vm);
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -2777,8 +2879,10 @@ appliance_operation (SimCall *call)
               if (g_str_equal (state, "Halted") || g_str_equal (state, "Suspended"))
                 {
                   /* Placed as VM.start places it; a VM that fits nowhere fails. */
-                  SimObject *host = choose_host (call, vm);
+                  SimObject *host;
 
+                  vm_update_memory_overhead (sim_server_get_db (server), vm);
+                  host = choose_host (call, vm);
                   if (host == NULL)
                     {
                       g_ptr_array_add (failed, g_strdup (m->ref));

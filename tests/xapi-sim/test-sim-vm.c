@@ -1022,8 +1022,10 @@ test_memory (void)
   metrics = rec_str (rec, "metrics");
   m = record (sim, "VM_metrics", metrics);
   g_assert_cmpint (rec_int (m, "memory_actual"), ==, 1 * GIB);
-  /* Growing dynamic_min past what host1 has left: HOST_NOT_ENOUGH_FREE_MEMORY. host1 has
-   * 4 GiB - 100 MiB - 1 GiB (dom0) - 512 MiB (this VM) = 2460 MiB free. */
+  /* Growing dynamic_min past what host1 has left: HOST_NOT_ENOUGH_FREE_MEMORY, in KiB here
+   * (xapi's reserve_memory_for_dynamic_change). host1 has 4096 MiB - 100 (host overhead) -
+   * 1024 (dom0) - 512 - 14 (this VM's dynamic_min and overhead) - 128 - 67 (big's) = 2251 MiB
+   * free; big asks for 3 GiB - 128 MiB = 2944 MiB more. */
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.set_memory_static_range", "(sxx)", "OpaqueRef:big", 128 * MIB, 8 * GIB);
   g_clear_pointer (&r, g_variant_unref);
@@ -1034,7 +1036,7 @@ test_memory (void)
   g_clear_pointer (&err, g_free);
   err = call_fails (sim, "HOST_NOT_ENOUGH_FREE_MEMORY", "VM.set_memory_dynamic_range", "(sxx)",
                     "OpaqueRef:big", 3 * GIB, 8 * GIB);
-  g_assert_cmpstr (err, ==, "HOST_NOT_ENOUGH_FREE_MEMORY,3087007744,2445279232");
+  g_assert_cmpstr (err, ==, "HOST_NOT_ENOUGH_FREE_MEMORY,3014656,2305024");
   sim_stop (sim);
 }
 
@@ -1134,15 +1136,16 @@ test_host_memory (void)
 
   r = call (sim, "host.disable", "(s)", "OpaqueRef:host3");
   g_clear_pointer (&r, g_variant_unref);
-  /* big needs 3 GiB: host2 has 2 GiB, host1 2.9 GiB (minus dom0 and overhead). */
+  /* big needs 3 GiB + 27 MiB of overhead (PV, 1 vCPU, static_max 3 GiB: 1 extra + 25 shadow +
+   * 1 for the vCPU): host2 has 2 GiB, host1 4096 - 100 - 1024 (dom0) = 2972 MiB. */
   err = call_fails (sim, "HOST_NOT_ENOUGH_FREE_MEMORY", "VM.start_on", "(ssbb)", "OpaqueRef:big",
                     "OpaqueRef:host2", FALSE, FALSE);
-  g_assert_cmpstr (err, ==, "HOST_NOT_ENOUGH_FREE_MEMORY,3221225472,2147483648");
+  g_assert_cmpstr (err, ==, "HOST_NOT_ENOUGH_FREE_MEMORY,3249537024,2147483648");
   g_clear_pointer (&err, g_free);
   /* VM.start tries the hosts that pass the other checks and fails on the memory check. */
   err = call_fails (sim, "HOST_NOT_ENOUGH_FREE_MEMORY", "VM.start", "(sbb)", "OpaqueRef:big",
                     FALSE, FALSE);
-  g_assert_cmpstr (err, ==, "HOST_NOT_ENOUGH_FREE_MEMORY,3221225472,3116367872");
+  g_assert_cmpstr (err, ==, "HOST_NOT_ENOUGH_FREE_MEMORY,3249537024,3116367872");
   g_clear_pointer (&err, g_free);
   /* Disabled and dead hosts. */
   err = call_fails (sim, "HOST_DISABLED", "VM.start_on", "(ssbb)", "OpaqueRef:vmh",
@@ -1170,9 +1173,12 @@ test_host_memory (void)
   rec = record (sim, "VM", "OpaqueRef:vmh");
   g_assert_cmpstr ((s = rec_str (rec, "resident_on")), ==, "OpaqueRef:host2");
   g_clear_pointer (&s, g_free);
+  /* The overhead xapi computes at start: PV, static_max 2 GiB, 4 vCPUs: 1 + 20 + 1 MiB. */
+  g_assert_cmpint (rec_int (rec, "memory_overhead"), ==, 22 * MIB);
   g_clear_pointer (&rec, g_variant_unref);
   rec = record (sim, "host_metrics", "OpaqueRef:hm2");
-  g_assert_cmpint (rec_int (rec, "memory_free"), ==, 2 * GIB - 1 * GIB);
+  /* memory_free: total - (memory_actual = dynamic_max) - overhead. */
+  g_assert_cmpint (rec_int (rec, "memory_free"), ==, 2 * GIB - 1 * GIB - 22 * MIB);
   g_assert_cmpint (rec_int (rec, "memory_free"), !=, free_before);
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.hard_shutdown", "(s)", "OpaqueRef:vmh");
