@@ -394,6 +394,7 @@ lagoon_memory_page_refresh (LagoonMemoryPage *self)
 {
   LagoonCache *cache = lagoon_page_get_cache (self->server);
   const LagoonRecord *rec;
+  gint64 started = g_get_monotonic_time ();
 
   if (cache == NULL || self->ref == NULL)
     return;
@@ -415,6 +416,8 @@ lagoon_memory_page_refresh (LagoonMemoryPage *self)
     default:
       break;
     }
+  g_debug ("%s: refreshed in %" G_GINT64_FORMAT " µs", self->ref,
+           g_get_monotonic_time () - started);
 }
 
 /* ---- the Edit dialog --------------------------------------------------------------------- */

@@ -541,6 +541,7 @@ lagoon_networking_page_refresh (LagoonNetworkingPage *self)
 {
   LagoonCache *cache = lagoon_page_get_cache (self->server);
   const LagoonRecord *rec;
+  gint64 started = g_get_monotonic_time ();
 
   if (cache == NULL || self->ref == NULL)
     return;
@@ -561,6 +562,8 @@ lagoon_networking_page_refresh (LagoonNetworkingPage *self)
     default:
       break;
     }
+  g_debug ("%s: refreshed in %" G_GINT64_FORMAT " µs", self->ref,
+           g_get_monotonic_time () - started);
 }
 
 /* ---- commands ------------------------------------------------------------------------------ */

@@ -35,7 +35,10 @@ lagoon_page_get_cache (LagoonServer *server)
 struct _LagoonStoreSync
 {
   GtkListStore *store;
-  GHashTable   *rows;  /* ref -> GtkTreeRowReference, the rows not asked for yet */
+  GHashTable   *rows;      /* ref -> GtkTreeIter (list store iters persist), not asked for yet */
+  int           sort_id;
+  GtkSortType   order;
+  gboolean      sorted;
 };
 
 LagoonStoreSync *
@@ -46,18 +49,23 @@ lagoon_store_sync_begin (GtkListStore *store)
   GtkTreeIter iter;
 
   sync->store = g_object_ref (store);
-  sync->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                      (GDestroyNotify) gtk_tree_row_reference_free);
+  sync->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Sorted as rows come, each change would move a row and renumber the others: sort once at
+   * the end instead (thousands of disks in an SR). */
+  sync->sorted = gtk_tree_sortable_get_sort_column_id (GTK_TREE_SORTABLE (store), &sync->sort_id,
+                                                       &sync->order);
+  if (sync->sorted)
+    gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (store),
+                                          GTK_TREE_SORTABLE_UNSORTED_SORT_COLUMN_ID,
+                                          GTK_SORT_ASCENDING);
   if (gtk_tree_model_get_iter_first (model, &iter))
     do
       {
         g_autofree char *ref = NULL;
-        g_autoptr(GtkTreePath) path = gtk_tree_model_get_path (model, &iter);
 
         gtk_tree_model_get (model, &iter, 0, &ref, -1);
         if (ref != NULL && !g_hash_table_contains (sync->rows, ref))
-          g_hash_table_insert (sync->rows, g_steal_pointer (&ref),
-                               gtk_tree_row_reference_new (model, path));
+          g_hash_table_insert (sync->rows, g_steal_pointer (&ref), g_memdup2 (&iter, sizeof iter));
       }
     while (gtk_tree_model_iter_next (model, &iter));
   return sync;
@@ -68,27 +76,15 @@ lagoon_store_sync_row (LagoonStoreSync *sync,
                        const char      *ref,
                        GtkTreeIter     *iter)
 {
-  GtkTreeRowReference *row = g_hash_table_lookup (sync->rows, ref);
+  GtkTreeIter *old = g_hash_table_lookup (sync->rows, ref);
 
-  if (row != NULL && gtk_tree_row_reference_valid (row))
+  if (old != NULL)
     {
-      g_autoptr(GtkTreePath) path = gtk_tree_row_reference_get_path (row);
-
-      if (gtk_tree_model_get_iter (GTK_TREE_MODEL (sync->store), iter, path))
-        {
-          g_hash_table_remove (sync->rows, ref);
-          return;
-        }
+      *iter = *old;
+      g_hash_table_remove (sync->rows, ref);
+      return;
     }
-  gtk_list_store_append (sync->store, iter);
-  gtk_list_store_set (sync->store, iter, 0, ref, -1);
-}
-
-static int
-compare_paths (gconstpointer a,
-               gconstpointer b)
-{
-  return gtk_tree_path_compare (*(GtkTreePath * const *) a, *(GtkTreePath * const *) b);
+  gtk_list_store_insert_with_values (sync->store, iter, -1, 0, ref, -1);
 }
 
 void
@@ -96,23 +92,14 @@ lagoon_store_sync_end (LagoonStoreSync *sync)
 {
   GHashTableIter hiter;
   gpointer value;
-  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) gtk_tree_path_free);
 
+  /* A list store's iters stay valid while their rows exist. */
   g_hash_table_iter_init (&hiter, sync->rows);
   while (g_hash_table_iter_next (&hiter, NULL, &value))
-    if (gtk_tree_row_reference_valid (value))
-      g_ptr_array_add (gone, gtk_tree_row_reference_get_path (value));
-  /* From the last row up, so that earlier paths stay right. */
-  g_ptr_array_sort (gone, compare_paths);
-  for (guint i = gone->len; i > 0; i--)
-    {
-      GtkTreeIter iter;
-      GtkTreePath *path = g_ptr_array_index (gone, i - 1);
-
-      if (gtk_tree_model_get_iter (GTK_TREE_MODEL (sync->store), &iter, path))
-        gtk_list_store_remove (sync->store, &iter);
-    }
+    gtk_list_store_remove (sync->store, value);
+  if (sync->sorted)
+    gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (sync->store), sync->sort_id,
+                                          sync->order);
   g_hash_table_unref (sync->rows);
   g_object_unref (sync->store);
   g_free (sync);

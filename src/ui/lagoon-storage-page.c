@@ -88,6 +88,7 @@ struct _LagoonStoragePage
   GtkWidget    *sr_bar;
   GtkWidget    *sr_alloc_bar;
   GtkListStore *vdi_store;
+  GHashTable   *shown_vdis;  /* the refs in vdi_store */
 
   /* A host or a pool */
   GtkLabel     *srs_title;
@@ -521,10 +522,11 @@ show_vm (LagoonStoragePage  *self,
 
 /* ---- an SR ----------------------------------------------------------------------------------- */
 
+/* The SR's space: used and allocated, as text and bars. */
 static void
-show_sr (LagoonStoragePage  *self,
-         LagoonCache        *cache,
-         const LagoonRecord *sr)
+show_sr_summary (LagoonStoragePage  *self,
+                 LagoonCache        *cache,
+                 const LagoonRecord *sr)
 {
   const char *sr_ref = lagoon_record_get_opaque_ref (sr);
   gint64 size = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE);
@@ -537,10 +539,8 @@ show_sr (LagoonStoragePage  *self,
   g_autofree char *used_desc = NULL;
   g_autofree char *alloc_desc = NULL;
   guint n = 0;
-  const LagoonRecord *const *vdis = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VDI,
-                                                                LAGOON_VDI_SR, sr_ref, &n);
-  LagoonStoreSync *sync = lagoon_store_sync_begin (self->vdi_store);
 
+  lagoon_cache_get_referrers (cache, LAGOON_CLASS_VDI, LAGOON_VDI_SR, sr_ref, &n);
   /* Translators: "12 GiB used of 100 GiB (12%) · 40 GiB allocated (40%) · 7 disks" */
   summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                           "%s used of %s (%d%%) · %s allocated (%d%%) · %u disk",
@@ -561,7 +561,22 @@ show_sr (LagoonStoragePage  *self,
   lagoon_usage_bar_add (self->sr_alloc_bar, MIN (allocated, size > 0 ? size : allocated),
                         alloc_desc);
   lagoon_usage_bar_set_total (self->sr_alloc_bar, MAX (size, allocated), alloc_desc);
+}
 
+/* The SR's disks, each with the VMs using it. */
+static void
+show_sr_disks (LagoonStoragePage  *self,
+               LagoonCache        *cache,
+               const LagoonRecord *sr)
+{
+  guint n = 0;
+  const LagoonRecord *const *vdis = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VDI,
+                                                                LAGOON_VDI_SR,
+                                                                lagoon_record_get_opaque_ref (sr),
+                                                                &n);
+  LagoonStoreSync *sync = lagoon_store_sync_begin (self->vdi_store);
+
+  g_hash_table_remove_all (self->shown_vdis);
   for (guint i = 0; i < n; i++)
     {
       const LagoonRecord *vdi = vdis[i];
@@ -575,6 +590,7 @@ show_sr (LagoonStoragePage  *self,
 
       /* Translators: a disk's space on its SR, "3 GiB (30%)" */
       bar_text = g_strdup_printf (_("%s (%d%%)"), vused_text, percent_of (vused, vsize));
+      g_hash_table_add (self->shown_vdis, g_strdup (lagoon_record_get_opaque_ref (vdi)));
       lagoon_store_sync_row (sync, lagoon_record_get_opaque_ref (vdi), &iter);
       gtk_list_store_set (self->vdi_store, &iter,
                           VDI_NAME, lagoon_record_get_name (vdi),
@@ -659,6 +675,7 @@ lagoon_storage_page_refresh (LagoonStoragePage *self)
 {
   LagoonCache *cache = lagoon_page_get_cache (self->server);
   const LagoonRecord *rec;
+  gint64 started = g_get_monotonic_time ();
 
   if (cache == NULL || self->ref == NULL)
     return;
@@ -672,7 +689,8 @@ lagoon_storage_page_refresh (LagoonStoragePage *self)
       show_vm (self, cache, rec);
       break;
     case LAGOON_CLASS_SR:
-      show_sr (self, cache, rec);
+      show_sr_summary (self, cache, rec);
+      show_sr_disks (self, cache, rec);
       break;
     case LAGOON_CLASS_HOST:
       show_srs (self, cache, self->ref);
@@ -683,6 +701,8 @@ lagoon_storage_page_refresh (LagoonStoragePage *self)
     default:
       break;
     }
+  g_debug ("%s: refreshed in %" G_GINT64_FORMAT " µs", self->ref,
+           g_get_monotonic_time () - started);
 }
 
 /* ---- commands: CD ------------------------------------------------------------------------ */
@@ -1494,6 +1514,7 @@ lagoon_storage_page_set_object (LagoonTab    *tab,
     {
       gtk_list_store_clear (self->disk_store);
       gtk_list_store_clear (self->vdi_store);
+      g_hash_table_remove_all (self->shown_vdis);
       gtk_list_store_clear (self->sr_store);
       g_clear_pointer (&self->iso_key, g_free);
       g_clear_pointer (&self->cd_vdi, g_free);
@@ -1517,6 +1538,62 @@ lagoon_storage_page_set_object (LagoonTab    *tab,
   lagoon_storage_page_refresh (self);
 }
 
+/* Whether a batch changes the disk list of the SR shown (in a pool with thousands of disks,
+ * most batches do not). */
+typedef struct
+{
+  LagoonStoragePage      *self;
+  LagoonCache            *cache;
+  const LagoonCacheBatch *batch;
+  gboolean                hit;
+} SrChanges;
+
+static gboolean
+vdi_in_sr (LagoonCache *cache,
+           const char  *vdi_ref,
+           const char  *sr_ref)
+{
+  const LagoonRecord *vdi = vdi_ref != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VDI,
+                                                                   vdi_ref)
+                                            : NULL;
+
+  return vdi != NULL && g_strcmp0 (lagoon_record_get_ref (vdi, LAGOON_VDI_SR), sr_ref) == 0;
+}
+
+static void
+sr_change (LagoonClassId     class_id,
+           const char       *ref,
+           LagoonChangeKind  kind,
+           gpointer          user_data)
+{
+  SrChanges *c = user_data;
+  const LagoonRecord *vbd;
+
+  if (c->hit)
+    return;
+  switch ((int) class_id)
+    {
+    case LAGOON_CLASS_VDI:
+      c->hit = g_hash_table_contains (c->self->shown_vdis, ref) ||
+               vdi_in_sr (c->cache, ref, c->self->ref);
+      break;
+    case LAGOON_CLASS_VBD:
+      /* A VBD that is gone no longer says which disk it held. */
+      vbd = lagoon_cache_lookup (c->cache, LAGOON_CLASS_VBD, ref);
+      c->hit = vbd == NULL ||
+               vdi_in_sr (c->cache, lagoon_record_get_ref (vbd, LAGOON_VBD_VDI), c->self->ref);
+      break;
+    case LAGOON_CLASS_VM:
+      /* The VM column shows names. */
+      c->hit = kind == LAGOON_CHANGE_MODIFIED &&
+               lagoon_cache_batch_field_changed (c->batch, LAGOON_CLASS_VM, ref,
+                                                 LAGOON_VM_NAME_LABEL);
+      break;
+    default:
+      break;
+    }
+}
+
 static void
 lagoon_storage_page_batch (LagoonTab        *tab,
                            LagoonCache      *cache,
@@ -1527,15 +1604,31 @@ lagoon_storage_page_batch (LagoonTab        *tab,
 
   if (self->ref == NULL)
     return;
+  if (self->class_id == LAGOON_CLASS_SR && !lagoon_cache_batch_is_resync (batch))
+    {
+      SrChanges changes = { self, cache, batch, FALSE };
+      const LagoonRecord *sr = lagoon_cache_lookup (cache, LAGOON_CLASS_SR, self->ref);
+
+      if (sr == NULL || lagoon_page_get_cache (self->server) != cache)
+        return;
+      lagoon_cache_batch_foreach (batch, LAGOON_CLASS_VDI, sr_change, &changes);
+      lagoon_cache_batch_foreach (batch, LAGOON_CLASS_VBD, sr_change, &changes);
+      lagoon_cache_batch_foreach (batch, LAGOON_CLASS_VM, sr_change, &changes);
+      if (changes.hit || lagoon_cache_batch_lookup (batch, LAGOON_CLASS_SR, self->ref) !=
+                           LAGOON_CHANGE_NONE)
+        show_sr_summary (self, cache, sr);
+      if (changes.hit)
+        show_sr_disks (self, cache, sr);
+      return;
+    }
   relevant = lagoon_cache_batch_has_class (batch, LAGOON_CLASS_SR) ||
              lagoon_cache_batch_has_class (batch, LAGOON_CLASS_VDI) ||
              lagoon_cache_batch_has_class (batch, LAGOON_CLASS_VBD) ||
              lagoon_cache_batch_has_class (batch, LAGOON_CLASS_PBD) ||
+             lagoon_cache_batch_is_resync (batch) ||
              (self->class_id == LAGOON_CLASS_VM &&
               lagoon_cache_batch_lookup (batch, LAGOON_CLASS_VM, self->ref) !=
-                LAGOON_CHANGE_NONE) ||
-             (self->class_id == LAGOON_CLASS_SR && lagoon_cache_batch_has_class (batch,
-                                                                                 LAGOON_CLASS_VM));
+                LAGOON_CHANGE_NONE);
   if (relevant)
     lagoon_storage_page_refresh (self);
 }
@@ -1566,6 +1659,7 @@ lagoon_storage_page_dispose (GObject *object)
   g_clear_pointer (&self->cd_vdi, g_free);
   g_clear_object (&self->disk_store);
   g_clear_object (&self->vdi_store);
+  g_clear_pointer (&self->shown_vdis, g_hash_table_unref);
   g_clear_object (&self->sr_store);
   G_OBJECT_CLASS (lagoon_storage_page_parent_class)->dispose (object);
 }
@@ -1732,6 +1826,7 @@ lagoon_storage_page_init (LagoonStoragePage *self)
   GtkWidget *stack = gtk_stack_new ();
 
   self->class_id = -1;
+  self->shown_vdis = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_container_set_border_width (GTK_CONTAINER (self), 12);
   self->stack = GTK_STACK (stack);
