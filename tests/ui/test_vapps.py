@@ -336,9 +336,18 @@ def main():
         select_rows(grid, 0, [b, c])
         set_spin(order_spin, 1)
         set_spin(delay_spin, 3)
+        # A and B differ in their start delay: the spin button shows blank for both.
+        select_rows(grid, 0, [a, b])
+        wait_for("a blank start delay for a mixed selection",
+                 lambda: delay_spin.queryText().getText(0, -1) == "")
+        assert order_spin.queryText().getText(0, -1) == "", "orders 0 and 1 shown as one"
+        shutdown_spin = wizard.child(name="Shutdown delay", roleName="spin button")
+        same = before[a]["shutdown_delay"] == before[b]["shutdown_delay"]
+        wait_for("the common shutdown delay shown", lambda: shutdown_spin.queryText().getText(
+            0, -1) == (before[a]["shutdown_delay"] if same else ""))
         # C stops first when the vApp shuts down; then 2 s before B.
         select_rows(grid, 0, [c])
-        set_spin(wizard.child(name="Shutdown delay", roleName="spin button"), 2)
+        set_spin(shutdown_spin, 2)
         select_rows(grid, 0, [b, c])
         wait_for("B and C in order 1", lambda: all(
             row[2] == "1" for row in table_rows(grid) if row[0] in (b, c)))
@@ -400,6 +409,14 @@ def main():
                                    n.name.startswith("Sequence: Order 0:"), retry=True)
         assert summary.name == "Sequence: " + description, (summary.name, description)
         log(f"summary: {summary.name}")
+        wanted = {a: {"order": 0, "start_delay": 4}, b: {"order": 1, "start_delay": 3},
+                  c: {"order": 2, "start_delay": 3, "shutdown_delay": 2}}
+        n_changes = sum(1 for n, fields in wanted.items() for f, v in fields.items()
+                        if int(before[n][f]) != v)
+        changes = wizard.findChild(lambda n: n.roleName == "label" and n.showing and
+                                   n.name.startswith("Changes: "), retry=True)
+        log(f"{changes.name} (expected {n_changes})")
+        assert changes.name == f"Changes: {n_changes} values changed", changes.name
         screenshot("vapps-wizard-finish.png")
         finish.click()
         ui.gone(wizard)
@@ -520,6 +537,22 @@ def main():
         screenshot("vapps-properties.png")
         props.child(name="Cancel", roleName="push button").click()
         ui.gone(props)
+
+        # Properties again: a new description, OK; nothing else is written.
+        properties_button.click()
+        props = ui.toplevel("Properties of vApp")
+        description_entry = props.child(name="Description", roleName="text")
+        description_entry.grabFocus()
+        description_entry.typeText("three groups")
+        props.child(name="OK", roleName="push button").click()
+        ui.gone(props)
+        wait_for("the new description", lambda: pool.call(
+            "VM_appliance.get_name_description", app_ref) == "three groups")
+        for n in names:
+            now = pool.call("VM.get_record", refs[n])
+            assert all(now[f] == after[n][f] for f in ("order", "start_delay", "shutdown_delay",
+                                                      "appliance")), n
+        log("Properties changed the description only")
 
         # ---- Delete: asked first; the VMs stay ------------------------------------------
         select_rows(vapps, 0, ["Test vApp"])
