@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lagoon-dbdump.h"
+
 #include "sim-ops.h"
 
 /* How long an Async VM operation keeps current_operations set (seconds, times --speed). */
@@ -1202,6 +1204,108 @@ vdi_duplicate (SimCall    *call,
   return sim_vdi_create_accounted (call, sr, fields);
 }
 
+/* ---- snapshot metadata ------------------------------------------------------------------- */
+
+static void
+sexpr_quote (GString    *out,
+             const char *text)
+{
+  g_string_append_c (out, '\'');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\'' || *p == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '\'');
+}
+
+/*
+ * xapi's Helpers.vm_to_string: the VM's database row as an S-expression of (column value)
+ * pairs, values in the database encoding; snapshots keep it in snapshot_metadata.
+ */
+static char *
+vm_to_metadata (SimObject *vm)
+{
+  const LagoonSchemaClass *klass = vm->klass;
+  GString *out = g_string_new ("(");
+
+  for (guint f = 0; f < klass->n_fields; f++)
+    {
+      g_autofree char *value = lagoon_db_value_encode (klass->fields[f].type, vm->fields[f]);
+
+      if (value == NULL)
+        continue;
+      g_string_append_printf (out, "%s(", out->len > 1 ? " " : "");
+      sexpr_quote (out, lagoon_dbdump_column_name (klass, f));
+      g_string_append_c (out, ' ');
+      sexpr_quote (out, value);
+      g_string_append_c (out, ')');
+    }
+  g_string_append_c (out, ')');
+  return g_string_free (out, FALSE);
+}
+
+/* One quoted S-expression string at *p (advanced past it), or NULL. */
+static char *
+sexpr_string (const char **p)
+{
+  GString *out;
+
+  while (g_ascii_isspace (**p))
+    (*p)++;
+  if (**p != '\'')
+    return NULL;
+  out = g_string_new (NULL);
+  for ((*p)++; **p != '\0' && **p != '\''; (*p)++)
+    {
+      if (**p == '\\' && (*p)[1] != '\0')
+        (*p)++;
+      g_string_append_c (out, **p);
+    }
+  if (**p != '\'')
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  (*p)++;
+  return g_string_free (out, FALSE);
+}
+
+/* vm_string_to_assoc: column, value, column, value...; NULL when @text is not that shape. */
+static GPtrArray *
+metadata_parse (const char *text)
+{
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  const char *p = text;
+
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p++ != '(')
+    return NULL;
+  for (;;)
+    {
+      char *item;
+
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == ')')
+        return g_steal_pointer (&pairs);
+      if (*p++ != '(')
+        return NULL;
+      for (guint i = 0; i < 2; i++)
+        {
+          if ((item = sexpr_string (&p)) == NULL)
+            return NULL;
+          g_ptr_array_add (pairs, item);
+        }
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p++ != ')')
+        return NULL;
+    }
+}
+
 /* ---- VM records: clone, copy, snapshot, checkpoint --------------------------------------- */
 
 static char *
@@ -1381,6 +1485,8 @@ vm_duplicate (SimCall    *call,
              sim_vstr (snapshot ? sim_object_get_string (vm, LAGOON_VM_PARENT) : LAGOON_NULL_REF));
   put_field (fields, LAGOON_VM_SUSPEND_VDI,
              sim_vstr (suspend_vdi != NULL ? suspend_vdi : LAGOON_NULL_REF));
+  put_field (fields, LAGOON_VM_SNAPSHOT_METADATA,
+             snapshot ? vstr_take (vm_to_metadata (vm)) : sim_vstr (""));
   metrics = metrics_copy (db, sim_object_get_string (vm, LAGOON_VM_METRICS));
   put_field (fields, LAGOON_VM_METRICS, sim_vstr (metrics));
   put_field (fields, LAGOON_VM_GUEST_METRICS, sim_vstr (LAGOON_NULL_REF));
@@ -1621,15 +1727,19 @@ static gboolean
 do_revert (SimCall   *call,
            SimObject *snap)
 {
+  /* xapi's do_not_copy (plus the one-to-many sides, which follow their pointers here). */
   static const char *const keep[] = {
     "uuid", "suspend_VDI", "power_state", "parent", "current_operations", "allowed_operations",
     "metrics", "guest_metrics", "resident_on", "domid", "protection_policy",
     "snapshot_schedule", "scheduled_to_be_resident_on", "snapshots", "tags", "affinity",
     "groups", "consoles", "VBDs", "VIFs", "VGPUs", "VUSBs", "VTPMs", "attached_PCIs",
+    "children", "crash_dumps", NULL,
+  };
+  /* Without snapshot_metadata (a pre-MNR snapshot) the snapshot's own record is copied, less
+   * what makes it a snapshot (extended_do_not_copy). */
+  static const char *const keep_more[] = {
     "name_label", "is_a_snapshot", "is_a_template", "is_default_template", "snapshot_of",
-    "snapshot_time", "transportable_snapshot_id", "children", "snapshot_info",
-    "snapshot_metadata", "crash_dumps", "blobs", "appliance", "order", "start_delay",
-    "shutdown_delay", "ha_always_run",
+    "snapshot_time", "transportable_snapshot_id", "snapshot_info", "snapshot_metadata", NULL,
   };
   SimDb *db = sim_server_get_db (call->server);
   const LagoonSchemaClass *vm_class = sim_class (LAGOON_CLASS_VM);
@@ -1645,8 +1755,11 @@ do_revert (SimCall   *call,
   g_autofree char *suspend = NULL;
   g_autofree char *metrics = NULL;
   const char *target_state = power_state (snap);
+  const char *metadata_text = sim_object_get_string (snap, LAGOON_VM_SNAPSHOT_METADATA);
+  g_autoptr(GPtrArray) metadata = *metadata_text != '\0' ? metadata_parse (metadata_text) : NULL;
 
-  if (vm == NULL)
+  /* xapi's revert failure names the snapshot, then the VM. */
+  if (vm == NULL || (*metadata_text != '\0' && metadata == NULL))
     {
       sim_fail (call, "VM_REVERT_FAILED", snap_ref, vm_ref, NULL);
       return FALSE;
@@ -1773,15 +1886,35 @@ do_revert (SimCall   *call,
   }
   metrics = metrics_copy (db, sim_object_get_string (snap, LAGOON_VM_METRICS));
   sim_db_set (db, vm, LAGOON_VM_METRICS, sim_vstr (metrics));
-  for (guint i = 0; i < vm_class->n_fields; i++)
+  if (metadata != NULL)
     {
-      gboolean kept = FALSE;
+      /* The VM's own record at snapshot time (copy_vm_fields), ha_always_run off. */
+      for (guint i = 0; i + 1 < metadata->len; i += 2)
+        {
+          int f = lagoon_schema_find_column (vm_class, metadata->pdata[i]);
+          g_autoptr(GVariant) value = NULL;
 
-      for (guint k = 0; k < G_N_ELEMENTS (keep) && !kept; k++)
-        kept = g_str_equal (vm_class->fields[i].name, keep[k]);
-      if (!kept && !g_variant_equal (vm->fields[i], snap->fields[i]))
-        sim_db_set (db, vm, (int) i, g_variant_ref (snap->fields[i]));
+          if (f < 0 || g_strv_contains (keep, vm_class->fields[f].name))
+            continue;
+          value = lagoon_db_value_decode (vm_class->fields[f].type, metadata->pdata[i + 1], NULL);
+          if (value != NULL && !g_variant_equal (vm->fields[f], value))
+            sim_db_set (db, vm, f, g_variant_ref (value));
+        }
+      {
+        int always_run = field_of (LAGOON_CLASS_VM, "ha_always_run");
+        if (always_run >= 0 && g_variant_get_boolean (vm->fields[always_run]))
+          sim_db_set (db, vm, always_run, sim_vbool (FALSE));
+      }
     }
+  else
+    for (guint i = 0; i < vm_class->n_fields; i++)
+      {
+        const char *name = vm_class->fields[i].name;
+
+        if (!g_strv_contains (keep, name) && !g_strv_contains (keep_more, name) &&
+            !g_variant_equal (vm->fields[i], snap->fields[i]))
+          sim_db_set (db, vm, (int) i, g_variant_ref (snap->fields[i]));
+      }
   sim_db_set (db, vm, LAGOON_VM_SUSPEND_VDI,
               sim_vstr (suspend != NULL ? suspend : LAGOON_NULL_REF));
   sim_db_set (db, vm, LAGOON_VM_PARENT, sim_vstr (snap_ref));

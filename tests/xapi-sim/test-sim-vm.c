@@ -122,8 +122,19 @@ static const char pool_db[] =
   "<row ref=\"OpaqueRef:big\" uuid=\"big-uuid\" name__label=\"big one\" power_state=\"Halted\" "
   "is_a_template=\"false\" memory__static_min=\"268435456\" memory__dynamic_min=\"3221225472\" "
   "memory__dynamic_max=\"3221225472\" memory__static_max=\"3221225472\" VCPUs__max=\"1\" "
-  "VCPUs__at_startup=\"1\" domid=\"-1\"/>"
-  "</table>"
+  "VCPUs__at_startup=\"1\" domid=\"-1\" "
+  "snapshots=\"('OpaqueRef:snapold' 'OpaqueRef:snapbad')\"/>"
+  /* A snapshot from before snapshot_metadata existed, and one whose metadata is garbage. */
+  "<row ref=\"OpaqueRef:snapold\" uuid=\"snapold-uuid\" name__label=\"old snapshot\" "
+  "power_state=\"Halted\" is_a_template=\"true\" is_a_snapshot=\"true\" "
+  "snapshot_of=\"OpaqueRef:big\" memory__static_min=\"268435456\" "
+  "memory__dynamic_min=\"1073741824\" memory__dynamic_max=\"2147483648\" "
+  "memory__static_max=\"2147483648\" VCPUs__max=\"1\" VCPUs__at_startup=\"1\" "
+  "snapshot_metadata=\"\"/>"
+  "<row ref=\"OpaqueRef:snapbad\" uuid=\"snapbad-uuid\" name__label=\"bad snapshot\" "
+  "power_state=\"Halted\" is_a_template=\"true\" is_a_snapshot=\"true\" "
+  "snapshot_of=\"OpaqueRef:big\" snapshot_metadata=\"(('name__label' 'x') (broken\"/>"
+"</table>"
   "</database>";
 
 typedef struct
@@ -849,6 +860,16 @@ test_checkpoint_revert (void)
   /* A snapshot of the halted VM, then changes, then revert. */
   v = call (sim, "VM.snapshot", "(ss)", "OpaqueRef:vmh", "before");
   snap = str_of (v);
+  /* The snapshot keeps the VM's database row (xapi's vm_to_string) for the revert. */
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", snap);
+  s = rec_str (rec, "snapshot_metadata");
+  g_assert_true (g_str_has_prefix (s, "(('"));
+  g_assert_nonnull (strstr (s, "('name__label' 'halted one')"));
+  g_assert_nonnull (strstr (s, "('is_a_snapshot' 'false')"));
+  g_clear_pointer (&s, g_free);
+  r = call (sim, "VM.set_name_label", "(ss)", "OpaqueRef:vmh", "renamed since");
+  g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.set_name_description", "(ss)", "OpaqueRef:vmh", "changed since");
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.set_VCPUs_at_startup", "(sx)", "OpaqueRef:vmh", (gint64) 3);
@@ -859,6 +880,7 @@ test_checkpoint_revert (void)
   g_assert_cmpstr ((s = rec_str (rec, "name_description")), ==, "");
   g_clear_pointer (&s, g_free);
   g_assert_cmpint (rec_int (rec, "VCPUs_at_startup"), ==, 2);
+  /* The name too: it comes back from the metadata, as in xapi. */
   g_assert_cmpstr ((s = rec_str (rec, "name_label")), ==, "halted one");
   g_clear_pointer (&s, g_free);
   g_assert_cmpstr ((s = rec_str (rec, "parent")), ==, snap);
@@ -948,6 +970,25 @@ test_checkpoint_revert (void)
   g_clear_pointer (&s, g_free);
   g_assert_cmpstr ((s = rec_str (rec, "parent")), ==, cp);
   g_clear_pointer (&s, g_free);
+  /* A snapshot without metadata (pre-MNR): the snapshot's record, less its name and snapshot
+   * fields; metadata that does not parse: VM_REVERT_FAILED [snapshot, vm], nothing changed. */
+  g_clear_pointer (&err, g_free);
+  err = call_fails (sim, "VM_REVERT_FAILED", "VM.revert", "(s)", "OpaqueRef:snapbad");
+  g_assert_cmpstr (err, ==, "VM_REVERT_FAILED,OpaqueRef:snapbad,OpaqueRef:big");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.set_name_label", "(ss)", "OpaqueRef:big", "renamed big");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.revert", "(s)", "OpaqueRef:snapold");
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", "OpaqueRef:big");
+  g_assert_cmpstr ((s = rec_str (rec, "name_label")), ==, "renamed big");
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpint (rec_int (rec, "memory_static_max"), ==, 2 * GIB);
+  g_assert_false (rec_bool (rec, "is_a_snapshot"));
+  g_assert_false (rec_bool (rec, "is_a_template"));
+  g_assert_cmpstr ((s = rec_str (rec, "parent")), ==, "OpaqueRef:snapold");
+  g_clear_pointer (&s, g_free);
+
   /* Resume reads the image back and drops it. */
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.resume", "(sbb)", "OpaqueRef:vmh", FALSE, FALSE);
