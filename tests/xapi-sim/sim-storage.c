@@ -649,6 +649,24 @@ sr_type_has (SimObject  *sr,
   return TRUE;
 }
 
+/* xapi's check_any_managed_vdis: managed disks (rrd ones aside) keep an SR from destruction. */
+static gboolean
+sr_has_managed_vdis (SimDb     *db,
+                     SimObject *sr)
+{
+  g_autoptr(GPtrArray) vdis = ref_list (sr, LAGOON_SR_VDIS);
+
+  for (guint i = 0; i < vdis->len; i++)
+    {
+      SimObject *vdi = sim_db_lookup (db, g_ptr_array_index (vdis, i));
+
+      if (vdi != NULL && g_variant_get_boolean (vdi->fields[LAGOON_VDI_MANAGED]) &&
+          !g_str_equal (sim_object_get_string (vdi, LAGOON_VDI_TYPE), "rrd"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* storage_operations the SR offers now, as xapi's update_allowed_operations computes them. */
 static void
 sr_update_allowed_operations (SimDb     *db,
@@ -674,6 +692,8 @@ sr_update_allowed_operations (SimDb     *db,
       if (attached && (g_str_equal (op, "destroy") || g_str_equal (op, "forget")))
         continue;
       if (!has_pbds && g_str_equal (op, "destroy"))
+        continue;
+      if (g_str_equal (op, "destroy") && sr_has_managed_vdis (db, sr))
         continue;
       if (tools && (g_str_equal (op, "vdi_create") || g_str_equal (op, "vdi_destroy")))
         continue;
@@ -731,6 +751,8 @@ sr_recount (SimDb     *db,
     sim_db_set (db, sr, LAGOON_SR_PHYSICAL_UTILISATION, sim_vint (physical));
   if (sim_object_get_int (sr, LAGOON_SR_VIRTUAL_ALLOCATION) != virtual_alloc)
     sim_db_set (db, sr, LAGOON_SR_VIRTUAL_ALLOCATION, sim_vint (virtual_alloc));
+  /* Whether the SR holds disks decides if it may be destroyed. */
+  sr_update_allowed_operations (db, sr);
 }
 
 static gint64
@@ -1573,6 +1595,11 @@ sr_destroy (SimCall *call)
   if (g_variant_n_children (sr->fields[LAGOON_SR_PBDS]) == 0)
     {
       sim_fail (call, "SR_HAS_NO_PBDS", sr->ref, NULL);
+      return FALSE;
+    }
+  if (sr_has_managed_vdis (db, sr))
+    {
+      sim_fail (call, "SR_NOT_EMPTY", NULL);
       return FALSE;
     }
   if (g_variant_get_boolean (sr->fields[LAGOON_SR_IS_TOOLS_SR]) ||

@@ -971,7 +971,8 @@ test_sr_forget_introduce (Fixture       *f,
   unplug_all_pbds (f, sr);
   ops = field_set (f, "SR", sr, "allowed_operations");
   g_assert_true (g_strv_contains ((const char *const *) ops, "forget"));
-  g_assert_true (g_strv_contains ((const char *const *) ops, "destroy"));
+  /* It holds a disk: no destroy. */
+  g_assert_false (g_strv_contains ((const char *const *) ops, "destroy"));
   /* A detached SR takes no new disks. */
   e = create_vdi_fails (f, sr, GiB);
   assert_error (e, "SR_NOT_ATTACHED", sr, NULL);
@@ -1055,7 +1056,20 @@ test_sr_destroy (Fixture       *f,
   g_autofree char *probe = NULL;
   g_auto(GStrv) pbds = field_set (f, "SR", sr, "PBDs");
 
+  g_auto(GStrv) e = NULL;
+
   unplug_all_pbds (f, sr);
+  /* xapi destroys empty SRs only (check_any_managed_vdis). */
+  e = fail (f, "SR.destroy", "(s)", sr);
+  assert_error (e, "SR_NOT_EMPTY", NULL);
+  g_assert_false (set_contains (f, "SR", sr, "allowed_operations", "destroy"));
+  g_assert_true (set_contains (f, "SR", sr, "allowed_operations", "forget"));
+  g_assert_true (exists (f, "VDI", vdi));
+  /* The disk goes with the SR plugged again. */
+  OK_VOID (f, "PBD.plug", "(s)", pbds[0]);
+  OK_VOID (f, "VDI.destroy", "(s)", vdi);
+  unplug_all_pbds (f, sr);
+  g_assert_true (set_contains (f, "SR", sr, "allowed_operations", "destroy"));
   OK_VOID (f, "SR.destroy", "(s)", sr);
   g_assert_false (exists (f, "SR", sr));
   g_assert_false (exists (f, "VDI", vdi));
