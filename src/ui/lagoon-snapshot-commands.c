@@ -7,6 +7,7 @@
 
 #include "lagoon-action.h"
 #include "lagoon-application.h"
+#include "lagoon-snapshot-action.h"
 #include "lagoon-snapshot-commands.h"
 #include "lagoon-snapshot-dialog.h"
 
@@ -51,63 +52,6 @@ set_object (LagoonAction *action,
   lagoon_action_set_objects (action, objects);
 }
 
-/* Calls @then (with @data) once @action has succeeded; @data is freed with @free_data either way. */
-typedef void (*ThenFunc) (LagoonAction *action,
-                          const char   *new_ref,
-                          gpointer      data);
-
-typedef struct
-{
-  ThenFunc       then;
-  gpointer       data;
-  GDestroyNotify free_data;
-} Then;
-
-static void
-then_free (gpointer p,
-           GClosure *closure)
-{
-  Then *then = p;
-
-  if (then->free_data != NULL)
-    then->free_data (then->data);
-  g_free (then);
-}
-
-static void
-on_then_finished (LagoonAction *action,
-                  Then         *then)
-{
-  GVariant *result = lagoon_action_get_result (action);
-  g_autoptr(GVariant) inner = NULL;
-  const char *ref = NULL;
-
-  if (lagoon_action_get_state (action) != LAGOON_ACTION_SUCCEEDED || result == NULL)
-    return;
-  if (g_variant_is_of_type (result, G_VARIANT_TYPE_VARIANT))
-    result = inner = g_variant_get_variant (result);
-  if (g_variant_is_of_type (result, G_VARIANT_TYPE_STRING))
-    ref = g_variant_get_string (result, NULL);
-  if (ref != NULL && g_str_has_prefix (ref, "OpaqueRef:"))
-    then->then (action, ref, then->data);
-  else
-    g_debug ("%s: the result is not a ref", lagoon_action_get_title (action));
-}
-
-static void
-action_then (LagoonAction   *action,
-             ThenFunc        func,
-             gpointer        data,
-             GDestroyNotify  free_data)
-{
-  Then *then = g_new0 (Then, 1);
-
-  then->then = func;
-  then->data = data;
-  then->free_data = free_data;
-  g_signal_connect_data (action, "finished", G_CALLBACK (on_then_finished), then, then_free, 0);
-}
-
 /* ---- why a command cannot run ------------------------------------------------------------ */
 
 char *
@@ -147,40 +91,17 @@ typedef struct
 {
   LagoonServer *server;
   char         *vm_ref;
-  char         *description;
 } TakeData;
 
 static void
-take_data_free (gpointer p)
+take_data_free (gpointer  p,
+                GClosure *closure)
 {
   TakeData *data = p;
 
   g_clear_object (&data->server);
   g_free (data->vm_ref);
-  g_free (data->description);
   g_free (data);
-}
-
-static void
-take_data_closure_free (gpointer  p,
-                        GClosure *closure)
-{
-  take_data_free (p);
-}
-
-static void
-set_description (LagoonAction *done,
-                 const char   *new_ref,
-                 gpointer      p)
-{
-  TakeData *data = p;
-  g_autoptr(LagoonAction) action = NULL;
-
-  action = lagoon_action_new (lagoon_action_get_connection (done),
-                              _("Set the snapshot's description"), "VM.set_name_description",
-                              g_variant_new ("(ss)", new_ref, data->description));
-  set_object (action, new_ref);
-  run_action (action);
 }
 
 static void
@@ -189,8 +110,8 @@ on_take_response (GtkDialog *dialog,
                   TakeData  *data)
 {
   LagoonSnapshotDialog *self = LAGOON_SNAPSHOT_DIALOG (dialog);
-  LagoonConnection *connection = lagoon_server_get_connection (data->server);
   g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
   g_autofree char *title = NULL;
   g_autoptr(LagoonAction) action = NULL;
   LagoonSnapshotMode mode;
@@ -202,9 +123,8 @@ on_take_response (GtkDialog *dialog,
     }
 
   name = lagoon_snapshot_dialog_dup_name (self);
+  description = lagoon_snapshot_dialog_dup_description (self);
   mode = lagoon_snapshot_dialog_get_mode (self);
-  g_free (data->description);
-  data->description = lagoon_snapshot_dialog_dup_description (self);
   /* Translators: an event title; %s is the snapshot's name */
   title = g_strdup_printf (mode == LAGOON_SNAPSHOT_MODE_DISKS_AND_MEMORY
                              ? _("Take snapshot '%s' (disks and memory)")
@@ -212,18 +132,9 @@ on_take_response (GtkDialog *dialog,
                                  ? _("Take quiesced snapshot '%s'")
                                  : _("Take snapshot '%s'"),
                            name);
-  action = lagoon_action_new (connection, title, lagoon_snapshot_mode_method (mode),
-                              g_variant_new ("(ss)", data->vm_ref, name));
-  set_object (action, data->vm_ref);
-  if (data->description[0] != '\0')
-    {
-      TakeData *then = g_new0 (TakeData, 1);
-
-      then->server = g_object_ref (data->server);
-      then->vm_ref = g_strdup (data->vm_ref);
-      then->description = g_strdup (data->description);
-      action_then (action, set_description, then, take_data_free);
-    }
+  action = lagoon_snapshot_action_new (lagoon_server_get_connection (data->server), title,
+                                       lagoon_snapshot_mode_method (mode), data->vm_ref, name,
+                                       description, LAGOON_SNAPSHOT_TEMPLATE_KEEP);
   run_action (action);
   gtk_widget_destroy (GTK_WIDGET (dialog));
 }
@@ -249,7 +160,7 @@ lagoon_snapshot_take (GtkWindow    *parent,
   data->server = g_object_ref (server);
   data->vm_ref = g_strdup (vm_ref);
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_take_response), data,
-                         take_data_closure_free, 0);
+                         take_data_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -538,48 +449,14 @@ typedef struct
 } CloneData;
 
 static void
-clone_data_free (gpointer p)
+clone_data_free (gpointer  p,
+                 GClosure *closure)
 {
   CloneData *data = p;
 
   g_clear_object (&data->server);
   g_free (data->snapshot_ref);
   g_free (data);
-}
-
-static void
-clone_data_closure_free (gpointer  p,
-                         GClosure *closure)
-{
-  clone_data_free (p);
-}
-
-/* xapi's clone of a snapshot is a template (snapshots are); make it what was asked. */
-static void
-finish_clone (LagoonAction *done,
-              const char   *new_ref,
-              gpointer      p)
-{
-  CloneData *data = p;
-  g_autoptr(LagoonAction) action = NULL;
-  LagoonCache *cache = lagoon_connection_get_cache (lagoon_action_get_connection (done));
-  const LagoonRecord *rec = lagoon_cache_lookup (cache, LAGOON_CLASS_VM, new_ref);
-  const char *name = rec != NULL ? lagoon_record_get_name (rec) : "";
-  g_autofree char *title = NULL;
-
-  title = data->as_template
-            /* Translators: an event title; %s is the new template's name */
-            ? g_strdup_printf (_("Make '%s' a template"), name)
-            /* Translators: an event title; %s is the new VM's name */
-            : g_strdup_printf (_("Make '%s' a VM"), name);
-  action = lagoon_action_new (lagoon_action_get_connection (done), title, NULL, NULL);
-  set_object (action, new_ref);
-  lagoon_action_add_call (action, "VM.set_is_a_template",
-                          g_variant_new ("(sb)", new_ref, data->as_template));
-  if (data->as_template)
-    lagoon_action_add_call (action, "VM.add_to_other_config",
-                            g_variant_new ("(sss)", new_ref, "instant", "true"));
-  run_action (action);
 }
 
 static void
@@ -591,7 +468,6 @@ on_clone_response (GtkDialog *dialog,
   const LagoonRecord *snapshot = lookup_vm (data->server, data->snapshot_ref);
   g_autoptr(LagoonAction) action = NULL;
   g_autofree char *title = NULL;
-  CloneData *then;
 
   if (response != GTK_RESPONSE_OK || snapshot == NULL || name[0] == '\0')
     {
@@ -604,14 +480,11 @@ on_clone_response (GtkDialog *dialog,
             ? g_strdup_printf (_("New template '%s' from snapshot"), name)
             /* Translators: an event title; %s is the new VM's name */
             : g_strdup_printf (_("New VM '%s' from snapshot"), name);
-  action = lagoon_action_new (lagoon_server_get_connection (data->server), title, "VM.clone",
-                              g_variant_new ("(ss)", data->snapshot_ref, name));
-  set_object (action, data->snapshot_ref);
-  then = g_new0 (CloneData, 1);
-  then->server = g_object_ref (data->server);
-  then->snapshot_ref = g_strdup (data->snapshot_ref);
-  then->as_template = data->as_template;
-  action_then (action, finish_clone, then, clone_data_free);
+  /* xapi's clone of a snapshot is a template (snapshots are): make it what was asked. */
+  action = lagoon_snapshot_action_new (lagoon_server_get_connection (data->server), title,
+                                       "VM.clone", data->snapshot_ref, name, NULL,
+                                       data->as_template ? LAGOON_SNAPSHOT_TEMPLATE_YES
+                                                         : LAGOON_SNAPSHOT_TEMPLATE_NO);
   run_action (action);
   gtk_widget_destroy (GTK_WIDGET (dialog));
 }
@@ -689,7 +562,7 @@ lagoon_snapshot_new_vm (GtkWindow    *parent,
   gtk_container_add (GTK_CONTAINER (gtk_dialog_get_content_area (GTK_DIALOG (dialog))), box);
 
   g_signal_connect_data (dialog, "response", G_CALLBACK (on_clone_response), data,
-                         clone_data_closure_free, 0);
+                         clone_data_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

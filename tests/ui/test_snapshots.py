@@ -276,6 +276,14 @@ def main():
         wait_for("the new snapshot in the tree",
                  lambda: cell_named(snap_tree, new_name) is not None, timeout=5)
         log(f"took {new_name!r} ({taken_ref}); the tree shows it, with its description")
+        window.child(name="Events", roleName="toggle button").click()
+        events = window.child(name="Event list", roleName="list box")
+        take_row = f"Take snapshot '{new_name}': {vm_name}"
+        wait_for(f"the event {take_row!r} to complete", lambda: find(
+            find(events, lambda n: n.name == take_row),
+            lambda n: n.roleName == "label" and n.name == "Completed" and n.showing))
+        window.child(name="Events", roleName="toggle button").click()
+        log("one event, completed, for the snapshot and its description")
 
         # The details pane shows the selected snapshot.
         click(cell_named(snap_tree, new_name))
@@ -299,7 +307,6 @@ def main():
             v["name_label"] == saved_name for v in pool.snapshots_of(vm_ref).values()))
         log(f"the current state was saved as {saved_name!r} first")
         window.child(name="Events", roleName="toggle button").click()
-        events = window.child(name="Event list", roleName="list box")
         row_name = f"Revert to snapshot '{new_name}': {vm_name}"
         wait_for(f"the event {row_name!r}", lambda: find(events, lambda n: n.name == row_name))
         row = find(events, lambda n: n.name == row_name)
@@ -338,6 +345,14 @@ def main():
         ctrl_click(cell_named(snap_list, victims[1]))
         wait_for("two selected", lambda: find(details, lambda n: n.name == "2 snapshots selected"))
         screenshot("snaps-list.png")
+        records = pool.call("VM.get_all_records")
+        victim_vdis = set()
+        for r, v in records.items():
+            if v["is_a_snapshot"] and v["snapshot_of"] == vm_ref and v["name_label"] in victims:
+                for vbd in v["VBDs"]:
+                    b = pool.call("VBD.get_record", vbd)
+                    if b["type"] == "Disk" and b["VDI"] != "OpaqueRef:NULL":
+                        victim_vdis.add(b["VDI"])
         window.child(name="Delete…", roleName="push button").click()
         wait_for("the Delete dialog", lambda: dialog_named(app, "Delete Snapshots"))
         dialog = dialog_named(app, "Delete Snapshots")
@@ -350,7 +365,35 @@ def main():
             v["name_label"] in victims for v in pool.snapshots_of(vm_ref).values()))
         wait_for("both gone from the list", lambda: all(
             cell_named(snap_list, n) is None for n in victims), timeout=5)
-        log(f"deleted {victims} at once")
+        wait_for("their disks to go", lambda: not (victim_vdis & set(pool.call("VDI.get_all"))))
+        log(f"deleted {victims} at once, with their {len(victim_vdis)} disks")
+
+        # New Template from Snapshot, from the context menu: a template marked instant.
+        cell = cell_named(snap_list, new_name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2, button=3)
+
+        def menu_item(name):
+            return find(app, lambda n: n.name == name and n.roleName == "menu item"
+                        and n.showing)
+        wait_for("the context menu", lambda: menu_item("New Template from Snapshot…"))
+        assert menu_item("Revert To…") is not None and menu_item("Delete…") is not None
+        menu_item("New Template from Snapshot…").click()
+        wait_for("the New Template dialog", lambda: dialog_named(app,
+                                                                "New Template from Snapshot"))
+        dialog = dialog_named(app, "New Template from Snapshot")
+        template_name = dialog.child(name="Template name", roleName="text").text
+        dialog.child(name="Create Template", roleName="push button").click()
+
+        def template():
+            return next((v for v in pool.call("VM.get_all_records").values()
+                         if v["name_label"] == template_name), None)
+        wait_for(f"the template {template_name!r}", lambda: template() is not None
+                 and template()["is_a_template"]
+                 and template()["other_config"].get("instant") == "true")
+        assert not template()["is_a_snapshot"]
+        log(f"New Template from Snapshot made {template_name!r}, a template marked instant")
 
         # New VM from Snapshot: a VM, not a template.
         click(cell_named(snap_list, new_name))
@@ -387,9 +430,28 @@ def main():
         item.click()
         wait_for("the Take Snapshot dialog from the menu", lambda: dialog_named(app,
                                                                                "Take Snapshot"))
-        dialog_named(app, "Take Snapshot").child(name="Cancel", roleName="push button").click()
-        wait_for("the dialog to close", lambda: dialog_named(app, "Take Snapshot") is None)
+        dialog = dialog_named(app, "Take Snapshot")
+        memory = dialog.child(name="Snapshot the VM's disks and memory", roleName="radio button")
+        assert not memory.sensitive
         log("VM > Take a Snapshot opens the dialog")
+
+        # The VM starts while the dialog is open: disks and memory becomes possible.
+        pool.call("VM.start", vm_ref, False, False)
+        wait_for("the memory option to be enabled", lambda: memory.sensitive)
+        log("the dialog follows the VM: disks and memory is enabled once it runs")
+        memory.click()
+        memory_name = dialog.child(name="Snapshot name", roleName="text").text
+        dialog.child(name="Take Snapshot", roleName="push button").click()
+
+        def memory_snapshot():
+            return next((v for v in pool.snapshots_of(vm_ref).values()
+                         if v["name_label"] == memory_name), None)
+        wait_for("the checkpoint", lambda: memory_snapshot() is not None, timeout=30)
+        assert memory_snapshot()["power_state"] == "Suspended", memory_snapshot()["power_state"]
+        wait_for("the list to show it as disks and memory", lambda: cell_named(
+            snap_list, memory_name) is not None and "Disks and memory" in cell_names(snap_list))
+        log(f"VM.checkpoint made {memory_name!r} (Suspended): the list says disks and memory")
+        screenshot("snaps-list-memory.png")
 
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=TIMEOUT)
