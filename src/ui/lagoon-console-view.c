@@ -867,37 +867,38 @@ lagoon_console_view_new_keys_menu (LagoonConsoleView *self)
 
 /* ---- typing text ------------------------------------------------------------------------- */
 
-/* The key (and the modifiers its level needs in the current layout) that types @c, as
- * gtk-vnc will find it: it maps a keyval to the first key the keymap lists for it. */
-static gboolean
-stroke_for_char (GdkKeymap *keymap,
-                 gunichar   c,
-                 Stroke    *stroke)
+guint
+lagoon_console_keys_for_char (GdkKeymap *keymap,
+                              gunichar   c,
+                              guint      keyvals[3])
 {
   g_autofree GdkKeymapKey *keys = NULL;
   gint n_keys = 0;
   guint keyval;
+  guint n = 0;
+
+  g_return_val_if_fail (GDK_IS_KEYMAP (keymap), 0);
 
   if (c == '\n')
     keyval = GDK_KEY_Return;
   else if (c == '\t')
     keyval = GDK_KEY_Tab;
-  else if (c < 0x20 || (c >= 0x7f && c < 0xa0))
-    return FALSE;
+  else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || !g_unichar_validate (c))
+    return 0;
   else
     keyval = gdk_unicode_to_keyval (c);
 
-  if (!gdk_keymap_get_entries_for_keyval (keymap, keyval, &keys, &n_keys) || n_keys == 0)
-    return FALSE;
-  stroke->n_keyvals = 0;
+  /* gtk-vnc maps a keyval to the first key the keymap lists for it: the level of that key
+   * says which modifiers must be down. */
+  if (!gdk_keymap_get_entries_for_keyval (keymap, keyval, &keys, &n_keys) || n_keys == 0 ||
+      keys[0].level > 3)
+    return 0;
   if (keys[0].level & 1)
-    stroke->keyvals[stroke->n_keyvals++] = GDK_KEY_Shift_L;
+    keyvals[n++] = GDK_KEY_Shift_L;
   if (keys[0].level & 2)
-    stroke->keyvals[stroke->n_keyvals++] = GDK_KEY_ISO_Level3_Shift;
-  if (keys[0].level > 3)
-    return FALSE;
-  stroke->keyvals[stroke->n_keyvals++] = keyval;
-  return TRUE;
+    keyvals[n++] = GDK_KEY_ISO_Level3_Shift;
+  keyvals[n++] = keyval;
+  return n;
 }
 
 static void
@@ -1008,7 +1009,8 @@ lagoon_console_view_type_text (LagoonConsoleView *self,
           c = '\n';
         }
       count++;
-      if (stroke_for_char (keymap, c, &stroke))
+      stroke.n_keyvals = lagoon_console_keys_for_char (keymap, c, stroke.keyvals);
+      if (stroke.n_keyvals > 0)
         g_array_append_val (strokes, stroke);
       else
         skipped++;

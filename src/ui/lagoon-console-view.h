@@ -53,4 +53,10 @@ gboolean          lagoon_console_view_type_text          (LagoonConsoleView *sel
                                                           const char        *text,
                                                           GError           **error);
 
+/* The keys that type @c with @keymap's layout (the modifiers its level needs, then the key,
+ * as gtk-vnc maps keyvals to keys); 0 when the layout cannot type it. '\n' is Return. */
+guint             lagoon_console_keys_for_char           (GdkKeymap         *keymap,
+                                                          gunichar           c,
+                                                          guint              keyvals[3]);
+
 G_END_DECLS

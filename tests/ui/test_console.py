@@ -670,6 +670,27 @@ def main():
         log(f"Ctrl+Alt+Del restarted the guest; console back {time.monotonic() - cad:.2f} s "
             "after the click")
 
+        # The same through the Send Key menu: its keys reach the guest too.
+        rawinput.click(dx + dw // 2, dy + dh // 2)
+        time.sleep(0.3)
+        rawinput.typeText("lagoon lagoon")
+        wait_for("the guest to echo the typed keys once more",
+                 lambda: changed_pixels(grab(display), before) > 2 * noise + 500, timeout=10)
+        release_grab(window)
+        cad = time.monotonic()
+        window.findChild(lambda n: n.name == "Send Key" and n.showing and n.roleName in (
+            "toggle button", "push button"), recursive=True).click()
+        wait_for("the Send Key menu", lambda: app.findChild(
+            lambda n: n.roleName == "menu item" and n.name == "Ctrl+Alt+Del" and n.showing,
+            recursive=True, retry=False, requireResult=False) is not None, timeout=5)
+        app.findChild(lambda n: n.roleName == "menu item" and n.name == "Ctrl+Alt+Del"
+                      and n.showing, recursive=True).click()
+        rawinput.absoluteMotion(5, 740)
+        wait_for("the guest to restart after Send Key, Ctrl+Alt+Del", fresh_guest,
+                 timeout=CONNECT_TIMEOUT)
+        log(f"Send Key > Ctrl+Alt+Del restarted the guest; console back "
+            f"{time.monotonic() - cad:.2f} s after the click")
+
         # Hidden for a while (another tab), the console closes; shown again, it reconnects.
         window.findChild(lambda n: n.name == "General" and n.roleName == "radio button"
                          and n.showing, recursive=True).click()
