@@ -1709,6 +1709,95 @@ vm_checkpoint (SimCall *call)
 
 /* ---- revert ------------------------------------------------------------------------------ */
 
+/* xapi's do_not_copy (plus the one-to-many sides, which follow their pointers here). */
+static const char *const revert_keep[] = {
+  "uuid", "suspend_VDI", "power_state", "parent", "current_operations", "allowed_operations",
+  "metrics", "guest_metrics", "resident_on", "domid", "protection_policy",
+  "snapshot_schedule", "scheduled_to_be_resident_on", "snapshots", "tags", "affinity",
+  "groups", "consoles", "VBDs", "VIFs", "VGPUs", "VUSBs", "VTPMs", "attached_PCIs",
+  "children", "crash_dumps", NULL,
+};
+
+/* xapi's copy_vm_fields: @vm takes the fields of @metadata (column, value...) not kept. */
+static void
+apply_metadata (SimDb     *db,
+                SimObject *vm,
+                GPtrArray *metadata)
+{
+  const LagoonSchemaClass *vm_class = vm->klass;
+  int always_run = field_of (LAGOON_CLASS_VM, "ha_always_run");
+
+  for (guint i = 0; i + 1 < metadata->len; i += 2)
+    {
+      int f = lagoon_schema_find_column (vm_class, metadata->pdata[i]);
+      g_autoptr(GVariant) value = NULL;
+
+      if (f < 0 || g_strv_contains (revert_keep, vm_class->fields[f].name))
+        continue;
+      value = lagoon_db_value_decode (vm_class->fields[f].type, metadata->pdata[i + 1], NULL);
+      if (value != NULL && !g_variant_equal (vm->fields[f], value))
+        sim_db_set (db, vm, f, g_variant_ref (value));
+    }
+  /* xapi's overrides. */
+  if (always_run >= 0 && g_variant_get_boolean (vm->fields[always_run]))
+    sim_db_set (db, vm, always_run, sim_vbool (FALSE));
+}
+
+/*
+ * xapi's create_vm_from_snapshot, for a snapshot whose VM is gone: a halted VM made from the
+ * snapshot's record and its metadata (with the old VM's uuid); the old VM's snapshots now
+ * belong to it. NULL with VM_REVERT_FAILED [snapshot, old vm] when that cannot be done.
+ */
+static SimObject *
+vm_from_snapshot (SimCall   *call,
+                  SimObject *snap)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  const LagoonSchemaClass *vm_class = sim_class (LAGOON_CLASS_VM);
+  g_autofree char *old_ref = g_strdup (sim_object_get_string (snap, LAGOON_VM_SNAPSHOT_OF));
+  g_autoptr(GPtrArray) metadata =
+    metadata_parse (sim_object_get_string (snap, LAGOON_VM_SNAPSHOT_METADATA));
+  g_autofree GVariant **fields = NULL;
+  const char *uuid = NULL;
+  GQueue *vms;
+  SimObject *vm;
+
+  for (guint i = 0; metadata != NULL && i + 1 < metadata->len; i += 2)
+    if (g_str_equal (metadata->pdata[i], "uuid"))
+      uuid = metadata->pdata[i + 1];
+  if (uuid == NULL || *uuid == '\0' || sim_db_lookup_uuid (db, vm_class, uuid) != NULL)
+    {
+      sim_fail (call, "VM_REVERT_FAILED", snap->ref, old_ref, NULL);
+      return NULL;
+    }
+  fields = copy_fields (snap);
+  {
+    static const char *const cleared[] = {
+      "VBDs", "VIFs", "consoles", "crash_dumps", "VTPMs", "VUSBs", "VGPUs", "attached_PCIs",
+      "snapshots", "children", "blobs", "current_operations", "allowed_operations", "metrics",
+      "guest_metrics", "parent", "resident_on",
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (cleared); i++)
+      clear_field (fields, vm_class, cleared[i]);
+  }
+  put_field (fields, LAGOON_VM_UUID, sim_vstr (uuid));
+  put_field (fields, LAGOON_VM_POWER_STATE, sim_vstr ("Halted"));
+  put_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
+  put_field (fields, LAGOON_VM_DOMID, sim_vint (-1));
+  vm = sim_db_insert (db, vm_class, NULL, fields, FALSE);
+  apply_metadata (db, vm, metadata);
+  vms = sim_db_class_objects (db, vm_class);
+  for (GList *l = vms->head; l != NULL; l = l->next)
+    {
+      SimObject *other = l->data;
+
+      if (g_str_equal (sim_object_get_string (other, LAGOON_VM_SNAPSHOT_OF), old_ref))
+        sim_db_set (db, other, LAGOON_VM_SNAPSHOT_OF, sim_vstr (vm->ref));
+    }
+  vm_update_allowed_operations (db, vm);
+  return vm;
+}
+
 static gboolean
 is_disk_vbd (SimObject *vbd)
 {
@@ -1727,14 +1816,6 @@ static gboolean
 do_revert (SimCall   *call,
            SimObject *snap)
 {
-  /* xapi's do_not_copy (plus the one-to-many sides, which follow their pointers here). */
-  static const char *const keep[] = {
-    "uuid", "suspend_VDI", "power_state", "parent", "current_operations", "allowed_operations",
-    "metrics", "guest_metrics", "resident_on", "domid", "protection_policy",
-    "snapshot_schedule", "scheduled_to_be_resident_on", "snapshots", "tags", "affinity",
-    "groups", "consoles", "VBDs", "VIFs", "VGPUs", "VUSBs", "VTPMs", "attached_PCIs",
-    "children", "crash_dumps", NULL,
-  };
   /* Without snapshot_metadata (a pre-MNR snapshot) the snapshot's own record is copied, less
    * what makes it a snapshot (extended_do_not_copy). */
   static const char *const keep_more[] = {
@@ -1887,31 +1968,13 @@ do_revert (SimCall   *call,
   metrics = metrics_copy (db, sim_object_get_string (snap, LAGOON_VM_METRICS));
   sim_db_set (db, vm, LAGOON_VM_METRICS, sim_vstr (metrics));
   if (metadata != NULL)
-    {
-      /* The VM's own record at snapshot time (copy_vm_fields), ha_always_run off. */
-      for (guint i = 0; i + 1 < metadata->len; i += 2)
-        {
-          int f = lagoon_schema_find_column (vm_class, metadata->pdata[i]);
-          g_autoptr(GVariant) value = NULL;
-
-          if (f < 0 || g_strv_contains (keep, vm_class->fields[f].name))
-            continue;
-          value = lagoon_db_value_decode (vm_class->fields[f].type, metadata->pdata[i + 1], NULL);
-          if (value != NULL && !g_variant_equal (vm->fields[f], value))
-            sim_db_set (db, vm, f, g_variant_ref (value));
-        }
-      {
-        int always_run = field_of (LAGOON_CLASS_VM, "ha_always_run");
-        if (always_run >= 0 && g_variant_get_boolean (vm->fields[always_run]))
-          sim_db_set (db, vm, always_run, sim_vbool (FALSE));
-      }
-    }
+    apply_metadata (db, vm, metadata);
   else
     for (guint i = 0; i < vm_class->n_fields; i++)
       {
         const char *name = vm_class->fields[i].name;
 
-        if (!g_strv_contains (keep, name) && !g_strv_contains (keep_more, name) &&
+        if (!g_strv_contains (revert_keep, name) && !g_strv_contains (keep_more, name) &&
             !g_variant_equal (vm->fields[i], snap->fields[i]))
           sim_db_set (db, vm, (int) i, g_variant_ref (snap->fields[i]));
       }
@@ -1939,6 +2002,8 @@ vm_revert (SimCall *call)
   if (snap == NULL || !vm_check_call (call, snap, "revert"))
     return FALSE;
   vm = follow (db, snap, LAGOON_VM_SNAPSHOT_OF, LAGOON_CLASS_VM);
+  if (vm == NULL && (vm = vm_from_snapshot (call, snap)) == NULL)
+    return FALSE;
   if (vm != NULL)
     {
       if (!vm_check_call (call, vm, "reverting"))

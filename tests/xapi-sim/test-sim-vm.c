@@ -1552,6 +1552,61 @@ test_allowed_operations (void)
   sim_stop (sim);
 }
 
+/* Reverting a snapshot whose VM was destroyed brings the VM back (create_vm_from_snapshot). */
+static void
+test_revert_orphan (void)
+{
+  Sim *sim = sim_start ("0");
+  g_autoptr(GVariant) v = call (sim, "VM.snapshot", "(ss)", "OpaqueRef:vmh", "last words");
+  g_autofree char *snap = str_of (v);
+  g_autoptr(GVariant) r = NULL;
+  g_autoptr(GVariant) rec = NULL;
+  g_autofree char *vm = NULL;
+  g_autofree char *s = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *vbd = NULL;
+
+  r = call (sim, "VM.destroy", "(s)", "OpaqueRef:vmh");
+  g_assert_false (ref_exists (sim, "VM", "OpaqueRef:vmh"));
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.revert", "(s)", snap);
+  rec = record (sim, "VM", snap);
+  vm = rec_str (rec, "snapshot_of");
+  g_assert_cmpstr (vm, !=, "OpaqueRef:vmh");
+  g_assert_true (ref_exists (sim, "VM", vm));
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", vm);
+  g_assert_cmpstr ((s = rec_str (rec, "uuid")), ==, "vmh-uuid");
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpstr ((s = rec_str (rec, "name_label")), ==, "halted one");
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpstr ((s = rec_str (rec, "power_state")), ==, "Halted");
+  g_clear_pointer (&s, g_free);
+  g_assert_false (rec_bool (rec, "is_a_snapshot"));
+  g_assert_false (rec_bool (rec, "is_a_template"));
+  g_assert_cmpstr ((s = rec_str (rec, "parent")), ==, snap);
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpstr ((s = rec_set (rec, "snapshots")), ==, snap);
+  g_clear_pointer (&s, g_free);
+  vbd = vbd_of (sim, vm, "0");
+  g_assert_nonnull (vbd);
+  /* It can start again. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.start", "(sbb)", vm, FALSE, FALSE);
+  /* Reverting again works on the recreated VM. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.hard_shutdown", "(s)", vm);
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.revert", "(s)", snap);
+
+  /* An orphan without metadata cannot be brought back: VM_REVERT_FAILED [snapshot, old vm]. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.destroy", "(s)", "OpaqueRef:big");
+  err = call_fails (sim, "VM_REVERT_FAILED", "VM.revert", "(s)", "OpaqueRef:snapold");
+  g_assert_cmpstr (err, ==, "VM_REVERT_FAILED,OpaqueRef:snapold,OpaqueRef:big");
+  sim_stop (sim);
+}
+
 /* Nonsense arguments to every message sim-vm.c answers: errors, never a crash. */
 static void
 test_nonsense (void)
@@ -1619,6 +1674,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim-vm/clone-copy", test_clone_copy);
   g_test_add_func ("/lagoon/xapi-sim-vm/snapshots", test_snapshots);
   g_test_add_func ("/lagoon/xapi-sim-vm/checkpoint-revert", test_checkpoint_revert);
+  g_test_add_func ("/lagoon/xapi-sim-vm/revert-orphan", test_revert_orphan);
   g_test_add_func ("/lagoon/xapi-sim-vm/memory", test_memory);
   g_test_add_func ("/lagoon/xapi-sim-vm/vcpus", test_vcpus);
   g_test_add_func ("/lagoon/xapi-sim-vm/host-memory", test_host_memory);
