@@ -400,6 +400,24 @@ wait_live (Sim        *sim,
     }
 }
 
+/* Waits (up to 10 s) for @task to leave "pending"; returns its record. */
+static GVariant *
+wait_task (Sim        *sim,
+           const char *task)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GVariant) rec = get_record (sim, "task", task);
+
+      if (!g_str_equal (rec_str (rec, "status"), "pending"))
+        return g_steal_pointer (&rec);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+}
+
 /* ---- hosts ------------------------------------------------------------------------------- */
 
 static void
@@ -420,6 +438,14 @@ test_disable_enable (void)
   g_assert_false (set_contains (ops, "shutdown"));
   g_clear_pointer (&ops, g_variant_unref);
   g_clear_pointer (&host, g_variant_unref);
+
+  /* Generic setters work on hosts as on every class. */
+  v = rpc (sim, "host.set_name_label", g_variant_new ("(sss)", s, "OpaqueRef:host2", "renamed"));
+  g_clear_pointer (&v, g_variant_unref);
+  {
+    g_autofree char *label = get_field (sim, "host", "OpaqueRef:host2", "name_label");
+    g_assert_cmpstr (label, ==, "renamed");
+  }
 
   /* Reboot and shutdown want a disabled host. */
   expect_error (sim, "127.0.0.1", "host.reboot", g_variant_new ("(ss)", s, "OpaqueRef:host2"),
@@ -492,7 +518,12 @@ test_evacuate (void)
   g_assert_cmpuint (g_variant_n_children (prevent), ==, 0);
   g_clear_pointer (&prevent, g_variant_unref);
 
-  v = rpc (sim, "host.evacuate", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  /* As an Async call: the task succeeds once both guests moved. */
+  v = rpc (sim, "Async.host.evacuate", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  {
+    g_autoptr(GVariant) task = wait_task (sim, g_variant_get_string (v, NULL));
+    g_assert_cmpstr (rec_str (task, "status"), ==, "success");
+  }
   g_clear_pointer (&v, g_variant_unref);
   /* Both fit only on host1 (host3 has 1 GiB). */
   resident1 = get_field (sim, "VM", "OpaqueRef:vm1", "resident_on");
@@ -1047,6 +1078,17 @@ test_join (void)
   expect_error (sim, "127.0.0.1", "pool.join",
                 g_variant_new ("(ssss)", s, "127.0.9.9", "root", "xenroot"),
                 "POOL_JOINING_HOST_CONNECTION_FAILED", NULL);
+  /* The asynchronous form fails its task with the same error. */
+  {
+    g_autoptr(GVariant) t = rpc (sim, "Async.pool.join",
+                                 g_variant_new ("(ssss)", s, "127.0.0.1", "root", "xenroot"));
+    g_autoptr(GVariant) task = wait_task (sim, g_variant_get_string (t, NULL));
+    g_autoptr(GVariant) info = g_variant_lookup_value (task, "error_info", NULL);
+
+    g_assert_cmpstr (rec_str (task, "status"), ==, "failure");
+    g_assert_true (set_contains (info, "OPERATION_NOT_ALLOWED"));
+    g_assert_true (set_contains (info, "Host is already part of a pool"));
+  }
   /* Four parameters are needed. */
   expect_error (sim, "127.0.0.1", "pool.join", g_variant_new ("(sss)", s, "127.0.0.1", "root"),
                 "MESSAGE_PARAMETER_COUNT_MISMATCH", "pool.join", "4", "3", NULL);
