@@ -338,10 +338,10 @@ pif_kind (LagoonCache        *cache,
       g_ptr_array_add (names, NULL);
       joined = g_strjoinv (" + ", (char **) names->pdata);
       /* Translators: a bond's members, "Bond of eth0 + eth1 (active-backup)" */
-      return g_strdup_printf (_("Bond of %s (%s)"), joined,
-                              bond != NULL ? lagoon_record_get_enum_string (bond,
-                                                                            LAGOON_BOND_MODE)
-                                           : "?");
+      const char *mode = bond != NULL ? lagoon_record_get_enum_string (bond, LAGOON_BOND_MODE)
+                                      : NULL;
+
+      return g_strdup_printf (_("Bond of %s (%s)"), joined, mode != NULL ? mode : "?");
     }
   if (vlan >= 0)
     {
@@ -973,6 +973,16 @@ on_vif_selection_changed (GtkTreeSelection     *selection,
   update_vif_buttons (self);
 }
 
+static void
+on_vif_row_activated (GtkTreeView          *view,
+                      GtkTreePath          *path,
+                      GtkTreeViewColumn    *column,
+                      LagoonNetworkingPage *self)
+{
+  if (gtk_widget_get_sensitive (self->properties_button))
+    gtk_button_clicked (GTK_BUTTON (self->properties_button));
+}
+
 /* ---- LagoonTab --------------------------------------------------------------------------- */
 
 static gboolean
@@ -1127,6 +1137,12 @@ build_vm (LagoonNetworkingPage *self)
                                         G_CALLBACK (on_properties_clicked));
   lagoon_page_set_accessible (self->properties_button, _("Interface properties"));
   gtk_container_add (GTK_CONTAINER (box), buttons);
+  {
+    GtkWidget *menu[] = { self->add_button, self->remove_button, self->properties_button, NULL };
+
+    lagoon_page_add_row_menu (self->vif_view, menu, self->remove_button);
+  }
+  g_signal_connect (view, "row-activated", G_CALLBACK (on_vif_row_activated), self);
   return box;
 }
 

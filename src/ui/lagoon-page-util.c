@@ -204,6 +204,132 @@ lagoon_page_add_bar_column (GtkTreeView *view,
   return col;
 }
 
+/* ---- row menus ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  GPtrArray *buttons;        /* GtkWidget *, weak: they live as long as the page */
+  GtkWidget *delete_button;
+} RowMenu;
+
+static void
+row_menu_free (gpointer data)
+{
+  RowMenu *menu = data;
+
+  g_ptr_array_unref (menu->buttons);
+  g_free (menu);
+}
+
+static void
+on_menu_item_activate (GtkMenuItem *item,
+                       GtkWidget   *button)
+{
+  if (gtk_widget_is_sensitive (button))
+    gtk_button_clicked (GTK_BUTTON (button));
+}
+
+static gboolean
+destroy_menu (gpointer menu)
+{
+  gtk_widget_destroy (menu);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_menu_deactivate (GtkMenuShell *menu)
+{
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, destroy_menu, g_object_ref (menu), g_object_unref);
+}
+
+static void
+row_menu_popup (GtkTreeView    *view,
+                RowMenu        *row_menu,
+                const GdkEvent *event)
+{
+  GtkWidget *menu = gtk_menu_new ();
+
+  for (guint i = 0; i < row_menu->buttons->len; i++)
+    {
+      GtkWidget *button = g_ptr_array_index (row_menu->buttons, i);
+      GtkWidget *item = gtk_menu_item_new_with_mnemonic (gtk_button_get_label (
+                                                            GTK_BUTTON (button)));
+
+      gtk_widget_set_sensitive (item, gtk_widget_is_sensitive (button));
+      gtk_widget_set_tooltip_text (item, gtk_widget_get_tooltip_text (button));
+      g_signal_connect (item, "activate", G_CALLBACK (on_menu_item_activate), button);
+      gtk_menu_shell_append (GTK_MENU_SHELL (menu), item);
+    }
+  gtk_widget_show_all (menu);
+  gtk_menu_attach_to_widget (GTK_MENU (menu), GTK_WIDGET (view), NULL);
+  /* Not at once: the chosen item is activated after the menu deactivates. */
+  g_signal_connect (menu, "deactivate", G_CALLBACK (on_menu_deactivate), NULL);
+  if (event != NULL)
+    gtk_menu_popup_at_pointer (GTK_MENU (menu), event);
+  else
+    gtk_menu_popup_at_widget (GTK_MENU (menu), GTK_WIDGET (view), GDK_GRAVITY_CENTER,
+                              GDK_GRAVITY_NORTH_WEST, NULL);
+}
+
+static gboolean
+on_row_button_press (GtkTreeView    *view,
+                     GdkEventButton *event,
+                     RowMenu        *row_menu)
+{
+  GtkTreePath *path = NULL;
+
+  if (!gdk_event_triggers_context_menu ((GdkEvent *) event))
+    return GDK_EVENT_PROPAGATE;
+  /* The row under the pointer is what the menu is about. */
+  if (gtk_tree_view_get_path_at_pos (view, (int) event->x, (int) event->y, &path, NULL, NULL,
+                                     NULL))
+    {
+      gtk_tree_selection_select_path (gtk_tree_view_get_selection (view), path);
+      gtk_tree_path_free (path);
+    }
+  row_menu_popup (view, row_menu, (GdkEvent *) event);
+  return GDK_EVENT_STOP;
+}
+
+static gboolean
+on_row_popup_menu (GtkTreeView *view,
+                   RowMenu     *row_menu)
+{
+  row_menu_popup (view, row_menu, NULL);
+  return TRUE;
+}
+
+static gboolean
+on_row_key_press (GtkTreeView *view,
+                  GdkEventKey *event,
+                  RowMenu     *row_menu)
+{
+  if ((event->keyval == GDK_KEY_Delete || event->keyval == GDK_KEY_KP_Delete) &&
+      row_menu->delete_button != NULL && gtk_widget_is_sensitive (row_menu->delete_button))
+    {
+      gtk_button_clicked (GTK_BUTTON (row_menu->delete_button));
+      return GDK_EVENT_STOP;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+void
+lagoon_page_add_row_menu (GtkTreeView  *view,
+                          GtkWidget   **buttons,
+                          GtkWidget    *delete_button)
+{
+  RowMenu *row_menu = g_new0 (RowMenu, 1);
+
+  row_menu->buttons = g_ptr_array_new ();
+  for (guint i = 0; buttons[i] != NULL; i++)
+    g_ptr_array_add (row_menu->buttons, buttons[i]);
+  row_menu->delete_button = delete_button;
+  g_object_set_data_full (G_OBJECT (view), "lagoon-row-menu", row_menu, row_menu_free);
+  g_signal_connect (view, "button-press-event", G_CALLBACK (on_row_button_press), row_menu);
+  g_signal_connect (view, "popup-menu", G_CALLBACK (on_row_popup_menu), row_menu);
+  g_signal_connect (view, "key-press-event", G_CALLBACK (on_row_key_press), row_menu);
+}
+
 /* ---- the usage bar ----------------------------------------------------------------------- */
 
 typedef struct
@@ -216,6 +342,7 @@ typedef struct
 {
   GArray *segments;
   gint64  total;
+  char   *description;
 } BarData;
 
 static void
@@ -230,6 +357,7 @@ bar_data_free (gpointer data)
   BarData *bar = data;
 
   g_array_unref (bar->segments);
+  g_free (bar->description);
   g_free (bar);
 }
 
@@ -298,6 +426,42 @@ bar_draw (GtkWidget *widget,
   return TRUE;
 }
 
+/* The segment under the pointer says what it is and how much; elsewhere, the summary. */
+static gboolean
+bar_query_tooltip (GtkWidget  *widget,
+                   int         x,
+                   int         y,
+                   gboolean    keyboard,
+                   GtkTooltip *tooltip,
+                   BarData    *bar)
+{
+  int width = gtk_widget_get_allocated_width (widget);
+  double left = 0.0;
+
+  for (guint i = 0; !keyboard && bar->total > 0 && width > 0 && i < bar->segments->len; i++)
+    {
+      Segment *s = &g_array_index (bar->segments, Segment, i);
+      double w = (double) width * (double) s->value / (double) bar->total;
+
+      if (x >= left && x < left + w)
+        {
+          g_autofree char *size = lagoon_page_format_bytes (s->value);
+          g_autofree char *text = NULL;
+
+          /* Translators: a part of a usage bar, "web01: 2.0 GiB" */
+          text = s->label != NULL ? g_strdup_printf (_("%s: %s"), s->label, size)
+                                  : g_steal_pointer (&size);
+          gtk_tooltip_set_text (tooltip, text);
+          return TRUE;
+        }
+      left += w;
+    }
+  if (bar->description == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, bar->description);
+  return TRUE;
+}
+
 GtkWidget *
 lagoon_usage_bar_new (const char *accessible_name)
 {
@@ -308,6 +472,8 @@ lagoon_usage_bar_new (const char *accessible_name)
   g_array_set_clear_func (bar->segments, segment_clear);
   g_object_set_data_full (G_OBJECT (area), "lagoon-bar", bar, bar_data_free);
   g_signal_connect (area, "draw", G_CALLBACK (bar_draw), bar);
+  gtk_widget_set_has_tooltip (area, TRUE);
+  g_signal_connect (area, "query-tooltip", G_CALLBACK (bar_query_tooltip), bar);
   gtk_widget_set_size_request (area, 200, 28);
   gtk_widget_set_hexpand (area, TRUE);
   atk_object_set_role (gtk_widget_get_accessible (area), ATK_ROLE_IMAGE);
@@ -348,7 +514,8 @@ lagoon_usage_bar_set_total (GtkWidget  *area,
 
   g_return_if_fail (bar != NULL);
   bar->total = MAX (total, 0);
-  gtk_widget_set_tooltip_text (area, description);
+  g_free (bar->description);
+  bar->description = g_strdup (description);
   atk_object_set_description (gtk_widget_get_accessible (area), description ? description : "");
   gtk_widget_queue_draw (area);
 }

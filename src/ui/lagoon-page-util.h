@@ -57,6 +57,12 @@ GtkTreeViewColumn *lagoon_page_add_bar_column   (GtkTreeView *view,
                                                  int          value_column,
                                                  int          text_column);
 
+/* Right-click (or the Menu key) on @view's rows offers @buttons (NULL-terminated) as a menu,
+ * each as sensitive as its button; the Delete key clicks @delete_button (may be NULL). */
+void       lagoon_page_add_row_menu      (GtkTreeView      *view,
+                                          GtkWidget       **buttons,
+                                          GtkWidget        *delete_button);
+
 /* ---- a segmented bar (memory, SR usage) ----------------------------------------------------- */
 
 GtkWidget *lagoon_usage_bar_new          (const char       *accessible_name);

@@ -1743,6 +1743,12 @@ build_vm (LagoonStoragePage *self)
                                         G_CALLBACK (on_properties_clicked));
   lagoon_page_set_accessible (self->properties_button, _("Disk properties"));
   gtk_container_add (GTK_CONTAINER (box), buttons);
+  {
+    GtkWidget *menu[] = { self->add_button, self->attach_button, self->detach_button,
+                          self->delete_button, self->properties_button, NULL };
+
+    lagoon_page_add_row_menu (self->disk_view, menu, self->delete_button);
+  }
   return box;
 }
 

@@ -367,11 +367,16 @@ def main():
                  or events_failure("Plug virtual disk"), timeout=ACTION_TIMEOUT)
         assert not events_failure("Plug virtual disk"), events_failure("Plug virtual disk")
 
-        # ... and delete it, after a confirmation.
-        click(cell_named(disks, disk_name))
+        # ... and delete it from the row's menu, after a confirmation.
         delete = showing(window, "push button", "Delete")
-        wait_for("Delete to be enabled", lambda: delete.sensitive)
-        delete.click()
+        cell = cell_named(disks, disk_name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2, button=3)
+        item = app.findChild(lambda n: n.roleName == "menu item" and n.name == "Delete"
+                             and n.showing, retry=True, requireResult=True)
+        wait_for("Delete to be enabled", lambda: delete.sensitive and item.sensitive)
+        item.click()
         alert = app.child(roleName="alert")
         alert.child(name="Delete", roleName="push button").click()
         wait_for("the disk to be deleted", lambda: new_vdi() is None
@@ -473,10 +478,11 @@ def main():
                  lambda: pool.call("VIF.get_currently_attached", new_vif())
                  or events_failure("Plug network interface"), timeout=ACTION_TIMEOUT)
 
+        # Remove, with the Delete key on the row.
         click(cell_named(vifs_table, "0a:16:3e:12:34:56"))
         remove = showing(window, "push button", "Remove Interface")
         wait_for("Remove to be enabled", lambda: remove.sensitive)
-        remove.click()
+        rawinput.pressKey("Delete")
         app.child(roleName="alert").child(name="Remove", roleName="push button").click()
         wait_for("the interface to be removed", lambda: new_vif() is None
                  or events_failure("Remove network interface")
