@@ -8,6 +8,7 @@
 #include "lagoon-application.h"
 #include "lagoon-new-vapp-wizard.h"
 #include "lagoon-start-order-editor.h"
+#include "lagoon-ui-private.h"
 #include "lagoon-vapp-action.h"
 #include "lagoon-vapp-vm-chooser.h"
 
@@ -212,6 +213,7 @@ lagoon_new_vapp_wizard_class_init (LagoonNewVappWizardClass *klass)
 
   g_type_ensure (LAGOON_TYPE_VAPP_VM_CHOOSER);
   g_type_ensure (LAGOON_TYPE_START_ORDER_EDITOR);
+  lagoon_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/lagoon/Lagoon/lagoon-new-vapp-wizard.ui");
   gtk_widget_class_bind_template_child (widget_class, LagoonNewVappWizard, name_page);

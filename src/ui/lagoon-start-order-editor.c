@@ -8,6 +8,7 @@
 
 #include "lagoon-start-order-editor.h"
 #include "lagoon-start-order-timeline.h"
+#include "lagoon-ui-private.h"
 
 enum {
   COL_REF,
@@ -525,6 +526,7 @@ lagoon_start_order_editor_class_init (LagoonStartOrderEditorClass *klass)
   object_class->dispose = lagoon_start_order_editor_dispose;
 
   g_type_ensure (LAGOON_TYPE_START_ORDER_TIMELINE);
+  lagoon_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/lagoon/Lagoon/lagoon-start-order-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, LagoonStartOrderEditor, tree_view);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "lagoon-application.h"
+#include "lagoon-ui-private.h"
 #include "lagoon-vapp-action.h"
 #include "lagoon-vapp-dialog.h"
 #include "lagoon-vapp-properties-dialog.h"
@@ -384,6 +385,12 @@ refresh_sequence (LagoonVappDialog *self)
 
   gtk_progress_bar_set_fraction (self->progress_bar,
                                  members->len > 0 ? (double) done / members->len : 1.0);
+  /* The Events pane's bar follows the VMs too (the task itself reports little until the end). */
+  if (self->watch_action != NULL && !lagoon_action_is_finished (self->watch_action) &&
+      members->len > 0)
+    lagoon_action_set_progress (self->watch_action,
+                                MAX (lagoon_action_get_progress (self->watch_action),
+                                     0.95 * done / members->len));
   if (self->watch_action != NULL && lagoon_action_is_finished (self->watch_action))
     {
       const GError *error = lagoon_action_get_error (self->watch_action);
@@ -701,6 +708,7 @@ lagoon_vapp_dialog_class_init (LagoonVappDialogClass *klass)
   signals[NEW_VAPP] = g_signal_new ("new-vapp", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                     NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  lagoon_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/lagoon/Lagoon/lagoon-vapp-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, LagoonVappDialog, intro_label);

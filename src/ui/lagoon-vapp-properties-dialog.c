@@ -7,6 +7,7 @@
 
 #include "lagoon-application.h"
 #include "lagoon-start-order-editor.h"
+#include "lagoon-ui-private.h"
 #include "lagoon-vapp-action.h"
 #include "lagoon-vapp-properties-dialog.h"
 #include "lagoon-vapp-vm-chooser.h"
@@ -170,6 +171,7 @@ lagoon_vapp_properties_dialog_class_init (LagoonVappPropertiesDialogClass *klass
 
   g_type_ensure (LAGOON_TYPE_VAPP_VM_CHOOSER);
   g_type_ensure (LAGOON_TYPE_START_ORDER_EDITOR);
+  lagoon_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/lagoon/Lagoon/"
                                                "lagoon-vapp-properties-dialog.ui");

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lagoon-ui-private.h"
 #include "lagoon-vapp-vm-chooser.h"
 
 enum {
@@ -293,6 +294,7 @@ lagoon_vapp_vm_chooser_class_init (LagoonVappVmChooserClass *klass)
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  lagoon_ui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/dev/lagoon/Lagoon/lagoon-vapp-vm-chooser.ui");
   gtk_widget_class_bind_template_child (widget_class, LagoonVappVmChooser, search_entry);
