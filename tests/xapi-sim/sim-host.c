@@ -895,6 +895,9 @@ power_worker (gpointer data)
   if (host != NULL)
     {
       set_host_live (db, host, FALSE);
+      /* The coordinator's toolstack held the sessions (a non-persistent table): gone. */
+      if (g_str_equal (host->ref, sim_master_ref (server)))
+        sim_server_coordinator_changed (server);
       if (!job->reboot)
         host_end_operation (db, host, job->op_key);
     }
@@ -944,6 +947,29 @@ host_power (SimCall *call)
   g_thread_unref (g_thread_new ("xapi-sim-host-power", power_worker, job));
   sim_writer_void (call->w);
   return TRUE;
+}
+
+/*
+ * Whether the host answering at @address is down (host_metrics.live false after a reboot or
+ * shutdown): sim-http.c then drops the request unanswered, as a host that is off would.
+ */
+gboolean
+sim_host_address_down (SimServer  *server,
+                       const char *address)
+{
+  SimDb *db = sim_server_get_db (server);
+  gboolean down = FALSE;
+  const char *ref;
+
+  g_mutex_lock (&db->lock);
+  ref = sim_host_at_address (db, address);
+  if (ref != NULL)
+    {
+      SimObject *host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), ref);
+      down = host != NULL && !host_is_live (db, host);
+    }
+  g_mutex_unlock (&db->lock);
+  return down;
 }
 
 /* ---- checks before and after other areas' calls -------------------------------------------- */

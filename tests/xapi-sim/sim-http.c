@@ -397,6 +397,13 @@ serve_connection (SimHttp           *http,
         }
       keep = h.keep_alive;
 
+      /* A host that is down (rebooting, shut down) answers nothing: the connection drops. */
+      if (sim_host_address_down (http->server, local_address != NULL ? local_address : ""))
+        {
+          head_clear (&h);
+          break;
+        }
+
       if (h.expect_continue && (h.content_length > 0 || h.chunked))
         {
           const char *cont = "HTTP/1.1 100 Continue\r\n\r\n";

@@ -139,6 +139,9 @@ SimObject               *sim_message_create   (SimServer     *server,
                                                const char    *obj_uuid,
                                                const char    *body);
 void                     sim_host_after_call  (SimCall       *call);
+/* Whether the host at @address is down (takes db->lock): its requests go unanswered. */
+gboolean                 sim_host_address_down (SimServer    *server,
+                                                const char   *address);
 void                     sim_host_setup       (SimServer     *server);
 void                     sim_server_coordinator_changed (SimServer *server);
 gboolean                 sim_server_check_credentials   (SimServer  *server,

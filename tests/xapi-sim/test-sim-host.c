@@ -179,6 +179,39 @@ http_request (Sim         *sim,
   return status;
 }
 
+/* Sends a login to @address; the HTTP status, or 0 when the connection closes unanswered. */
+static int
+try_login (Sim        *sim,
+           const char *address)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GBytes) call = lagoon_xmlrpc_build_call ("session.login_with_password",
+                                                     g_variant_new ("(ss)", "root", "xenroot"), NULL);
+  g_autofree char *head = g_strdup_printf ("POST / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+                                           "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", address,
+                                           g_bytes_get_size (call));
+  char buf[64] = { 0 };
+  gsize n = 0;
+
+  g_socket_client_set_timeout (client, 30);
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, address, (guint16) sim->port, NULL, NULL);
+  if (conn == NULL)
+    return 0;
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), head,
+                                  strlen (head), NULL, NULL, NULL) ||
+      !g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+                                  g_bytes_get_data (call, NULL), g_bytes_get_size (call), NULL, NULL,
+                                  NULL))
+    return 0;
+  g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, 12, &n, NULL,
+                           NULL);
+  if (n < 12 || !g_str_has_prefix (buf, "HTTP/1.1 "))
+    return 0;
+  return atoi (buf + 9);
+}
+
 /* An XML-RPC call at @address; the Value, or NULL with the XenAPI error. */
 static GVariant *
 rpc_at (Sim         *sim,
@@ -598,7 +631,7 @@ test_evacuate (void)
 static void
 test_reboot_shutdown (void)
 {
-  const char *const args[] = { "--speed=0.1", NULL };
+  const char *const args[] = { "--speed=0.3", NULL };
   Sim *sim = sim_start (args);
   const char *s = sim->session;
   g_autoptr(GVariant) v = NULL;
@@ -627,10 +660,13 @@ test_reboot_shutdown (void)
   }
 
   wait_live (sim, "OpaqueRef:hm2", FALSE, 5);
+  /* While it is down, its address answers nothing. */
+  g_assert_cmpint (try_login (sim, "127.0.0.2"), ==, 0);
   /* Its guests went down with it. */
   state = get_field (sim, "VM", "OpaqueRef:vm1", "power_state");
   g_assert_cmpstr (state, ==, "Halted");
   wait_live (sim, "OpaqueRef:hm2", TRUE, 5);
+  g_assert_cmpint (try_login (sim, "127.0.0.2"), ==, 200);
   host = get_record (sim, "host", "OpaqueRef:host2");
   g_assert_true (rec_bool (host, "enabled"));
   g_clear_pointer (&host, g_variant_unref);
@@ -656,6 +692,56 @@ test_reboot_shutdown (void)
   expect_error (sim, "127.0.0.1", "VM.start_on",
                 g_variant_new ("(sssbb)", s, "OpaqueRef:vm3", "OpaqueRef:host3", FALSE, FALSE),
                 "HOST_NOT_LIVE", NULL);
+
+  sim_stop (sim);
+}
+
+/* The coordinator reboots: the pool is unreachable meanwhile, and the sessions are gone after. */
+static void
+test_coordinator_reboot (void)
+{
+  const char *const args[] = { "--speed=0.3", NULL };
+  Sim *sim = sim_start (args);
+  const char *s = sim->session;
+  g_autoptr(GVariant) v = NULL;
+  gint64 deadline;
+  gboolean saw_down = FALSE;
+
+  v = rpc (sim, "host.disable", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
+  g_clear_pointer (&v, g_variant_unref);
+  v = rpc (sim, "host.reboot", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      int status = try_login (sim, "127.0.0.1");
+
+      if (status == 0)
+        saw_down = TRUE;
+      else if (saw_down)
+        {
+          g_assert_cmpint (status, ==, 200);
+          break;
+        }
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+  expect_error (sim, "127.0.0.1", "pool.get_all", g_variant_new ("(s)", s), "SESSION_INVALID", s,
+                NULL);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) session = rpc_at (sim, "127.0.0.1", "session.login_with_password",
+                                          g_variant_new ("(ss)", "root", "xenroot"), &error);
+    g_autoptr(GVariant) hosts = NULL;
+
+    g_assert_no_error (error);
+    g_free (sim->session);
+    sim->session = g_variant_dup_string (session, NULL);
+    /* Back and enabled, as after any reboot without auto_enable=false. */
+    hosts = get_record (sim, "host", "OpaqueRef:host1");
+    g_assert_true (rec_bool (hosts, "enabled"));
+  }
 
   sim_stop (sim);
 }
@@ -1650,6 +1736,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/sim-host/disable-enable", test_disable_enable);
   g_test_add_func ("/lagoon/sim-host/evacuate", test_evacuate);
   g_test_add_func ("/lagoon/sim-host/reboot-shutdown", test_reboot_shutdown);
+  g_test_add_func ("/lagoon/sim-host/coordinator-reboot", test_coordinator_reboot);
   g_test_add_func ("/lagoon/sim-host/messages", test_messages);
   g_test_add_func ("/lagoon/sim-host/sr-alarm", test_sr_alarm);
   g_test_add_func ("/lagoon/sim-host/designate-new-master", test_designate_new_master);
