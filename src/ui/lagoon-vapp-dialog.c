@@ -534,11 +534,13 @@ on_delete_response (GtkDialog  *dialog,
 
       /* The VMs leave the vApp first, so that they stay as they are. */
       for (guint i = 0; i < members->len; i++)
-        lagoon_vapp_action_add_step (action, "VM.set_appliance",
-                                     g_variant_new ("(ss)",
-                                                    lagoon_record_get_opaque_ref (members->pdata[i]),
-                                                    "OpaqueRef:NULL"),
-                                     LAGOON_VAPP_STEP_CALL);
+        {
+          const char *vm = lagoon_record_get_opaque_ref (members->pdata[i]);
+
+          lagoon_vapp_action_add_step (action, "VM.set_appliance",
+                                       g_variant_new ("(ss)", vm, "OpaqueRef:NULL"),
+                                       LAGOON_VAPP_STEP_CALL);
+        }
       lagoon_vapp_action_add_step (action, "VM_appliance.destroy",
                                    g_variant_new ("(s)", data->ref), LAGOON_VAPP_STEP_CALL);
       lagoon_action_set_objects (LAGOON_ACTION (action), objects);

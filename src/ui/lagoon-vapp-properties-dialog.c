@@ -224,8 +224,8 @@ lagoon_vapp_properties_dialog_new (GtkWindow    *parent,
   self->connection = g_object_ref (connection);
   self->ref = g_strdup (vapp_ref);
   self->old_name = g_strdup (lagoon_record_get_name (app));
-  self->old_description = g_strdup (lagoon_record_get_string (app,
-                                                              LAGOON_VM_APPLIANCE_NAME_DESCRIPTION));
+  self->old_description =
+    g_strdup (lagoon_record_get_string (app, LAGOON_VM_APPLIANCE_NAME_DESCRIPTION));
   if (self->old_description == NULL)
     self->old_description = g_strdup ("");
   members = lagoon_cache_get_referrers (get_cache (self), LAGOON_CLASS_VM, LAGOON_VM_APPLIANCE,

@@ -166,9 +166,9 @@ class Ui:
 
     def toplevel(self, name_start, roles=("frame", "dialog", "alert")):
         def found():
-            return self.app.findChild(lambda n: n.roleName in roles and n.name.startswith(name_start)
-                                      and n.showing, recursive=False, retry=False,
-                                      requireResult=False)
+            return self.app.findChild(lambda n: n.roleName in roles and n.showing and
+                                      n.name.startswith(name_start), recursive=False,
+                                      retry=False, requireResult=False)
         wait_for(f"the window {name_start!r}", lambda: found() is not None)
         return found()
 
