@@ -306,6 +306,15 @@ update_cd_buttons (LagoonStoragePage *self)
                               : NULL;
   const char *chosen = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->iso_combo));
   gboolean empty = vbd == NULL || lagoon_record_get_bool (vbd, LAGOON_VBD_EMPTY);
+  const LagoonRecord *vm = cache != NULL && self->ref != NULL
+                             ? lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->ref) : NULL;
+  /* A halted VM's drive changes in the database only: xapi takes it whatever the VBD's
+   * allowed_operations say (they list what needs a running VM). */
+  gboolean halted = vm != NULL && vbd != NULL &&
+                    g_strcmp0 (lagoon_record_get_enum_string (vm, LAGOON_VM_POWER_STATE),
+                               "Halted") == 0 &&
+                    lagoon_record_get_map (vm, LAGOON_VM_CURRENT_OPERATIONS, NULL)[0] == NULL &&
+                    lagoon_record_get_map (vbd, LAGOON_VBD_CURRENT_OPERATIONS, NULL)[0] == NULL;
   gboolean can_insert, can_eject;
   const char *insert_reason = NULL, *eject_reason = NULL;
 
@@ -316,8 +325,9 @@ update_cd_buttons (LagoonStoragePage *self)
     }
   else
     {
-      can_eject = !empty && lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS,
-                                                        "eject");
+      can_eject = !empty && (halted ||
+                             lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS,
+                                                         "eject"));
       if (empty)
         eject_reason = _("The drive is empty.");
       else if (!can_eject)
@@ -336,7 +346,8 @@ update_cd_buttons (LagoonStoragePage *self)
         }
       else if (empty)
         {
-          can_insert = lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS, "insert");
+          can_insert = halted ||
+                       lagoon_record_set_contains (vbd, LAGOON_VBD_ALLOWED_OPERATIONS, "insert");
           insert_reason = _("The server does not allow inserting now (the VM may be starting "
                             "or stopping).");
         }

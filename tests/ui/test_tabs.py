@@ -210,42 +210,51 @@ def main():
         assert cell_named(disks, renamed).selected, "the selection was lost"
         log("a renamed disk updates in place and stays selected")
 
-        # The CD drive: insert an ISO, then eject it.
-        cd_ref = next(b for b, v in vbds.items() if v["type"] == "CD")
+        # The CD drive: insert an ISO, swap it for another (ejected first), eject it.
         srs = pool.call("SR.get_all_records")
         isos = sorted((pool.call("VDI.get_name_label", v), v) for r, s in srs.items()
                       if s["content_type"] == "iso" for v in s["VDIs"])
-        iso_name, iso_ref = isos[0]
-        combo = window.child(name="ISO image", roleName="combo box")
-        if not pool.call("VBD.get_empty", cd_ref):
-            showing(window, "push button", "Eject").click()
-            wait_for("the drive to be empty", lambda: pool.call("VBD.get_empty", cd_ref),
-                     timeout=ACTION_TIMEOUT)
-        combo.click()
-        item = combo.child(name=iso_name, roleName="menu item")
-        wait_for("the ISO menu", lambda: item.showing)
-        item.click()
-        insert = showing(window, "push button", "Insert")
-        wait_for("Insert to be enabled", lambda: insert.sensitive)
-        insert.click()
-        wait_for(f"{iso_name} in the drive",
-                 lambda: (not pool.call("VBD.get_empty", cd_ref)
-                          and pool.call("VBD.get_VDI", cd_ref) == iso_ref)
-                 or events_failure("Insert ISO"), timeout=ACTION_TIMEOUT)
-        failure = events_failure("Insert ISO")
-        if failure:
-            log(f"VBD.insert failed in the simulator: {failure}")
-        else:
-            log(f"inserted {iso_name}")
+
+        def cd_cycle(vbd_refs, screenshot_name=None):
+            cd_ref = next(b for b in vbd_refs if pool.call("VBD.get_type", b) == "CD")
+            combo = window.child(name="ISO image", roleName="combo box")
+            insert = showing(window, "push button", "Insert")
             eject = showing(window, "push button", "Eject")
-            wait_for("Eject to be enabled", lambda: eject.sensitive)
-            assert not insert.sensitive, "Insert is enabled for the ISO already in the drive"
-            shot("tabs-storage-cd.png")
+            if not pool.call("VBD.get_empty", cd_ref):
+                wait_for("Eject to be enabled", lambda: eject.sensitive)
+                eject.click()
+                wait_for("the drive to be empty", lambda: pool.call("VBD.get_empty", cd_ref),
+                         timeout=ACTION_TIMEOUT)
+            for iso_name, iso_ref in isos[:2]:
+                combo.click()
+                item = combo.child(name=iso_name, roleName="menu item")
+                wait_for("the ISO menu", lambda: item.showing)
+                item.click()
+                wait_for("Insert to be enabled", lambda: insert.sensitive)
+                insert.click()
+                wait_for(f"{iso_name} in the drive",
+                         lambda: (not pool.call("VBD.get_empty", cd_ref)
+                                  and pool.call("VBD.get_VDI", cd_ref) == iso_ref)
+                         or events_failure("Insert ISO") or events_failure("Eject ISO"),
+                         timeout=ACTION_TIMEOUT)
+                for step in ("Eject ISO", "Insert ISO"):
+                    assert not events_failure(step), f"{step}: {events_failure(step)}"
+                log(f"{iso_name} in the drive")
+                wait_for("Eject to be enabled", lambda: eject.sensitive)
+                wait_for("Insert to be disabled for the ISO in the drive",
+                         lambda: not insert.sensitive)
+            if screenshot_name:
+                shot(screenshot_name)
             eject.click()
             wait_for("the drive to be empty", lambda: pool.call("VBD.get_empty", cd_ref)
                      or events_failure("Eject ISO"), timeout=ACTION_TIMEOUT)
-            failure = events_failure("Eject ISO")
-            log(f"VBD.eject failed in the simulator: {failure}" if failure else "ejected")
+            assert not events_failure("Eject ISO"), events_failure("Eject ISO")
+            wait_for("the chooser to say the drive is empty", lambda: combo.name == "<empty>"
+                     or showing(combo, "menu item", "<empty>") is not None
+                     or not eject.sensitive)
+            log("ejected")
+
+        cd_cycle(vm["VBDs"], "tabs-storage-cd.png")
 
         # Add a disk: a missing name is explained first.
         showing(window, "push button", "Add disk").click()
@@ -614,6 +623,12 @@ def main():
         static = f"{size_text(smin)} – {size_text(new_max)}"
         wait_for(f"the tab to show {static!r}", lambda: showing(window, "label", static))
         log(f"limits set: static {static}, dynamic {size_text(new_min)} – {size_text(new_max)}")
+
+        # A halted VM's CD drive changes too.
+        if any(pool.call("VBD.get_type", b) == "CD" for b in vm["VBDs"]):
+            open_tab("Storage")
+            cd_cycle(vm["VBDs"])
+            log(f"{vm['name_label']} (halted): ISO inserted, swapped and ejected")
 
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=20)
