@@ -347,11 +347,100 @@ allowed_concurrently (const char *op,
 
 /*
  * xapi's check_operation_error for @op on @vm: TRUE when allowed, else FALSE with the error in
- * @err ([code, params...]).
+ * @err ([code, params...]). @strict for allowed_operations (advisory, stricter about what the
+ * guest must do), not for calls.
+ */
+/* VM_guest_metrics.other[@feature] = "1" (the guest agent's feature flags). */
+static gboolean
+has_feature (SimObject  *gm,
+             const char *feature)
+{
+  g_autofree char *v = gm != NULL ? map_dup (gm->fields[LAGOON_VM_GUEST_METRICS_OTHER], feature)
+                                  : NULL;
+
+  return g_strcmp0 (v, "1") == 0;
+}
+
+/* Xapi_pv_driver_version: known unless PV_drivers_version lacks a numeric major or minor. */
+static gboolean
+has_pv_drivers (SimObject *gm)
+{
+  static const char *const keys[] = { "major", "minor" };
+
+  if (gm == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *v = map_dup (gm->fields[LAGOON_VM_GUEST_METRICS_PV_DRIVERS_VERSION],
+                                    keys[i]);
+      char *end = NULL;
+
+      if (v == NULL || *v == '\0')
+        return FALSE;
+      g_ascii_strtoll (v, &end, 10);
+      if (*end != '\0')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/*
+ * xapi's check_op_for_feature: a live HVM guest without PV drivers needs the guest agent's
+ * feature flags for clean shutdown/reboot (strict: allowed_operations only), suspend and
+ * migration (strict), VCPU hot-plug (always); data-cant-suspend-reason always forbids suspend.
  */
 static gboolean
-vm_check (SimObject  *vm,
+check_feature (SimDb      *db,
+               SimObject  *vm,
+               const char *op,
+               gboolean    strict,
+               GPtrArray  *err)
+{
+  const char *state = power_state (vm);
+  gboolean live = g_str_equal (state, "Running") || g_str_equal (state, "Paused");
+  SimObject *m = db != NULL ? follow (db, vm, LAGOON_VM_METRICS, LAGOON_CLASS_VM_METRICS) : NULL;
+  SimObject *gm = db != NULL ? follow (db, vm, LAGOON_VM_GUEST_METRICS,
+                                       LAGOON_CLASS_VM_GUEST_METRICS) : NULL;
+  const char *booted = m != NULL ? sim_object_get_string (m, LAGOON_VM_METRICS_CURRENT_DOMAIN_TYPE)
+                                 : "";
+  gboolean implicit = !live || g_str_equal (booted, "pv") || g_str_equal (booted, "pvh") ||
+                      g_str_equal (booted, "pv_in_pvh") || has_pv_drivers (gm);
+  gboolean lacks = FALSE;
+
+  if (live && (g_str_equal (op, "suspend") || g_str_equal (op, "checkpoint") ||
+               g_str_equal (op, "pool_migrate") || g_str_equal (op, "migrate_send")))
+    {
+      g_autofree char *reason = gm != NULL ? map_dup (gm->fields[LAGOON_VM_GUEST_METRICS_OTHER],
+                                                      "data-cant-suspend-reason") : NULL;
+      if (reason != NULL)
+        {
+          set_error (err, "VM_NON_SUSPENDABLE", vm->ref, reason, NULL);
+          return FALSE;
+        }
+      lacks = !implicit && strict && !has_feature (gm, "feature-suspend");
+    }
+  else if (implicit)
+    return TRUE;
+  else if (g_str_equal (op, "clean_shutdown"))
+    lacks = strict && !has_feature (gm, "feature-shutdown") &&
+            !has_feature (gm, "feature-poweroff");
+  else if (g_str_equal (op, "clean_reboot"))
+    lacks = strict && !has_feature (gm, "feature-shutdown") && !has_feature (gm, "feature-reboot");
+  else if (g_str_equal (op, "changing_VCPUs_live"))
+    lacks = !has_feature (gm, "feature-vcpu-hotplug");
+  if (lacks)
+    {
+      set_error (err, "VM_LACKS_FEATURE", vm->ref, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+vm_check (SimDb      *db,
+          SimObject  *vm,
           const char *op,
+          gboolean    strict,
           GPtrArray  *err)
 {
   static const char *const template_ops[] = {
@@ -469,6 +558,8 @@ vm_check (SimObject  *vm,
                  NULL);
       return FALSE;
     }
+  if (!check_feature (db, vm, op, strict, err))
+    return FALSE;
   if (g_str_equal (op, "snapshot_with_quiesce"))
     {
       /* VSS support is gone from xapi: this always fails once the power state is right. */
@@ -499,7 +590,7 @@ vm_update_allowed_operations (SimDb     *db,
     {
       if (!vm_ops[i].listed || (e != NULL && lagoon_schema_enum_index (e, vm_ops[i].op) < 0))
         continue;
-      if (vm_check (vm, vm_ops[i].op, err))
+      if (vm_check (db, vm, vm_ops[i].op, TRUE, err))
         g_ptr_array_add (allowed, (gpointer) vm_ops[i].op);
     }
   v = sim_vstrv ((const char *const *) allowed->pdata, allowed->len);
@@ -516,7 +607,7 @@ vm_check_call (SimCall    *call,
 {
   g_autoptr(GPtrArray) err = g_ptr_array_new_with_free_func (g_free);
 
-  if (vm_check (vm, op, err))
+  if (vm_check (sim_server_get_db (call->server), vm, op, FALSE, err))
     return TRUE;
   g_ptr_array_set_size (call->error, 0);
   for (guint i = 0; i < err->len; i++)
@@ -1102,6 +1193,65 @@ vm_metrics_boot (SimDb     *db,
   }
 }
 
+static GVariant *
+string_map (const char *first,
+            ...) G_GNUC_NULL_TERMINATED;
+
+static GVariant *
+string_map (const char *first,
+            ...)
+{
+  GVariantBuilder b;
+  const char *key;
+  va_list ap;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a{sv}"));
+  va_start (ap, first);
+  for (key = first; key != NULL; key = va_arg (ap, const char *))
+    g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (va_arg (ap, const char *)));
+  va_end (ap);
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
+/*
+ * The simulated guest runs the guest agent: a VM booted without VM_guest_metrics gets some
+ * (PV drivers and the usual feature flags, as a Linux agent reports them); existing ones go
+ * live again with their own flags, so a fixture can describe a guest without tools.
+ */
+static void
+vm_guest_agent_boot (SimDb     *db,
+                     SimObject *vm)
+{
+  const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_VM_GUEST_METRICS);
+  SimObject *gm = follow (db, vm, LAGOON_VM_GUEST_METRICS, LAGOON_CLASS_VM_GUEST_METRICS);
+  g_autofree GVariant **fields = NULL;
+
+  if (gm != NULL)
+    {
+      sim_db_set (db, gm, LAGOON_VM_GUEST_METRICS_LIVE, sim_vbool (TRUE));
+      sim_db_set (db, gm, LAGOON_VM_GUEST_METRICS_LAST_UPDATED, sim_vnow ());
+      return;
+    }
+  fields = g_new0 (GVariant *, klass->n_fields);
+  fields[LAGOON_VM_GUEST_METRICS_UUID] = vstr_take (sim_db_new_uuid ());
+  fields[LAGOON_VM_GUEST_METRICS_OS_VERSION] =
+    string_map ("name", "Linux", "distro", "linux", "uname", "6.1.0", NULL);
+  fields[LAGOON_VM_GUEST_METRICS_PV_DRIVERS_VERSION] =
+    string_map ("major", "9", "minor", "4", "micro", "0", NULL);
+  fields[LAGOON_VM_GUEST_METRICS_PV_DRIVERS_UP_TO_DATE] = sim_vbool (TRUE);
+  fields[LAGOON_VM_GUEST_METRICS_OTHER] =
+    string_map ("feature-shutdown", "1", "feature-poweroff", "1", "feature-reboot", "1",
+                "feature-suspend", "1", "feature-vcpu-hotplug", "1", "has-vendor-device", "0",
+                "platform-feature-multiprocessor-suspend", "1", NULL);
+  fields[LAGOON_VM_GUEST_METRICS_LAST_UPDATED] = sim_vnow ();
+  fields[LAGOON_VM_GUEST_METRICS_LIVE] = sim_vbool (TRUE);
+  fields[LAGOON_VM_GUEST_METRICS_CAN_USE_HOTPLUG_VBD] = sim_vstr ("yes");
+  fields[LAGOON_VM_GUEST_METRICS_CAN_USE_HOTPLUG_VIF] = sim_vstr ("yes");
+  fields[LAGOON_VM_GUEST_METRICS_PV_DRIVERS_DETECTED] = sim_vbool (TRUE);
+  gm = sim_db_insert (db, klass, NULL, fields, FALSE);
+  sim_db_set (db, vm, LAGOON_VM_GUEST_METRICS, sim_vstr (gm->ref));
+}
+
 static gint64
 next_domid (void)
 {
@@ -1124,6 +1274,7 @@ vm_boot (SimCall    *call,
   sim_db_set (db, vm, LAGOON_VM_DOMID, sim_vint (next_domid ()));
   vm_set_devices_attached (db, vm, TRUE);
   vm_metrics_boot (db, vm);
+  vm_guest_agent_boot (db, vm);
   vm_create_console (server, vm, host_ref);
   vm_update_allowed_operations (db, vm);
   host_update_memory_free (db, host_ref);
@@ -1141,6 +1292,11 @@ vm_halt (SimDb      *db,
   sim_db_set (db, vm, LAGOON_VM_DOMID, sim_vint (-1));
   vm_set_devices_attached (db, vm, FALSE);
   vm_destroy_consoles (db, vm);
+  {
+    SimObject *gm = follow (db, vm, LAGOON_VM_GUEST_METRICS, LAGOON_CLASS_VM_GUEST_METRICS);
+    if (gm != NULL && g_variant_get_boolean (gm->fields[LAGOON_VM_GUEST_METRICS_LIVE]))
+      sim_db_set (db, gm, LAGOON_VM_GUEST_METRICS_LIVE, sim_vbool (FALSE));
+  }
   {
     SimObject *m = follow (db, vm, LAGOON_VM_METRICS, LAGOON_CLASS_VM_METRICS);
     if (m != NULL && sim_object_get_int (m, LAGOON_VM_METRICS_MEMORY_ACTUAL) != 0)
@@ -1367,19 +1523,27 @@ vif_copy (SimDb      *db,
   sim_db_insert (db, klass, NULL, fields, FALSE);
 }
 
-/* A copy of the VM_metrics @ref (Xapi_vm_helpers.copy_metrics), or NULL ref. */
+/* A copy of the @id object @ref (Xapi_vm_helpers.copy_metrics / copy_guest_metrics), or the
+ * null ref. */
 static char *
-metrics_copy (SimDb      *db,
-              const char *ref)
+object_copy (SimDb         *db,
+             LagoonClassId  id,
+             const char    *ref)
 {
-  SimObject *m = lookup (db, LAGOON_CLASS_VM_METRICS, ref);
+  SimObject *m = lookup (db, id, ref);
   g_autofree GVariant **fields = NULL;
 
   if (m == NULL)
     return g_strdup (LAGOON_NULL_REF);
   fields = copy_fields (m);
-  return g_strdup (sim_db_insert (db, sim_class (LAGOON_CLASS_VM_METRICS), NULL, fields,
-                                  FALSE)->ref);
+  return g_strdup (sim_db_insert (db, sim_class (id), NULL, fields, FALSE)->ref);
+}
+
+static char *
+metrics_copy (SimDb      *db,
+              const char *ref)
+{
+  return object_copy (db, LAGOON_CLASS_VM_METRICS, ref);
 }
 
 typedef enum {
@@ -1489,7 +1653,9 @@ vm_duplicate (SimCall    *call,
              snapshot ? vstr_take (vm_to_metadata (vm)) : sim_vstr (""));
   metrics = metrics_copy (db, sim_object_get_string (vm, LAGOON_VM_METRICS));
   put_field (fields, LAGOON_VM_METRICS, sim_vstr (metrics));
-  put_field (fields, LAGOON_VM_GUEST_METRICS, sim_vstr (LAGOON_NULL_REF));
+  put_field (fields, LAGOON_VM_GUEST_METRICS,
+             vstr_take (object_copy (db, LAGOON_CLASS_VM_GUEST_METRICS,
+                                     sim_object_get_string (vm, LAGOON_VM_GUEST_METRICS))));
   if ((f = field_of (LAGOON_CLASS_VM, "snapshot_info")) >= 0)
     {
       GVariantBuilder b;
@@ -1967,6 +2133,17 @@ do_revert (SimCall   *call,
   }
   metrics = metrics_copy (db, sim_object_get_string (snap, LAGOON_VM_METRICS));
   sim_db_set (db, vm, LAGOON_VM_METRICS, sim_vstr (metrics));
+  /* Guest metrics likewise (update_guest_metrics). */
+  {
+    SimObject *old = follow (db, vm, LAGOON_VM_GUEST_METRICS, LAGOON_CLASS_VM_GUEST_METRICS);
+    g_autofree char *copy = NULL;
+
+    if (old != NULL)
+      sim_db_delete (db, old);
+    copy = object_copy (db, LAGOON_CLASS_VM_GUEST_METRICS,
+                        sim_object_get_string (snap, LAGOON_VM_GUEST_METRICS));
+    sim_db_set (db, vm, LAGOON_VM_GUEST_METRICS, sim_vstr (copy));
+  }
   if (metadata != NULL)
     apply_metadata (db, vm, metadata);
   else

@@ -70,6 +70,9 @@ static const char pool_db[] =
   "PBDs=\"('OpaqueRef:pbd3')\"/>"
   "<row ref=\"OpaqueRef:sriso\" uuid=\"sr-uuid-iso\" name__label=\"ISOs\" type=\"iso\" "
   "content_type=\"iso\" physical_size=\"0\"/></table>"
+  "<table name=\"VM_guest_metrics\"><row ref=\"OpaqueRef:gmhvm\" uuid=\"gm-hvm\" "
+  "PV_drivers_version=\"()\" other=\"(('feature-shutdown' '1') "
+  "('data-cant-suspend-reason' 'UEFI variables'))\" live=\"false\"/></table>"
   "<table name=\"PBD\">"
   "<row ref=\"OpaqueRef:pbd1b\" uuid=\"pbd-1b\" host=\"OpaqueRef:host2\" SR=\"OpaqueRef:sr1\" "
   "currently_attached=\"true\"/>"
@@ -124,6 +127,12 @@ static const char pool_db[] =
   "memory__dynamic_max=\"3221225472\" memory__static_max=\"3221225472\" VCPUs__max=\"1\" "
   "VCPUs__at_startup=\"1\" domid=\"-1\" "
   "snapshots=\"('OpaqueRef:snapold' 'OpaqueRef:snapbad')\"/>"
+  /* An HVM guest whose agent reports no PV drivers, clean shutdown only, and no suspend. */
+  "<row ref=\"OpaqueRef:hvm\" uuid=\"hvm-uuid\" name__label=\"no tools\" power_state=\"Halted\" "
+  "is_a_template=\"false\" HVM__boot_policy=\"BIOS order\" memory__static_min=\"268435456\" "
+  "memory__dynamic_min=\"268435456\" memory__dynamic_max=\"268435456\" "
+  "memory__static_max=\"268435456\" VCPUs__max=\"2\" VCPUs__at_startup=\"1\" domid=\"-1\" "
+  "guest_metrics=\"OpaqueRef:gmhvm\"/>"
   /* A snapshot from before snapshot_metadata existed, and one whose metadata is garbage. */
   "<row ref=\"OpaqueRef:snapold\" uuid=\"snapold-uuid\" name__label=\"old snapshot\" "
   "power_state=\"Halted\" is_a_template=\"true\" is_a_snapshot=\"true\" "
@@ -1607,6 +1616,67 @@ test_revert_orphan (void)
   sim_stop (sim);
 }
 
+/* xapi's check_op_for_feature: what a guest without PV drivers can be asked to do. */
+static void
+test_guest_features (void)
+{
+  Sim *sim = sim_start ("0");
+  g_autoptr(GVariant) r = NULL;
+  g_autoptr(GVariant) rec = NULL;
+  g_autoptr(GVariant) gm = NULL;
+  g_autofree char *s = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *gm_ref = NULL;
+  g_autofree char *m_ref = NULL;
+
+  r = call (sim, "VM.start", "(sbb)", "OpaqueRef:hvm", FALSE, FALSE);
+  rec = record (sim, "VM", "OpaqueRef:hvm");
+  /* Booted HVM (from HVM_boot_policy); the agent says shutdown only. */
+  m_ref = rec_str (rec, "metrics");
+  {
+    g_autoptr(GVariant) m = record (sim, "VM_metrics", m_ref);
+    g_assert_cmpstr ((s = rec_str (m, "current_domain_type")), ==, "hvm");
+    g_clear_pointer (&s, g_free);
+  }
+  g_assert_cmpstr ((s = rec_set (rec, "allowed_operations")), ==,
+                   "changing_dynamic_range,clean_reboot,clean_shutdown,hard_reboot,hard_shutdown,"
+                   "metadata_export,pause,snapshot");
+  g_clear_pointer (&s, g_free);
+  err = call_fails (sim, "VM_NON_SUSPENDABLE", "VM.suspend", "(s)", "OpaqueRef:hvm");
+  g_assert_cmpstr (err, ==, "VM_NON_SUSPENDABLE,OpaqueRef:hvm,UEFI variables");
+  g_clear_pointer (&err, g_free);
+  err = call_fails (sim, "VM_NON_SUSPENDABLE", "VM.pool_migrate", "(ssa{ss})", "OpaqueRef:hvm",
+                    "OpaqueRef:host2", NULL);
+  g_clear_pointer (&err, g_free);
+  err = call_fails (sim, "VM_LACKS_FEATURE", "VM.set_VCPUs_number_live", "(sx)", "OpaqueRef:hvm",
+                    (gint64) 2);
+  g_assert_cmpstr (err, ==, "VM_LACKS_FEATURE,OpaqueRef:hvm");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.clean_shutdown", "(s)", "OpaqueRef:hvm");
+
+  /* A guest booted without guest metrics gets the simulated agent's: PV drivers, all features. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.start", "(sbb)", "OpaqueRef:vmh", FALSE, FALSE);
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", "OpaqueRef:vmh");
+  gm_ref = rec_str (rec, "guest_metrics");
+  g_assert_cmpstr (gm_ref, !=, "OpaqueRef:NULL");
+  gm = record (sim, "VM_guest_metrics", gm_ref);
+  g_assert_true (rec_bool (gm, "live"));
+  g_assert_cmpstr ((s = rec_map (gm, "PV_drivers_version", "major")), !=, NULL);
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpstr ((s = rec_map (gm, "other", "feature-suspend")), ==, "1");
+  g_clear_pointer (&s, g_free);
+  g_assert_nonnull (strstr ((s = rec_set (rec, "allowed_operations")), "suspend"));
+  g_clear_pointer (&s, g_free);
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.hard_shutdown", "(s)", "OpaqueRef:vmh");
+  g_clear_pointer (&gm, g_variant_unref);
+  gm = record (sim, "VM_guest_metrics", gm_ref);
+  g_assert_false (rec_bool (gm, "live"));
+  sim_stop (sim);
+}
+
 /* Nonsense arguments to every message sim-vm.c answers: errors, never a crash. */
 static void
 test_nonsense (void)
@@ -1681,6 +1751,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim-vm/pool-migrate", test_pool_migrate);
   g_test_add_func ("/lagoon/xapi-sim-vm/operation-in-progress", test_operation_in_progress);
   g_test_add_func ("/lagoon/xapi-sim-vm/allowed-operations", test_allowed_operations);
+  g_test_add_func ("/lagoon/xapi-sim-vm/guest-features", test_guest_features);
   g_test_add_func ("/lagoon/xapi-sim-vm/nonsense", test_nonsense);
   return g_test_run ();
 }
