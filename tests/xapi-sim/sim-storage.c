@@ -685,6 +685,13 @@ sr_update_allowed_operations (SimDb     *db,
   gboolean vdi_ops = sr_type_has (sr, "VDI_SNAPSHOT");
   guint n = 0;
 
+  /* No storage operation runs in parallel with another (xapi's safe_to_parallelise = []). */
+  if (g_variant_n_children (sr->fields[LAGOON_SR_CURRENT_OPERATIONS]) > 0)
+    {
+      sim_db_set (db, sr, LAGOON_SR_ALLOWED_OPERATIONS, sim_vstrv (NULL, 0));
+      return;
+    }
+
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
     {
       const char *op = all[i];
@@ -2328,25 +2335,182 @@ sim_vm_update_device_operations (SimDb     *db,
     }
 }
 
+/* ---- SR current_operations ------------------------------------------------------------- */
+
+/* How long an Async storage operation shows in SR.current_operations (seconds, times --speed). */
+#define SR_ASYNC_OP_SECONDS 0.25
+
+/* @map ((string -> string) map) with @key set to @value, or removed when @value is NULL. */
+static GVariant *
+map_with (GVariant   *map,
+          const char *key,
+          const char *value)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  GVariantIter iter;
+  const char *k;
+  GVariant *v;
+
+  g_variant_iter_init (&iter, map);
+  while (g_variant_iter_next (&iter, "{&sv}", &k, &v))
+    {
+      if (!g_str_equal (k, key))
+        g_variant_builder_add (&b, "{sv}", k, v);
+      g_variant_unref (v);
+    }
+  if (value != NULL)
+    g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (value));
+  return g_variant_ref_sink (g_variant_builder_end (&b));
+}
+
+/* The SR a guarded call works on, from its arguments; NULL when they name none. */
+static SimObject *
+guard_sr (SimCall *call)
+{
+  SimDb *db = call_db (call);
+  const LagoonSchemaClass *sr_class = sim_class (LAGOON_CLASS_SR);
+  const char *name = call->wire_name;
+  SimObject *obj;
+
+  if (g_str_has_prefix (name, "SR."))
+    return sim_db_lookup_class (db, sr_class, sim_arg_string (call, 1));
+  if (g_str_equal (name, "VDI.create"))
+    return sim_db_lookup_class (db, sr_class, rec_str (call->args[1], "SR"));
+  if (g_str_has_prefix (name, "PBD."))
+    {
+      obj = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_PBD), sim_arg_string (call, 1));
+      return obj != NULL ? sim_db_lookup_class (db, sr_class,
+                                                sim_object_get_string (obj, LAGOON_PBD_SR)) : NULL;
+    }
+  if (g_str_has_prefix (name, "VDI."))
+    {
+      obj = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VDI), sim_arg_string (call, 1));
+      return obj != NULL ? sim_db_lookup_class (db, sr_class,
+                                                sim_object_get_string (obj, LAGOON_VDI_SR)) : NULL;
+    }
+  return NULL;
+}
+
+/*
+ * The Async task running this call, if any: a pending task named Async.<wire name> whose ref
+ * no SR holds in current_operations yet (the oldest such).
+ */
+static char *
+running_task (SimCall *call)
+{
+  SimDb *db = call_db (call);
+  g_autofree char *label = g_strconcat ("Async.", call->wire_name, NULL);
+  GQueue *tasks = sim_db_class_objects (db, sim_class (LAGOON_CLASS_TASK));
+  GQueue *srs = sim_db_class_objects (db, sim_class (LAGOON_CLASS_SR));
+
+  for (GList *l = tasks->head; l != NULL; l = l->next)
+    {
+      SimObject *task = l->data;
+      gboolean taken = FALSE;
+
+      if (!g_str_equal (sim_object_get_string (task, LAGOON_TASK_STATUS), "pending") ||
+          !g_str_equal (sim_object_get_string (task, LAGOON_TASK_NAME_LABEL), label))
+        continue;
+      for (GList *m = srs->head; m != NULL && !taken; m = m->next)
+        {
+          g_autoptr(GVariant) v = g_variant_lookup_value (
+            ((SimObject *) m->data)->fields[LAGOON_SR_CURRENT_OPERATIONS], task->ref, NULL);
+          taken = v != NULL;
+        }
+      if (!taken)
+        return g_strdup (task->ref);
+    }
+  return NULL;
+}
+
+/*
+ * Runs @handler holding @op in the SR's current_operations (keyed by the Async task, which
+ * keeps it there SR_ASYNC_OP_SECONDS first); another operation on the SR meanwhile fails
+ * with OTHER_OPERATION_IN_PROGRESS [SR, sr, op].
+ */
+static gboolean
+sr_guarded (SimCall    *call,
+            const char *op,
+            SimHandler  handler)
+{
+  SimDb *db = call_db (call);
+  SimObject *sr = guard_sr (call);
+  g_autofree char *sr_ref = NULL;
+  g_autofree char *task = NULL;
+  g_autofree char *key = NULL;
+  GVariantIter iter;
+  const char *k;
+  GVariant *v;
+  gboolean ok;
+
+  if (sr == NULL)
+    return handler (call);
+  g_variant_iter_init (&iter, sr->fields[LAGOON_SR_CURRENT_OPERATIONS]);
+  if (g_variant_iter_next (&iter, "{&sv}", &k, &v))
+    {
+      g_autoptr(GVariant) running = v;
+
+      sim_fail (call, "OTHER_OPERATION_IN_PROGRESS", "SR", sr->ref,
+                g_variant_is_of_type (running, G_VARIANT_TYPE_STRING)
+                ? g_variant_get_string (running, NULL) : "", NULL);
+      return FALSE;
+    }
+  sr_ref = g_strdup (sr->ref);
+  task = running_task (call);
+  key = task != NULL ? g_strdup (task) : sim_db_new_ref ();
+  sim_db_set (db, sr, LAGOON_SR_CURRENT_OPERATIONS,
+              map_with (sr->fields[LAGOON_SR_CURRENT_OPERATIONS], key, op));
+  sr_update_allowed_operations (db, sr);
+  if (task != NULL)
+    sim_wait_unlocked (call->server, SR_ASYNC_OP_SECONDS);
+  ok = handler (call);
+  sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR), sr_ref);
+  if (sr != NULL)
+    {
+      sim_db_set (db, sr, LAGOON_SR_CURRENT_OPERATIONS,
+                  map_with (sr->fields[LAGOON_SR_CURRENT_OPERATIONS], key, NULL));
+      sr_update_allowed_operations (db, sr);
+    }
+  return ok;
+}
+
+#define GUARDED(fn, op) \
+  static gboolean fn##_guarded (SimCall *call) { return sr_guarded (call, op, fn); }
+
+GUARDED (sr_scan, "scan")
+GUARDED (sr_update, "update")
+GUARDED (sr_forget, "forget")
+GUARDED (sr_destroy, "destroy")
+GUARDED (pbd_plug, "plug")
+GUARDED (pbd_unplug, "unplug")
+GUARDED (vdi_create, "vdi_create")
+GUARDED (vdi_destroy, "vdi_destroy")
+GUARDED (vdi_resize, "vdi_resize")
+GUARDED (vdi_resize_online, "vdi_resize")
+GUARDED (vdi_snapshot, "vdi_snapshot")
+GUARDED (vdi_clone, "vdi_clone")
+
+#undef GUARDED
+
 const SimSpecial sim_storage_specials[] = {
   { "SR.create", sr_create },
   { "SR.probe", sr_probe },
   { "SR.probe_ext", sr_probe_ext },
   { "SR.introduce", sr_introduce },
-  { "SR.forget", sr_forget },
-  { "SR.destroy", sr_destroy },
-  { "SR.scan", sr_scan },
-  { "SR.update", sr_update },
+  { "SR.forget", sr_forget_guarded },
+  { "SR.destroy", sr_destroy_guarded },
+  { "SR.scan", sr_scan_guarded },
+  { "SR.update", sr_update_guarded },
   { "PBD.create", pbd_create },
   { "PBD.destroy", pbd_destroy },
-  { "PBD.plug", pbd_plug },
-  { "PBD.unplug", pbd_unplug },
-  { "VDI.create", vdi_create },
-  { "VDI.destroy", vdi_destroy },
-  { "VDI.resize", vdi_resize },
-  { "VDI.resize_online", vdi_resize_online },
-  { "VDI.snapshot", vdi_snapshot },
-  { "VDI.clone", vdi_clone },
+  { "PBD.plug", pbd_plug_guarded },
+  { "PBD.unplug", pbd_unplug_guarded },
+  { "VDI.create", vdi_create_guarded },
+  { "VDI.destroy", vdi_destroy_guarded },
+  { "VDI.resize", vdi_resize_guarded },
+  { "VDI.resize_online", vdi_resize_online_guarded },
+  { "VDI.snapshot", vdi_snapshot_guarded },
+  { "VDI.clone", vdi_clone_guarded },
   { "VDI.copy", vdi_copy },
   { "VBD.create", vbd_create },
   { "VBD.destroy", vbd_destroy },

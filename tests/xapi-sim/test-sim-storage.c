@@ -232,8 +232,10 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   /* The simulator dies with the test, even when an assertion aborts it. */
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  /* @data: one more option for the simulator, or NULL. */
   f->proc = g_subprocess_launcher_spawn (launcher, &error, binary, "--port=0",
-                                         "--generate=2:8:7", "--consoles=none", NULL);
+                                         "--generate=2:8:7", "--consoles=none",
+                                         (const char *) data, NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->proc));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -2145,6 +2147,67 @@ test_bad_input (Fixture       *f,
   g_free (master (f));
 }
 
+/* Async storage operations show in SR.current_operations and keep others off the SR. */
+static void
+test_sr_current_operations (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *sr = nfs_sr (f, "/export/scratch");
+  g_autofree char *task = NULL;
+  g_autofree char *status = NULL;
+  g_autoptr(GVariant) seen = NULL;
+  g_auto(GStrv) e = NULL;
+  const char *op = NULL;
+
+  g_assert_true (set_contains (f, "SR", sr, "allowed_operations", "scan"));
+  task = OK_STR (f, "Async.SR.scan", "(s)", sr);
+  /* The simulator runs at --speed=8: the scan holds the SR for 2 s. */
+  for (guint i = 0; i < 200 && seen == NULL; i++)
+    {
+      g_autoptr(GVariant) rec = record (f, "SR", sr);
+      g_autoptr(GVariant) ops = g_variant_lookup_value (rec, "current_operations",
+                                                        G_VARIANT_TYPE_VARDICT);
+
+      if (g_variant_n_children (ops) > 0)
+        seen = g_steal_pointer (&ops);
+      else
+        g_usleep (5 * 1000);
+    }
+  g_assert_nonnull (seen);
+  g_assert_true (g_variant_lookup (seen, task, "&s", &op));
+  g_assert_cmpstr (op, ==, "scan");
+  {
+    g_auto(GStrv) allowed = field_set (f, "SR", sr, "allowed_operations");
+    g_assert_cmpuint (g_strv_length (allowed), ==, 0);
+  }
+  e = fail (f, "SR.update", "(s)", sr);
+  assert_error (e, "OTHER_OPERATION_IN_PROGRESS", "SR", sr, "scan", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = create_vdi_fails (f, sr, GiB);
+  assert_error (e, "OTHER_OPERATION_IN_PROGRESS", "SR", sr, "scan", NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_clear_pointer (&status, g_free);
+      status = field_str (f, "task", task, "status");
+      if (!g_str_equal (status, "pending"))
+        break;
+      g_usleep (10 * 1000);
+    }
+  g_assert_cmpstr (status, ==, "success");
+  {
+    g_autoptr(GVariant) rec = record (f, "SR", sr);
+    g_autoptr(GVariant) ops = g_variant_lookup_value (rec, "current_operations",
+                                                      G_VARIANT_TYPE_VARDICT);
+    g_assert_cmpuint (g_variant_n_children (ops), ==, 0);
+  }
+  g_assert_true (set_contains (f, "SR", sr, "allowed_operations", "scan"));
+  /* A synchronous call leaves nothing behind. */
+  OK_VOID (f, "SR.update", "(s)", sr);
+  g_assert_true (set_contains (f, "SR", sr, "allowed_operations", "vdi_create"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2170,6 +2233,8 @@ main (int   argc,
   ADD ("network/pif", test_pif);
   ADD ("async", test_async_vdi_create);
   ADD ("bad-input", test_bad_input);
+  g_test_add ("/lagoon/xapi-sim-storage/sr/current-operations", Fixture, "--speed=8",
+              fixture_setup, test_sr_current_operations, fixture_teardown);
 
 #undef ADD
   return g_test_run ();
