@@ -190,7 +190,13 @@ gboolean                 sim_vm_migrate        (SimCall   *call,
  * dynamic_min + memory_overhead); -1 when the host has no host_metrics. */
 gint64                   sim_host_free_memory  (SimDb     *db,
                                                 SimObject *host);
-/* The memory @vm needs to start (dynamic_min + memory_overhead). */
+/* The memory @vm needs to start (xapi's footprint of dynamic_min with the VM's overhead). */
 gint64                   sim_vm_start_memory   (SimObject *vm);
+/* xapi's assert_can_boot_here for @vm on @host (live, enabled, sees the VM's SRs, memory):
+ * FALSE with HOST_NOT_LIVE / HOST_DISABLED / VM_REQUIRES_SR / HOST_NOT_ENOUGH_FREE_MEMORY in
+ * call->error. For host.evacuate and get_vms_which_prevent_evacuation. */
+gboolean                 sim_vm_can_boot_here  (SimCall   *call,
+                                                SimObject *vm,
+                                                SimObject *host);
 
 G_END_DECLS

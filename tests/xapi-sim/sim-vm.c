@@ -2610,6 +2610,18 @@ sim_vm_migrate (SimCall   *call,
   return TRUE;
 }
 
+gboolean
+sim_vm_can_boot_here (SimCall   *call,
+                      SimObject *vm,
+                      SimObject *host)
+{
+  g_autoptr(GPtrArray) err = g_ptr_array_new_with_free_func (g_free);
+
+  if (can_boot_here (sim_server_get_db (call->server), vm, host, TRUE, err))
+    return TRUE;
+  return fail_with (call, err);
+}
+
 gint64
 sim_host_free_memory (SimDb     *db,
                       SimObject *host)
