@@ -10,6 +10,8 @@
 #include "lagoon-commands.h"
 #include "lagoon-copy-vm-dialog.h"
 #include "lagoon-delete-vm-dialog.h"
+#include "lagoon-properties-dialog.h"
+#include "lagoon-xenapi-error.h"
 
 typedef struct _Command Command;
 
@@ -158,6 +160,32 @@ check_sr_broken (const Command      *command,
   return TRUE;
 }
 
+/* Whether a running VM has a disk of the SR attached (xapi then refuses to unplug it). */
+static gboolean
+sr_in_use (LagoonCache        *cache,
+           const LagoonRecord *sr)
+{
+  guint n = 0;
+  const char * const *vdis = lagoon_record_get_set (sr, LAGOON_SR_VDIS, &n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LagoonRecord *vdi = lagoon_cache_lookup (cache, LAGOON_CLASS_VDI, vdis[i]);
+      guint n_vbds = 0;
+      const char * const *vbds = vdi != NULL ? lagoon_record_get_set (vdi, LAGOON_VDI_VBDS, &n_vbds)
+                                             : NULL;
+
+      for (guint k = 0; k < n_vbds; k++)
+        {
+          const LagoonRecord *vbd = lagoon_cache_lookup (cache, LAGOON_CLASS_VBD, vbds[k]);
+
+          if (vbd != NULL && lagoon_record_get_bool (vbd, LAGOON_VBD_CURRENTLY_ATTACHED))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static gboolean
 check_sr_attached (const Command      *command,
                    LagoonCache        *cache,
@@ -170,6 +198,12 @@ check_sr_attached (const Command      *command,
   if (plugged == 0)
     {
       *reason = g_strdup (_("The storage is already detached."));
+      return FALSE;
+    }
+  if (sr_in_use (cache, rec))
+    {
+      *reason = g_strdup (_("Running VMs use disks on this storage. Shut them down, or move "
+                            "their disks, first."));
       return FALSE;
     }
   return TRUE;
@@ -194,6 +228,156 @@ check_sr_detached (const Command      *command,
 
 /* ---- builders ---------------------------------------------------------------------------- */
 
+/*
+ * Maintenance mode, host reboot and shutdown: no new VMs (host.disable), move the running ones
+ * away (host.evacuate), then the operation. When the evacuation fails, the host is enabled
+ * again, as it was, and the action fails with the evacuation's error.
+ */
+#define LAGOON_TYPE_EVACUATE_ACTION (lagoon_evacuate_action_get_type ())
+G_DECLARE_FINAL_TYPE (LagoonEvacuateAction, lagoon_evacuate_action, LAGOON, EVACUATE_ACTION,
+                      LagoonAction)
+
+struct _LagoonEvacuateAction
+{
+  LagoonAction parent_instance;
+  char        *host_ref;
+  char        *final_method;  /* host.reboot, host.shutdown, or NULL */
+  gboolean     was_enabled;
+  GError      *evacuate_error;
+};
+
+G_DEFINE_FINAL_TYPE (LagoonEvacuateAction, lagoon_evacuate_action, LAGOON_TYPE_ACTION)
+
+static void
+evacuate_final_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GVariant *value = lagoon_action_run_task_finish (LAGOON_ACTION (source), result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, value, (GDestroyNotify) g_variant_unref);
+}
+
+static void
+evacuate_reenabled (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LagoonEvacuateAction *self = LAGOON_EVACUATE_ACTION (source);
+  g_autoptr(GError) enable_error = NULL;
+  g_autoptr(GVariant) value = lagoon_action_run_task_finish (LAGOON_ACTION (source), result,
+                                                             &enable_error);
+
+  if (enable_error != NULL)
+    g_warning ("Could not enable the host again after a failed evacuation: %s",
+               enable_error->message);
+  g_task_return_error (task, g_steal_pointer (&self->evacuate_error));
+}
+
+static void
+evacuate_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LagoonEvacuateAction *self = LAGOON_EVACUATE_ACTION (source);
+  GError *error = NULL;
+  g_autoptr(GVariant) value = lagoon_action_run_task_finish (LAGOON_ACTION (self), result,
+                                                             &error);
+
+  if (error != NULL)
+    {
+      self->evacuate_error = error;
+      if (!self->was_enabled || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&self->evacuate_error));
+          return;
+        }
+      lagoon_action_run_task_async (LAGOON_ACTION (self), "host.enable",
+                                    g_variant_new ("(s)", self->host_ref), 0.9, 1.0, NULL,
+                                    evacuate_reenabled, g_object_ref (task));
+      return;
+    }
+  if (self->final_method == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  lagoon_action_run_task_async (LAGOON_ACTION (self), self->final_method,
+                                g_variant_new ("(s)", self->host_ref), 0.8, 1.0,
+                                g_task_get_cancellable (task), evacuate_final_done,
+                                g_object_ref (task));
+}
+
+static void
+evacuate_disabled (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LagoonEvacuateAction *self = LAGOON_EVACUATE_ACTION (source);
+  GError *error = NULL;
+  g_autoptr(GVariant) value = lagoon_action_run_task_finish (LAGOON_ACTION (self), result,
+                                                             &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  lagoon_action_run_task_async (LAGOON_ACTION (self), "host.evacuate",
+                                g_variant_new ("(s)", self->host_ref), 0.1,
+                                self->final_method != NULL ? 0.8 : 1.0,
+                                g_task_get_cancellable (task), evacuate_done,
+                                g_object_ref (task));
+}
+
+static void
+lagoon_evacuate_action_run (LagoonAction *action,
+                            GTask        *task)
+{
+  LagoonEvacuateAction *self = LAGOON_EVACUATE_ACTION (action);
+
+  if (self->was_enabled)
+    lagoon_action_run_task_async (action, "host.disable", g_variant_new ("(s)", self->host_ref),
+                                  0.0, 0.1, g_task_get_cancellable (task), evacuate_disabled,
+                                  g_object_ref (task));
+  else
+    lagoon_action_run_task_async (action, "host.evacuate", g_variant_new ("(s)", self->host_ref),
+                                  0.0, self->final_method != NULL ? 0.8 : 1.0,
+                                  g_task_get_cancellable (task), evacuate_done,
+                                  g_object_ref (task));
+}
+
+static void
+lagoon_evacuate_action_finalize (GObject *object)
+{
+  LagoonEvacuateAction *self = LAGOON_EVACUATE_ACTION (object);
+
+  g_free (self->host_ref);
+  g_free (self->final_method);
+  g_clear_error (&self->evacuate_error);
+  G_OBJECT_CLASS (lagoon_evacuate_action_parent_class)->finalize (object);
+}
+
+static void
+lagoon_evacuate_action_class_init (LagoonEvacuateActionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lagoon_evacuate_action_finalize;
+  LAGOON_ACTION_CLASS (klass)->run = lagoon_evacuate_action_run;
+}
+
+static void
+lagoon_evacuate_action_init (LagoonEvacuateAction *self)
+{
+}
+
 static LagoonAction *
 build_host_steps (const Command      *command,
                   GtkWindow          *parent,
@@ -201,16 +385,15 @@ build_host_steps (const Command      *command,
                   const LagoonRecord *rec,
                   const char         *parameter)
 {
-  const char *ref = lagoon_record_get_opaque_ref (rec);
-  LagoonAction *action = lagoon_action_new (connection, _(command->title), NULL, NULL);
+  LagoonEvacuateAction *action = g_object_new (LAGOON_TYPE_EVACUATE_ACTION,
+                                               "connection", connection,
+                                               "title", _(command->title), NULL);
 
-  /* XenCenter's order: no new VMs, move the running ones away, then the operation. */
-  if (lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
-    lagoon_action_add_call (action, "host.disable", g_variant_new ("(s)", ref));
-  lagoon_action_add_call (action, "host.evacuate", g_variant_new ("(s)", ref));
+  action->host_ref = g_strdup (lagoon_record_get_opaque_ref (rec));
+  action->was_enabled = lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED);
   if (g_strcmp0 (command->method, "host.disable") != 0)
-    lagoon_action_add_call (action, command->method, g_variant_new ("(s)", ref));
-  return action;
+    action->final_method = g_strdup (command->method);
+  return LAGOON_ACTION (action);
 }
 
 /* One PBD call for each PBD of the SR in the state the command changes. */
@@ -365,6 +548,7 @@ static const Command commands[] = {
 typedef struct
 {
   LagoonServer *server;
+  int           class_id;
   char         *ref;
   char         *reason;
 } Target;
@@ -455,6 +639,109 @@ on_confirm_response (GtkDialog *dialog,
   g_free (pending);
 }
 
+typedef struct
+{
+  GtkWidget        *dialog;
+  GtkWidget        *button;
+  LagoonConnection *connection;
+  char             *detail;
+} Precheck;
+
+/* The strings of a XenAPI value that holds them (an array, maybe wrapped in variants). */
+static GPtrArray *
+variant_strings (GVariant *value)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GVariant) v = g_variant_ref (value);
+
+  while (g_variant_is_of_type (v, G_VARIANT_TYPE_VARIANT))
+    {
+      GVariant *inner = g_variant_get_variant (v);
+      g_variant_unref (v);
+      v = inner;
+    }
+  if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
+    g_ptr_array_add (out, g_variant_dup_string (v, NULL));
+  else if (g_variant_is_container (v))
+    for (gsize i = 0; i < g_variant_n_children (v); i++)
+      {
+        g_autoptr(GVariant) child = g_variant_get_child_value (v, i);
+        g_autoptr(GPtrArray) more = variant_strings (child);
+
+        for (guint k = 0; k < more->len; k++)
+          g_ptr_array_add (out, g_strdup (more->pdata[k]));
+      }
+  return out;
+}
+
+static void
+precheck_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Precheck *check = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) value = lagoon_connection_call_finish (LAGOON_CONNECTION (source), result,
+                                                             &error);
+  GtkMessageDialog *dialog = GTK_MESSAGE_DIALOG (check->dialog);
+  g_autoptr(GString) text = g_string_new (check->detail);
+  guint blockers = 0;
+
+  /* The dialog may be gone (answered or closed) by now. */
+  if (!gtk_widget_get_visible (check->dialog))
+    goto out;
+
+  if (error != NULL)
+    {
+      /* Not known: let the user try; the evacuation itself says what went wrong. */
+      gtk_widget_set_sensitive (check->button, TRUE);
+      gtk_message_dialog_format_secondary_text (dialog, "%s", check->detail);
+      goto out;
+    }
+
+  if (value != NULL && g_variant_is_container (value))
+    for (gsize i = 0; i < g_variant_n_children (value); i++)
+      {
+        g_autoptr(GVariant) entry = g_variant_get_child_value (value, i);
+        g_autoptr(GVariant) key = NULL;
+        g_autoptr(GVariant) reason = NULL;
+        g_autoptr(GPtrArray) description = NULL;
+        g_autoptr(GError) why = NULL;
+        g_autofree char *sentence = NULL;
+        const LagoonRecord *vm;
+
+        if (!g_variant_is_of_type (entry, G_VARIANT_TYPE_DICT_ENTRY))
+          continue;
+        key = g_variant_get_child_value (entry, 0);
+        reason = g_variant_get_child_value (entry, 1);
+        if (!g_variant_is_of_type (key, G_VARIANT_TYPE_STRING))
+          continue;
+        description = variant_strings (reason);
+        g_ptr_array_add (description, NULL);
+        why = lagoon_xenapi_error_new ((const char * const *) description->pdata);
+        sentence = lagoon_xenapi_error_describe (why);
+        vm = lagoon_cache_lookup (lagoon_connection_get_cache (check->connection),
+                                  LAGOON_CLASS_VM, g_variant_get_string (key, NULL));
+        if (blockers++ == 0)
+          g_string_append_printf (text, "\n\n%s",
+                                  _("These VMs cannot move to another server. Shut them down "
+                                    "or move them first:"));
+        /* Translators: a VM that prevents an evacuation, and why */
+        g_string_append_printf (text, _("\n• %s: %s"),
+                                vm != NULL ? lagoon_record_get_name (vm)
+                                           : g_variant_get_string (key, NULL),
+                                sentence);
+      }
+  gtk_message_dialog_format_secondary_text (dialog, "%s", text->str);
+  gtk_widget_set_sensitive (check->button, blockers == 0);
+
+out:
+  g_object_unref (check->dialog);
+  g_object_unref (check->connection);
+  g_free (check->detail);
+  g_free (check);
+}
+
 static void
 confirm_and_run (const Command      *command,
                  GtkWindow          *parent,
@@ -486,6 +773,24 @@ confirm_and_run (const Command      *command,
   pending->ref = g_strdup (lagoon_record_get_opaque_ref (rec));
   pending->parameter = g_strdup (parameter);
   g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), pending);
+
+  /* Moving the VMs away: ask the pool first which ones cannot move, and why. */
+  if (command->build == build_host_steps && lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
+    {
+      Precheck *check = g_new0 (Precheck, 1);
+
+      check->dialog = g_object_ref (dialog);
+      check->button = button;
+      check->connection = g_object_ref (connection);
+      check->detail = g_strdup (_(command->confirm_detail));
+      gtk_widget_set_sensitive (button, FALSE);
+      gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s\n\n%s",
+                                                check->detail,
+                                                _("Checking which VMs can move…"));
+      lagoon_connection_call_async (connection, "host.get_vms_which_prevent_evacuation",
+                                    g_variant_new ("(s)", pending->ref), NULL, precheck_done,
+                                    check);
+    }
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -515,10 +820,31 @@ command_activate (GSimpleAction *simple,
     run (command, parent, connection, rec, param);
 }
 
+static void
+properties_activate (GSimpleAction *simple,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  Target *target = g_object_get_data (G_OBJECT (simple), "lagoon-target");
+
+  if (target == NULL || target->server == NULL || target->ref == NULL)
+    return;
+  lagoon_properties_dialog_present (GTK_IS_WINDOW (user_data) ? user_data : NULL,
+                                    target->server, target->class_id, target->ref);
+}
+
 void
 lagoon_commands_add (GActionMap *map)
 {
+  g_autoptr(GSimpleAction) properties = g_simple_action_new ("properties", NULL);
+
   g_return_if_fail (G_IS_ACTION_MAP (map));
+
+  g_simple_action_set_enabled (properties, FALSE);
+  g_object_set_data_full (G_OBJECT (properties), "lagoon-target", g_new0 (Target, 1),
+                          target_free);
+  g_signal_connect (properties, "activate", G_CALLBACK (properties_activate), map);
+  g_action_map_add_action (map, G_ACTION (properties));
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
@@ -613,6 +939,46 @@ compare_names (gconstpointer a,
   return g_utf8_collate (lagoon_record_get_name (x), lagoon_record_get_name (y));
 }
 
+/* Whether every storage repository the VM's disks are on is attached to @host (xapi refuses a
+ * start or a migration there with VM_REQUIRES_SR otherwise). */
+static gboolean
+host_sees_disks (LagoonCache        *cache,
+                 const LagoonRecord *vm,
+                 const char         *host_ref)
+{
+  guint n = 0;
+  const char * const *vbds = lagoon_record_get_set (vm, LAGOON_VM_VBDS, &n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LagoonRecord *vbd = lagoon_cache_lookup (cache, LAGOON_CLASS_VBD, vbds[i]);
+      const LagoonRecord *vdi = vbd != NULL
+        ? lagoon_cache_lookup (cache, LAGOON_CLASS_VDI, lagoon_record_get_ref (vbd, LAGOON_VBD_VDI))
+        : NULL;
+      const LagoonRecord *sr = vdi != NULL
+        ? lagoon_cache_lookup (cache, LAGOON_CLASS_SR, lagoon_record_get_ref (vdi, LAGOON_VDI_SR))
+        : NULL;
+      guint n_pbds = 0;
+      const char * const *pbds;
+      gboolean seen = FALSE;
+
+      if (sr == NULL)
+        continue;
+      pbds = lagoon_record_get_set (sr, LAGOON_SR_PBDS, &n_pbds);
+      for (guint k = 0; k < n_pbds && !seen; k++)
+        {
+          const LagoonRecord *pbd = lagoon_cache_lookup (cache, LAGOON_CLASS_PBD, pbds[k]);
+
+          seen = pbd != NULL &&
+                 g_strcmp0 (lagoon_record_get_ref (pbd, LAGOON_PBD_HOST), host_ref) == 0 &&
+                 lagoon_record_get_bool (pbd, LAGOON_PBD_CURRENTLY_ATTACHED);
+        }
+      if (!seen)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The "Start on Server" and "Migrate to Server" submenus: the pool's hosts (a host that cannot
  * take the VM says why in its label and is left out of the action's targets). */
 static void
@@ -645,6 +1011,9 @@ fill_host_menu (GMenu              *menu,
       else if (!lagoon_record_get_bool (host, LAGOON_HOST_ENABLED))
         /* Translators: a server in the Start on / Migrate to Server menus; %s is its name */
         label = g_strdup_printf (_("%s (maintenance mode)"), name);
+      else if (!host_sees_disks (cache, vm, ref))
+        /* Translators: a server in the Start on / Migrate to Server menus; %s is its name */
+        label = g_strdup_printf (_("%s (cannot reach the VM's disks)"), name);
 
       if (label != NULL)
         {
@@ -702,6 +1071,26 @@ lagoon_commands_update (GActionMap   *map,
       target->reason = g_steal_pointer (&reason);
       g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
     }
+
+  /* Properties: VMs (not snapshots), hosts and pools. */
+  {
+    GAction *action = g_action_map_lookup_action (map, "properties");
+    Target *target = action != NULL ? g_object_get_data (G_OBJECT (action), "lagoon-target")
+                                    : NULL;
+    gboolean enabled = rec != NULL && lagoon_properties_dialog_handles (class_id) &&
+                       !(class_id == LAGOON_CLASS_VM &&
+                         (lagoon_record_get_bool (rec, LAGOON_VM_IS_A_SNAPSHOT) ||
+                          lagoon_record_get_bool (rec, LAGOON_VM_IS_CONTROL_DOMAIN)));
+
+    if (target != NULL)
+      {
+        g_set_object (&target->server, server);
+        target->class_id = class_id;
+        g_free (target->ref);
+        target->ref = g_strdup (ref);
+        g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+      }
+  }
 
   /* The host submenus of the menu bar (built from the selection, not from a template). */
   if (GTK_IS_APPLICATION (application))
@@ -801,6 +1190,13 @@ lagoon_commands_context_menu (GActionMap   *map,
       g_menu_append (sr, _("_Detach…"), "win.sr-detach");
       g_menu_append (sr, _("_Forget…"), "win.sr-forget");
       g_menu_append_section (menu, NULL, G_MENU_MODEL (sr));
+    }
+  if (lagoon_properties_dialog_handles (class_id))
+    {
+      g_autoptr(GMenu) properties = g_menu_new ();
+
+      g_menu_append (properties, _("P_roperties…"), "win.properties");
+      g_menu_append_section (menu, NULL, G_MENU_MODEL (properties));
     }
   return G_MENU_MODEL (menu);
 }

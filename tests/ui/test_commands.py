@@ -279,6 +279,73 @@ def main():
         log(f"Delete VM removed the clone and its {len(disks)} disk(s) "
             f"({len(all_vdis)} VDIs were left at that moment)")
 
+        # ---- Properties: only what changed is written; bad input is explained --------------
+        props_ref, props = min(((r, v) for r, v in vms().items()
+                                if v["power_state"] == "Halted"),
+                               key=lambda item: item[1]["name_label"])
+        before = pool.call("VM.get_record", props_ref)
+        ui.context_menu(props["name_label"])
+        ui.menu_item("Properties…").click()
+        dialog = ui.dialog("Properties of")
+
+        def page(title):
+            label = dialog.findChild(lambda n: n.roleName == "label" and n.name == title
+                                     and n.showing, retry=False, requireResult=False)
+            x, y = label.position
+            w, h = label.size
+            rawinput.click(x + w // 2, y + h // 2)
+
+        def set_text(name, text, role="text"):
+            entry = dialog.child(name=name, roleName=role)
+            entry.grabFocus()
+            rawinput.keyCombo("<Control>a")
+            entry.typeText(text)
+
+        set_text("Description", "set in Properties")
+        set_text("Tags", "web, production, web")
+        page("Memory")
+        dmax = int(before["memory_dynamic_max"]) // (1 << 20)
+        memory_writable = pool.implements("VM.set_memory_limits", "OpaqueRef:NULL", 0, 0, 0, 0)
+        # An invalid range is explained and OK refuses it.
+        set_text("Dynamic minimum", str(dmax + 1), "spin button")
+        rawinput.pressKey("Tab")
+        ok = dialog.child(name="OK", roleName="push button")
+        wait_for("OK to refuse the range", lambda: not ok.sensitive)
+        assert dialog.findChild(lambda n: n.roleName == "label" and "minimum memory" in n.name
+                                and n.showing, retry=False, requireResult=False), \
+            "the problem is not explained"
+        if memory_writable:
+            set_text("Dynamic minimum", str(max(dmax // 2, 16)), "spin button")
+        else:
+            log("the simulator has no VM.set_memory_limits yet: the memory is left alone")
+            set_text("Dynamic minimum", str(int(before["memory_dynamic_min"]) // (1 << 20)),
+                     "spin button")
+        rawinput.pressKey("Tab")
+        wait_for("OK to accept the range", lambda: ok.sensitive)
+        page("Start Options")
+        set_text("Start order", "7", "spin button")
+        rawinput.pressKey("Tab")
+        screenshot("properties.png")
+        ok.click()
+        wait_for("the description", lambda: pool.call("VM.get_name_description", props_ref)
+                 == "set in Properties", timeout=30)
+        # The calls run in order, the start order last.
+        wait_for("the start order", lambda: int(pool.call("VM.get_order", props_ref)) == 7,
+                 timeout=30)
+        after = pool.call("VM.get_record", props_ref)
+        assert after["tags"] == ["web", "production"], after["tags"]
+        assert int(after["order"]) == 7, after["order"]
+        if memory_writable:
+            assert int(after["memory_dynamic_min"]) == max(dmax // 2, 16) << 20, \
+                after["memory_dynamic_min"]
+        else:
+            assert after["memory_dynamic_min"] == before["memory_dynamic_min"]
+        # Untouched settings are as they were.
+        for key in ("name_label", "VCPUs_at_startup", "affinity", "memory_static_max",
+                    "start_delay", "HVM_boot_params", "PV_args"):
+            assert after[key] == before[key], (key, before[key], after[key])
+        log(f"Properties wrote description, tags, memory and order of {props['name_label']!r}")
+
         # ---- Force Shut Down asks first; Cancel leaves the VM running ---------------------
         running_ref, running = min(((r, v) for r, v in vms().items()
                                     if v["power_state"] == "Running"),
@@ -294,11 +361,40 @@ def main():
         assert pool.call("VM.get_power_state", running_ref) == "Running"
 
         # ---- Migrate to Server: the host submenu --------------------------------------
+        def disk_srs(vm_ref):
+            srs = set()
+            for vbd in pool.call("VM.get_VBDs", vm_ref):
+                vdi = pool.call("VBD.get_VDI", vbd)
+                if vdi != "OpaqueRef:NULL":
+                    srs.add(pool.call("VDI.get_SR", vdi))
+            return srs
+
+        # A VM on local storage cannot go elsewhere: its menu says so instead of failing.
+        local_ref, local_vm = next(((r, v) for r, v in vms().items()
+                                    if v["power_state"] == "Running" and any(
+                                        not pool.call("SR.get_shared", sr)
+                                        for sr in disk_srs(r))), (None, None))
+        if local_ref is not None:
+            away = next(r for r in hosts if r != local_vm["resident_on"])
+            ui.context_menu(local_vm["name_label"])
+            ui.menu_item("Migrate to Server", role="menu").click()
+            item = ui.menu_item(f"{hosts[away]['name_label']} (cannot reach the VM's disks)")
+            assert not item.sensitive, "a host without the VM's storage is offered"
+            rawinput.pressKey("Escape")
+            rawinput.pressKey("Escape")
+            log(f"{local_vm['name_label']} on local storage: "
+                f"{hosts[away]['name_label']} is shown as unreachable")
+
+        # A VM whose disks are all on shared storage migrates.
+        running_ref, running = min(((r, v) for r, v in vms().items()
+                                    if v["power_state"] == "Running" and all(
+                                        pool.call("SR.get_shared", sr) for sr in disk_srs(r))),
+                                   key=lambda item: item[1]["name_label"])
         resident = pool.call("VM.get_resident_on", running_ref)
         other = min((r for r in hosts if r != resident), key=lambda r: hosts[r]["name_label"])
         if pool.implements("VM.pool_migrate", "OpaqueRef:NULL", "OpaqueRef:NULL", {}):
             ui.context_menu(running["name_label"])
-            ui.menu_item("Migrate to Server").click()
+            ui.menu_item("Migrate to Server", role="menu").click()
             ui.menu_item(hosts[other]["name_label"]).click()
             wait_for("the VM to move", lambda: pool.call("VM.get_resident_on", running_ref)
                      == other, timeout=30)
@@ -352,26 +448,58 @@ def main():
         host_ref = min(hosts, key=lambda r: hosts[r]["name_label"])
         host_name = hosts[host_ref]["name_label"]
         if pool.implements("host.evacuate", "OpaqueRef:NULL"):
+            blockers = pool.call("host.get_vms_which_prevent_evacuation", host_ref)
+            if blockers:
+                # The question lists the VMs that cannot move and refuses to go on.
+                ui.select(host_name)
+                ui.menubar_item("Server", "Enter Maintenance Mode…").click()
+                alert = ui.alert()
+                names = [pool.call("VM.get_name_label", r) for r in blockers]
+                wait_for("the blocking VMs to be listed", lambda: alert.findChild(
+                    lambda n: n.roleName == "label" and all(v in n.name for v in names),
+                    retry=False, requireResult=False) is not None)
+                button = alert.child(name="Enter Maintenance Mode", roleName="push button")
+                assert not button.sensitive, "maintenance mode offered with VMs that cannot move"
+                screenshot("maintenance-blocked.png")
+                alert.child(name="Cancel", roleName="push button").click()
+                log(f"maintenance mode of {host_name} refused: {names} cannot move")
+                for r in blockers:
+                    pool.call("VM.hard_shutdown", r)
             ui.select(host_name)
             ui.menubar_item("Server", "Enter Maintenance Mode…").click()
             alert = ui.alert()
-            alert.child(name="Enter Maintenance Mode", roleName="push button").click()
+            button = alert.child(name="Enter Maintenance Mode", roleName="push button")
+            wait_for("the check of which VMs can move", lambda: button.sensitive)
+            button.click()
             wait_for("the host to be disabled", lambda: not pool.call(
                 "host.get_enabled", host_ref), timeout=30)
-            wait_for("its VMs to move away", lambda: not [
-                v for v in vms().values()
-                if v["resident_on"] == host_ref and v["power_state"] == "Running"], timeout=60)
-            log(f"{host_name} entered maintenance mode; its VMs moved")
-            ui.select(host_name)
-            ui.menubar_item("Server", "Exit Maintenance Mode").click()
-            wait_for("the host to be enabled", lambda: pool.call("host.get_enabled", host_ref),
-                     timeout=30)
-            log(f"{host_name} left maintenance mode")
+            row_name = f"Enter maintenance mode: {host_name}"
+            wait_for("the action to end", lambda: app.findChild(
+                lambda n: n.name == row_name, retry=False, requireResult=False) is not None
+                and not [v for v in vms().values() if v["resident_on"] == host_ref
+                         and v["power_state"] == "Running"] or pool.call(
+                    "host.get_enabled", host_ref), timeout=60)
+            if pool.call("host.get_enabled", host_ref):
+                # The evacuation failed (the pool's pre-check missed a VM): the host is back
+                # in service, as it was.
+                log(f"evacuating {host_name} failed; the host was enabled again")
+            else:
+                log(f"{host_name} entered maintenance mode; its VMs moved")
+            if not pool.call("host.get_enabled", host_ref):
+                ui.select(host_name)
+                ui.menubar_item("Server", "Exit Maintenance Mode").click()
+                wait_for("the host to be enabled",
+                         lambda: pool.call("host.get_enabled", host_ref), timeout=30)
+                log(f"{host_name} left maintenance mode")
         else:
             log("the simulator has no host.evacuate yet: maintenance mode not exercised")
 
         # ---- Storage: rescan, detach, repair --------------------------------------------
         srs = pool.call("SR.get_all_records")
+
+        def in_use(sr):
+            return any(pool.call("VBD.get_currently_attached", vbd)
+                       for vdi in sr["VDIs"] for vbd in pool.call("VDI.get_VBDs", vdi))
         sr_ref, sr = min(((r, v) for r, v in srs.items()
                           if v["shared"] and v["content_type"] != "iso"),
                          key=lambda item: item[1]["name_label"])
@@ -386,7 +514,28 @@ def main():
         def attached():
             return [pool.call("PBD.get_currently_attached", p) for p in sr["PBDs"]]
 
-        if pool.implements("PBD.unplug", "OpaqueRef:NULL"):
+        if in_use(sr):
+            # Running VMs use it: Detach is disabled (xapi would refuse the unplug).
+            ui.select(sr["name_label"])
+            assert not ui.menubar_item("Storage", "Detach…").sensitive, \
+                "Detach is offered on storage that running VMs use"
+            rawinput.pressKey("Escape")
+            log(f"Detach is disabled on {sr['name_label']}: running VMs use it")
+        # A new, empty NFS storage repository nobody uses: Detach and Repair work on it.
+        new_sr = pool.raw("SR.create", host_ref, {"server": "192.0.2.10",
+                                                  "serverpath": "/export/scratch"},
+                          "0", "Detachable NFS", "made by test_commands", "nfs", "user", True,
+                          {})
+        if new_sr["Status"] == "Success":
+            wait_for("the new SR in the tree", lambda: ui.select("Detachable NFS") is not None)
+            srs = pool.call("SR.get_all_records")
+        else:
+            log(f"SR.create failed: {new_sr['ErrorDescription']}")
+        free = [(r, v) for r, v in srs.items() if v["PBDs"] and not in_use(v)
+                and v["content_type"] != "iso" and v["type"] not in ("udev",)]
+        if free:
+            sr_ref, sr = min(free, key=lambda item: item[1]["name_label"])
+        if free and pool.implements("PBD.unplug", "OpaqueRef:NULL"):
             ui.select(sr["name_label"])
             ui.menubar_item("Storage", "Detach…").click()
             alert = ui.alert()
@@ -397,7 +546,7 @@ def main():
             wait_for("the PBDs to plug", lambda: all(attached()), timeout=30)
             log(f"{sr['name_label']} detached from {len(sr['PBDs'])} servers and repaired")
         else:
-            log("the simulator has no PBD.unplug yet: Detach and Repair not exercised")
+            log("no storage without attached disks, or no PBD.unplug: Detach not exercised")
         return 0
     finally:
         proc.terminate()
