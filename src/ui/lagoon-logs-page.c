@@ -197,7 +197,11 @@ lagoon_logs_message_title (const char *name,
       if (title->len > 0)
         g_string_append_c (title, ' ');
       if (acronym)
-        g_string_append (title, words[i]);
+        {
+          g_autofree char *upper = g_ascii_strup (words[i], -1);
+
+          g_string_append (title, upper);
+        }
       else
         {
           g_autofree char *lower = g_ascii_strdown (words[i], -1);
@@ -487,6 +491,24 @@ on_dismiss_clicked (GtkButton      *button,
 }
 
 static gboolean
+on_view_key_press (GtkWidget      *widget,
+                   GdkEventKey    *event,
+                   LagoonLogsPage *self)
+{
+  /* The Delete key dismisses the selected messages. */
+  if ((event->keyval == GDK_KEY_Delete || event->keyval == GDK_KEY_KP_Delete) &&
+      (event->state & gtk_accelerator_get_default_mod_mask ()) == 0 &&
+      gtk_widget_get_sensitive (self->dismiss_button))
+    {
+      g_autoptr(GPtrArray) refs = selected_refs (self);
+
+      dismiss (self, refs);
+      return GDK_EVENT_STOP;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
 collect_all (GtkTreeModel *model,
              GtkTreePath  *path,
              GtkTreeIter  *iter,
@@ -672,6 +694,7 @@ lagoon_logs_page_class_init (LagoonLogsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_filter_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_dismiss_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_dismiss_all_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_view_key_press);
 }
 
 static void

@@ -252,12 +252,22 @@ lagoon_snapshot_revert (GtkWindow    *parent,
                                    /* Translators: %s is the snapshot's name */
                                    _("Revert to snapshot '%s'?"),
                                    lagoon_record_get_name (snapshot));
-  gtk_message_dialog_format_secondary_text (
-    GTK_MESSAGE_DIALOG (dialog),
-    /* Translators: %s is the VM's name */
-    _("The current state of %s will be lost: its disks (and its memory, for a running VM) "
-      "go back to what the snapshot kept."),
-    lagoon_record_get_name (vm));
+  /* xapi leaves the VM halted after a disks-only snapshot, suspended after one with memory. */
+  if (g_strcmp0 (lagoon_record_get_enum_string (snapshot, LAGOON_VM_POWER_STATE),
+                 "Suspended") == 0)
+    gtk_message_dialog_format_secondary_text (
+      GTK_MESSAGE_DIALOG (dialog),
+      /* Translators: %s is the VM's name */
+      _("The current state of %s will be lost: its disks and memory go back to what the "
+        "snapshot kept, and the VM is left suspended."),
+      lagoon_record_get_name (vm));
+  else
+    gtk_message_dialog_format_secondary_text (
+      GTK_MESSAGE_DIALOG (dialog),
+      /* Translators: %s is the VM's name */
+      _("The current state of %s will be lost: its disks go back to what the snapshot kept, "
+        "and the VM is left shut down."),
+      lagoon_record_get_name (vm));
   gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
   gtk_style_context_add_class (
     gtk_widget_get_style_context (gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Revert"),

@@ -657,6 +657,24 @@ on_view_button_press (GtkWidget           *widget,
 }
 
 static gboolean
+on_view_key_press (GtkWidget           *widget,
+                   GdkEventKey         *event,
+                   LagoonSnapshotsPage *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "delete");
+
+  /* The Delete key deletes the selected snapshots (after the confirmation). */
+  if ((event->keyval == GDK_KEY_Delete || event->keyval == GDK_KEY_KP_Delete) &&
+      (event->state & gtk_accelerator_get_default_mod_mask ()) == 0 &&
+      g_action_get_enabled (action))
+    {
+      g_action_activate (action, NULL);
+      return GDK_EVENT_STOP;
+    }
+  return GDK_EVENT_PROPAGATE;
+}
+
+static gboolean
 on_view_popup_menu (GtkWidget           *widget,
                     LagoonSnapshotsPage *self)
 {
@@ -903,6 +921,7 @@ lagoon_snapshots_page_class_init (LagoonSnapshotsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, more_button);
   gtk_widget_class_bind_template_callback (widget_class, on_view_button_press);
   gtk_widget_class_bind_template_callback (widget_class, on_view_popup_menu);
+  gtk_widget_class_bind_template_callback (widget_class, on_view_key_press);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_view_switched);
 }
