@@ -46,6 +46,27 @@ ref_list (SimObject *obj,
   return refs;
 }
 
+/* Walks the refs of a set field without copying them; the database must not change meanwhile.
+ * Returns the next live object (of any class), NULL at the end. */
+static SimObject *
+ref_iter_next (SimDb        *db,
+               GVariantIter *iter)
+{
+  GVariant *v;
+
+  while ((v = g_variant_iter_next_value (iter)))
+    {
+      g_autoptr(GVariant) inner = g_variant_get_variant (v);
+      SimObject *obj = g_variant_is_of_type (inner, G_VARIANT_TYPE_STRING)
+                       ? sim_db_lookup (db, g_variant_get_string (inner, NULL)) : NULL;
+
+      g_variant_unref (v);
+      if (obj != NULL)
+        return obj;
+    }
+  return NULL;
+}
+
 /* A string value of a (string -> string) map or a record, NULL when absent. */
 static const char *
 map_get (GVariant   *map,
@@ -626,15 +647,13 @@ static gboolean
 sr_is_attached (SimDb     *db,
                 SimObject *sr)
 {
-  g_autoptr(GPtrArray) pbds = ref_list (sr, LAGOON_SR_PBDS);
+  GVariantIter iter;
+  SimObject *pbd;
 
-  for (guint i = 0; i < pbds->len; i++)
-    {
-      SimObject *pbd = sim_db_lookup (db, g_ptr_array_index (pbds, i));
-
-      if (pbd != NULL && g_variant_get_boolean (pbd->fields[LAGOON_PBD_CURRENTLY_ATTACHED]))
-        return TRUE;
-    }
+  g_variant_iter_init (&iter, sr->fields[LAGOON_SR_PBDS]);
+  while ((pbd = ref_iter_next (db, &iter)) != NULL)
+    if (g_variant_get_boolean (pbd->fields[LAGOON_PBD_CURRENTLY_ATTACHED]))
+      return TRUE;
   return FALSE;
 }
 
@@ -654,16 +673,14 @@ static gboolean
 sr_has_managed_vdis (SimDb     *db,
                      SimObject *sr)
 {
-  g_autoptr(GPtrArray) vdis = ref_list (sr, LAGOON_SR_VDIS);
+  GVariantIter iter;
+  SimObject *vdi;
 
-  for (guint i = 0; i < vdis->len; i++)
-    {
-      SimObject *vdi = sim_db_lookup (db, g_ptr_array_index (vdis, i));
-
-      if (vdi != NULL && g_variant_get_boolean (vdi->fields[LAGOON_VDI_MANAGED]) &&
-          !g_str_equal (sim_object_get_string (vdi, LAGOON_VDI_TYPE), "rrd"))
-        return TRUE;
-    }
+  g_variant_iter_init (&iter, sr->fields[LAGOON_SR_VDIS]);
+  while ((vdi = ref_iter_next (db, &iter)) != NULL)
+    if (g_variant_get_boolean (vdi->fields[LAGOON_VDI_MANAGED]) &&
+        !g_str_equal (sim_object_get_string (vdi, LAGOON_VDI_TYPE), "rrd"))
+      return TRUE;
   return FALSE;
 }
 
@@ -742,15 +759,13 @@ static void
 sr_recount (SimDb     *db,
             SimObject *sr)
 {
-  g_autoptr(GPtrArray) vdis = ref_list (sr, LAGOON_SR_VDIS);
   gint64 physical = 0, virtual_alloc = 0;
+  GVariantIter iter;
+  SimObject *vdi;
 
-  for (guint i = 0; i < vdis->len; i++)
+  g_variant_iter_init (&iter, sr->fields[LAGOON_SR_VDIS]);
+  while ((vdi = ref_iter_next (db, &iter)) != NULL)
     {
-      SimObject *vdi = sim_db_lookup (db, g_ptr_array_index (vdis, i));
-
-      if (vdi == NULL)
-        continue;
       physical += sim_object_get_int (vdi, LAGOON_VDI_PHYSICAL_UTILISATION);
       virtual_alloc += sim_object_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE);
     }
