@@ -17,6 +17,8 @@
 #define GiB (G_GINT64_CONSTANT (1) << 30)
 #define NULL_REF "OpaqueRef:NULL"
 #define MAX_VIFS 7
+/* Rows of the disk list at or above this index are the template's own disks. */
+#define TEMPLATE_DISK_BASE 1000
 
 enum { TEMPLATE_COL_NAME, TEMPLATE_COL_REF, TEMPLATE_COL_IS_GROUP, TEMPLATE_COL_WEIGHT };
 enum { HOST_COL_NAME, HOST_COL_REF, HOST_COL_DETAIL };
@@ -79,6 +81,7 @@ struct _LagoonNewVmWizard
   GtkSpinButton     *disk_size_spin;
   GtkComboBoxText   *disk_sr_combo;
   GtkLabel          *storage_status;
+  GtkToggleButton   *fast_clone_check;
   GtkWidget         *network_page;
   GtkTreeView       *vif_view;
   GtkWidget         *vif_add_button;
@@ -89,6 +92,7 @@ struct _LagoonNewVmWizard
 
   /* The Finish page's own widgets. */
   GtkToggleButton   *start_check;
+  GtkLabel          *start_note;
   GtkTextView       *xe_view;
 
   /* State */
@@ -97,7 +101,9 @@ struct _LagoonNewVmWizard
   char              *generated_name;     /* what we put in the name entry */
   char              *generated_pattern;  /* what we put in the pattern entry */
   gint64             template_static_min;
-  GPtrArray         *disks;              /* LagoonNewVmDisk */
+  GPtrArray         *disks;              /* LagoonNewVmDisk: new disks (other_config:disks) */
+  GPtrArray         *template_disks;     /* LagoonNewVmDisk: the template's VBDs' disks */
+  char              *copy_sr;            /* where a full copy puts the template's disks */
   GPtrArray         *vifs;               /* LagoonNewVmVif */
   int                filling;            /* > 0 while the code sets widgets */
 };
@@ -334,6 +340,20 @@ static guint
 vm_count (LagoonNewVmWizard *self)
 {
   return (guint) MAX (1, gtk_spin_button_get_value_as_int (self->count_spin));
+}
+
+static gboolean
+copying (LagoonNewVmWizard *self)
+{
+  return self->template_disks->len > 0 && !gtk_toggle_button_get_active (self->fast_clone_check);
+}
+
+/* Where template disk @disk ends up: its own SR (fast clone) or the copy's SR. */
+static const char *
+template_disk_sr (LagoonNewVmWizard *self,
+                  LagoonNewVmDisk   *disk)
+{
+  return copying (self) ? self->copy_sr : disk->sr;
 }
 
 /* ---- Template page ------------------------------------------------------------------------ */
@@ -656,6 +676,37 @@ apply_template (LagoonNewVmWizard *self)
     }
   fill_disk_rows (self);
 
+  /* The template's own disks: cloned with it (or copied in full to one SR). */
+  g_ptr_array_set_size (self->template_disks, 0);
+  {
+    guint n_vbds = 0;
+    const char * const *vbds = lagoon_record_get_set (rec, LAGOON_VM_VBDS, &n_vbds);
+
+    for (guint i = 0; i < n_vbds; i++)
+      {
+        const LagoonRecord *vbd = lookup (self, LAGOON_CLASS_VBD, vbds[i]);
+        const LagoonRecord *vdi = vbd != NULL ? lookup (self, LAGOON_CLASS_VDI,
+                                                        lagoon_record_get_ref (vbd, LAGOON_VBD_VDI))
+                                              : NULL;
+        LagoonNewVmDisk *disk;
+
+        if (vdi == NULL || g_strcmp0 (lagoon_record_get_string (vbd, LAGOON_VBD_TYPE), "CD") == 0)
+          continue;
+        disk = lagoon_new_vm_disk_new ();
+        disk->userdevice = g_strdup (lagoon_record_get_string (vbd, LAGOON_VBD_USERDEVICE));
+        disk->size = lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE);
+        disk_on_sr (self, disk, lagoon_record_get_ref (vdi, LAGOON_VDI_SR));
+        g_ptr_array_add (self->template_disks, disk);
+      }
+    g_free (self->copy_sr);
+    self->copy_sr = g_strdup (self->template_disks->len > 0
+                              ? ((LagoonNewVmDisk *) g_ptr_array_index (self->template_disks, 0))->sr
+                              : NULL);
+    gtk_toggle_button_set_active (self->fast_clone_check, TRUE);
+    gtk_widget_set_visible (GTK_WIDGET (self->fast_clone_check), self->template_disks->len > 0);
+  }
+  fill_disk_rows (self);
+
   /* VIFs: the template's, or one on the default network for a default template. */
   g_ptr_array_set_size (self->vifs, 0);
   vifs = lagoon_record_get_set (rec, LAGOON_VM_VIFS, &n_vifs);
@@ -831,6 +882,14 @@ disks_shared (LagoonNewVmWizard *self)
       if (sr == NULL || !lagoon_record_get_bool (sr, LAGOON_SR_SHARED))
         return FALSE;
     }
+  for (guint i = 0; i < self->template_disks->len; i++)
+    {
+      LagoonNewVmDisk *disk = g_ptr_array_index (self->template_disks, i);
+      const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR, template_disk_sr (self, disk));
+
+      if (sr == NULL || !lagoon_record_get_bool (sr, LAGOON_SR_SHARED))
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -928,44 +987,118 @@ fill_sr_combo (LagoonNewVmWizard *self)
       if (!sr_is_disk_sr (sr))
         continue;
       free_text = format_size (sr_free (sr));
-      text = g_strdup_printf (_("%s (%s free%s)"), lagoon_record_get_name (sr), free_text,
-                              lagoon_record_get_bool (sr, LAGOON_SR_SHARED) ? _(", shared") : "");
+      if (lagoon_record_get_bool (sr, LAGOON_SR_SHARED))
+        text = g_strdup_printf (_("%s (%s free, shared)"), lagoon_record_get_name (sr),
+                                free_text);
+      else
+        {
+          /* Local SRs are often all called "Local storage": say whose it is. */
+          guint n = 0;
+          const char * const *pbds = lagoon_record_get_set (sr, LAGOON_SR_PBDS, &n);
+          const LagoonRecord *pbd = n > 0 ? lookup (self, LAGOON_CLASS_PBD, pbds[0]) : NULL;
+          const LagoonRecord *host = pbd != NULL
+                                     ? lookup (self, LAGOON_CLASS_HOST,
+                                               lagoon_record_get_ref (pbd, LAGOON_PBD_HOST))
+                                     : NULL;
+
+          if (host != NULL)
+            text = g_strdup_printf (_("%s on %s (%s free)"), lagoon_record_get_name (sr),
+                                    lagoon_record_get_name (host), free_text);
+          else
+            text = g_strdup_printf (_("%s (%s free)"), lagoon_record_get_name (sr), free_text);
+        }
       gtk_combo_box_text_append (self->disk_sr_combo, lagoon_record_get_opaque_ref (sr), text);
     }
   self->filling--;
 }
 
-/* What the disks need per SR (all VMs), and whether each disk fits and is reachable.
- * Returns the first problem, or NULL. */
+/* Disk @row of the list: the template's disks first, then the new ones. */
+static LagoonNewVmDisk *
+disk_at (LagoonNewVmWizard *self,
+         int                row,
+         gboolean          *from_template)
+{
+  if (row >= TEMPLATE_DISK_BASE && (guint) (row - TEMPLATE_DISK_BASE) < self->template_disks->len)
+    {
+      *from_template = TRUE;
+      return g_ptr_array_index (self->template_disks, row - TEMPLATE_DISK_BASE);
+    }
+  *from_template = FALSE;
+  if (row >= 0 && (guint) row < self->disks->len)
+    return g_ptr_array_index (self->disks, row);
+  return NULL;
+}
+
+/* The rows of the disk list in order, as indexes for disk_at(). */
+static GArray *
+disk_rows (LagoonNewVmWizard *self)
+{
+  GArray *rows = g_array_new (FALSE, FALSE, sizeof (int));
+
+  for (guint i = 0; i < self->template_disks->len; i++)
+    {
+      int row = TEMPLATE_DISK_BASE + (int) i;
+
+      g_array_append_val (rows, row);
+    }
+  for (guint i = 0; i < self->disks->len; i++)
+    {
+      int row = (int) i;
+
+      g_array_append_val (rows, row);
+    }
+  return rows;
+}
+
+static void
+add_need (GHashTable *need,
+          const char *sr,
+          gint64      bytes)
+{
+  gint64 *sum;
+
+  if (sr == NULL)
+    return;
+  sum = g_hash_table_lookup (need, sr);
+  if (sum == NULL)
+    {
+      sum = g_new0 (gint64, 1);
+      g_hash_table_insert (need, (gpointer) sr, sum);
+    }
+  *sum += bytes;
+}
+
+/* What the disks need per SR (all VMs; a fast clone needs nothing), and whether each disk
+ * fits and is reachable from the home server. Fills @statuses (one per row, in row order)
+ * and returns the first problem, or NULL. */
 static char *
 check_disks (LagoonNewVmWizard *self,
              GPtrArray         *statuses)
 {
   g_autoptr(GHashTable) need = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GArray) rows = disk_rows (self);
   g_autofree char *home = home_host (self);
   guint count = vm_count (self);
   char *problem = NULL;
 
-  for (guint i = 0; i < self->disks->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      LagoonNewVmDisk *disk = g_ptr_array_index (self->disks, i);
-      gint64 *sum;
+      gboolean from_template;
+      LagoonNewVmDisk *disk = disk_at (self, g_array_index (rows, int, i), &from_template);
 
-      if (disk->sr == NULL)
-        continue;
-      sum = g_hash_table_lookup (need, disk->sr);
-      if (sum == NULL)
-        {
-          sum = g_new0 (gint64, 1);
-          g_hash_table_insert (need, disk->sr, sum);
-        }
-      *sum += disk->size * (gint64) count;
+      if (!from_template)
+        add_need (need, disk->sr, disk->size * (gint64) count);
+      else if (copying (self))
+        add_need (need, self->copy_sr, disk->size * (gint64) count);
     }
 
-  for (guint i = 0; i < self->disks->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      LagoonNewVmDisk *disk = g_ptr_array_index (self->disks, i);
-      const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR, disk->sr);
+      gboolean from_template;
+      LagoonNewVmDisk *disk = disk_at (self, g_array_index (rows, int, i), &from_template);
+      const char *sr_ref = from_template ? template_disk_sr (self, disk) : disk->sr;
+      const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR, sr_ref);
+      gint64 *sum = sr_ref != NULL ? g_hash_table_lookup (need, sr_ref) : NULL;
       g_autofree char *status = NULL;
 
       if (sr == NULL)
@@ -978,24 +1111,24 @@ check_disks (LagoonNewVmWizard *self,
                                     lagoon_record_get_name (sr));
       else if (disk->size <= 0)
         status = g_strdup (_("The size must be more than 0"));
-      else
+      else if (sum != NULL && *sum > sr_free (sr))
         {
-          gint64 *sum = g_hash_table_lookup (need, disk->sr);
-          gint64 available = sr_free (sr);
+          g_autofree char *needed = format_size (*sum);
+          g_autofree char *free_text = format_size (sr_free (sr));
 
-          if (sum != NULL && *sum > available)
-            {
-              g_autofree char *needed = format_size (*sum);
-              g_autofree char *free_text = format_size (available);
-
-              status = g_strdup_printf (_("%s has %s free; the disks need %s"),
-                                        lagoon_record_get_name (sr), free_text, needed);
-            }
+          status = g_strdup_printf (_("%s has %s free; the disks need %s"),
+                                    lagoon_record_get_name (sr), free_text, needed);
         }
       if (status != NULL && problem == NULL)
         problem = g_strdup_printf (_("Disk %s: %s."), disk->userdevice, status);
       if (statuses != NULL)
-        g_ptr_array_add (statuses, status != NULL ? g_steal_pointer (&status) : g_strdup (_("OK")));
+        {
+          if (status == NULL)
+            status = g_strdup (!from_template ? _("OK")
+                               : copying (self) ? _("Copied from the template")
+                                                : _("Fast clone of the template's disk"));
+          g_ptr_array_add (statuses, g_steal_pointer (&status));
+        }
     }
   return problem;
 }
@@ -1006,42 +1139,75 @@ fill_disk_rows (LagoonNewVmWizard *self)
   int selected = selected_index (self->disk_view, DISK_COL_INDEX);
   g_autoptr(GPtrArray) statuses = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *problem = check_disks (self, statuses);
+  g_autoptr(GArray) rows = disk_rows (self);
+  GtkTreeIter iter;
 
   self->filling++;
   gtk_list_store_clear (self->disk_store);
-  for (guint i = 0; i < self->disks->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      LagoonNewVmDisk *disk = g_ptr_array_index (self->disks, i);
+      int row = g_array_index (rows, int, i);
+      gboolean from_template;
+      LagoonNewVmDisk *disk = disk_at (self, row, &from_template);
+      const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR,
+                                       from_template ? template_disk_sr (self, disk) : disk->sr);
       g_autofree char *size = format_size (disk->size);
-      GtkTreeIter iter;
 
       gtk_list_store_insert_with_values (self->disk_store, &iter, -1,
                                          DISK_COL_DEVICE, disk->userdevice,
                                          DISK_COL_SIZE, size,
-                                         DISK_COL_SR, disk->sr_name != NULL ? disk->sr_name : "",
+                                         DISK_COL_SR, sr != NULL ? lagoon_record_get_name (sr) : "",
                                          DISK_COL_STATUS, g_ptr_array_index (statuses, i),
-                                         DISK_COL_INDEX, (int) i, -1);
+                                         DISK_COL_INDEX, row, -1);
     }
-  select_index (self->disk_view, MIN (selected, (int) self->disks->len - 1));
+  /* Keep the selection on the same disk (or the one now in its place). */
+  {
+    GtkTreeModel *model = GTK_TREE_MODEL (self->disk_store);
+    gboolean ok = gtk_tree_model_get_iter_first (model, &iter);
+    gboolean found = FALSE;
+    GtkTreeIter last;
+
+    while (ok)
+      {
+        int row;
+
+        gtk_tree_model_get (model, &iter, DISK_COL_INDEX, &row, -1);
+        last = iter;
+        if (row == selected || (row < TEMPLATE_DISK_BASE && selected >= 0 &&
+                                selected < TEMPLATE_DISK_BASE && row > selected && !found))
+          {
+            gtk_tree_selection_select_iter (gtk_tree_view_get_selection (self->disk_view), &iter);
+            found = TRUE;
+            break;
+          }
+        ok = gtk_tree_model_iter_next (model, &iter);
+      }
+    if (!found && selected >= 0 && gtk_tree_model_iter_n_children (model, NULL) > 0)
+      gtk_tree_selection_select_iter (gtk_tree_view_get_selection (self->disk_view), &last);
+  }
   self->filling--;
 }
 
 static void
 update_disk_editor (LagoonNewVmWizard *self)
 {
-  int index = selected_index (self->disk_view, DISK_COL_INDEX);
-  LagoonNewVmDisk *disk = index >= 0 && (guint) index < self->disks->len
-                          ? g_ptr_array_index (self->disks, index) : NULL;
+  gboolean from_template = FALSE;
+  LagoonNewVmDisk *disk = disk_at (self, selected_index (self->disk_view, DISK_COL_INDEX),
+                                   &from_template);
+  const char *sr;
 
   self->filling++;
-  gtk_widget_set_sensitive (self->disk_edit_grid, disk != NULL);
-  gtk_widget_set_sensitive (self->disk_remove_button, disk != NULL);
+  /* A template's disk keeps its size; its SR changes only for a full copy (all of them). */
+  gtk_widget_set_sensitive (self->disk_edit_grid, disk != NULL &&
+                                                  (!from_template || copying (self)));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->disk_size_spin), disk != NULL && !from_template);
+  gtk_widget_set_sensitive (self->disk_remove_button, disk != NULL && !from_template);
   if (disk != NULL)
     {
       fill_sr_combo (self);
       gtk_spin_button_set_value (self->disk_size_spin, (double) disk->size / (double) GiB);
-      if (disk->sr == NULL ||
-          !gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->disk_sr_combo), disk->sr))
+      sr = from_template ? template_disk_sr (self, disk) : disk->sr;
+      if (sr == NULL || !gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->disk_sr_combo), sr))
         gtk_combo_box_set_active (GTK_COMBO_BOX (self->disk_sr_combo), -1);
     }
   self->filling--;
@@ -1060,15 +1226,36 @@ static void
 on_disk_edit_changed (GtkWidget         *widget,
                       LagoonNewVmWizard *self)
 {
-  int index = selected_index (self->disk_view, DISK_COL_INDEX);
+  gboolean from_template;
   LagoonNewVmDisk *disk;
 
-  if (self->filling > 0 || index < 0 || (guint) index >= self->disks->len)
+  if (self->filling > 0)
     return;
-  disk = g_ptr_array_index (self->disks, index);
-  disk->size = (gint64) (gtk_spin_button_get_value (self->disk_size_spin) * (double) GiB);
-  disk_on_sr (self, disk, gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->disk_sr_combo)));
+  disk = disk_at (self, selected_index (self->disk_view, DISK_COL_INDEX), &from_template);
+  if (disk == NULL)
+    return;
+  if (from_template)
+    {
+      /* VM.copy puts all of the template's disks on one SR. */
+      g_free (self->copy_sr);
+      self->copy_sr = g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->disk_sr_combo)));
+    }
+  else
+    {
+      disk->size = (gint64) (gtk_spin_button_get_value (self->disk_size_spin) * (double) GiB);
+      disk_on_sr (self, disk, gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->disk_sr_combo)));
+    }
   validate_all (self);
+}
+
+static void
+on_fast_clone_toggled (GtkToggleButton   *button,
+                       LagoonNewVmWizard *self)
+{
+  if (self->filling > 0)
+    return;
+  validate_all (self);
+  update_disk_editor (self);
 }
 
 static void
@@ -1087,6 +1274,9 @@ on_disk_add_clicked (GtkButton         *button,
       for (guint i = 0; i < self->disks->len && !taken; i++)
         taken = g_strcmp0 (((LagoonNewVmDisk *) g_ptr_array_index (self->disks, i))->userdevice,
                            id) == 0;
+      for (guint i = 0; i < self->template_disks->len && !taken; i++)
+        taken = g_strcmp0 (((LagoonNewVmDisk *)
+                            g_ptr_array_index (self->template_disks, i))->userdevice, id) == 0;
       if (taken)
         device++;
     }
@@ -1100,7 +1290,7 @@ on_disk_add_clicked (GtkButton         *button,
                           : default_disk_sr (self));
   g_ptr_array_add (self->disks, disk);
   validate_all (self);
-  select_index (self->disk_view, (int) self->disks->len - 1);
+  select_index (self->disk_view, (int) (self->template_disks->len + self->disks->len - 1));
   gtk_widget_grab_focus (GTK_WIDGET (self->disk_size_spin));
 }
 
@@ -1114,7 +1304,6 @@ on_disk_remove_clicked (GtkButton         *button,
     return;
   g_ptr_array_remove_index (self->disks, index);
   validate_all (self);
-  select_index (self->disk_view, MIN (index, (int) self->disks->len - 1));
   update_disk_editor (self);
 }
 
@@ -1502,7 +1691,19 @@ validate_storage (LagoonNewVmWizard *self)
       g_string_append_printf (status, _("%s: %s needed, %s free.\n"), lagoon_record_get_name (sr),
                               need_text, free_text);
     }
-  if (self->disks->len == 0)
+  if (copying (self) && lookup (self, LAGOON_CLASS_SR, self->copy_sr) != NULL)
+    {
+      gint64 need = 0;
+      g_autofree char *need_text = NULL;
+
+      for (guint i = 0; i < self->template_disks->len; i++)
+        need += ((LagoonNewVmDisk *) g_ptr_array_index (self->template_disks, i))->size;
+      need_text = format_size (need * (gint64) vm_count (self));
+      g_string_append_printf (status, _("The template's disks are copied in full to %s (%s).\n"),
+                              lagoon_record_get_name (lookup (self, LAGOON_CLASS_SR,
+                                                              self->copy_sr)), need_text);
+    }
+  if (self->disks->len == 0 && self->template_disks->len == 0)
     g_string_append (status, _("No disks: the VM boots from the network or from its CD.\n"));
   if (status->len > 0)
     g_string_truncate (status, status->len - 1);
@@ -1649,7 +1850,15 @@ build_specs (LagoonNewVmWizard  *self,
       spec->memory_static_min = MIN (self->template_static_min > 0 ? self->template_static_min
                                                                    : dynamic_min, dynamic_min);
 
-      spec->provision = TRUE;
+      if (copying (self) && self->copy_sr != NULL)
+        {
+          spec->copy_sr = g_strdup (self->copy_sr);
+          spec->copy_sr_uuid = g_strdup (lagoon_record_get_uuid (lookup (self, LAGOON_CLASS_SR,
+                                                                         self->copy_sr)));
+        }
+      /* A template without a disk list and no new disks: nothing to provision. */
+      spec->provision = self->disks->len > 0 ||
+                        lagoon_record_map_lookup (rec, LAGOON_VM_OTHER_CONFIG, "disks") != NULL;
       for (guint d = 0; d < self->disks->len; d++)
         {
           LagoonNewVmDisk *disk = g_ptr_array_index (self->disks, d);
@@ -1744,6 +1953,62 @@ on_copy_clicked (GtkButton         *button,
                           text, -1);
 }
 
+/* XenCenter's rule: the VMs cannot be started at once when the server they go to lacks the
+ * memory for them (their dynamic minimum). */
+static void
+update_start_check (LagoonNewVmWizard *self)
+{
+  g_autoptr(GPtrArray) hosts = host_refs (self);
+  g_autofree char *home = home_host (self);
+  guint count = vm_count (self);
+  gboolean spread = count > 1 && hosts->len > 1 &&
+                    gtk_toggle_button_get_active (self->place_spread_radio);
+  gint64 dynamic_min = (gint64) gtk_spin_button_get_value (self->memory_dynamic_min_spin) * MiB;
+  g_autofree char *note = NULL;
+
+  for (guint i = 0; i < hosts->len && note == NULL; i++)
+    {
+      const char *ref = g_ptr_array_index (hosts, i);
+      const LagoonRecord *host = lookup (self, LAGOON_CLASS_HOST, ref);
+      guint on_host = 0;
+      gint64 free_memory;
+
+      if (host == NULL)
+        continue;
+      if (spread)
+        {
+          for (guint v = 0; v < count; v++)
+            {
+              guint first = 0;
+
+              for (guint h = 0; home != NULL && h < hosts->len; h++)
+                if (g_str_equal (g_ptr_array_index (hosts, h), home))
+                  first = h;
+              if ((first + v) % hosts->len == i)
+                on_host++;
+            }
+        }
+      else if (g_strcmp0 (home, ref) == 0)
+        on_host = count;
+      free_memory = host_free_memory (self, host);
+      if (on_host > 0 && free_memory >= 0 && dynamic_min * (gint64) on_host > free_memory)
+        {
+          g_autofree char *needed = format_size (dynamic_min * (gint64) on_host);
+          g_autofree char *available = format_size (free_memory);
+
+          note = g_strdup_printf (_("%s has %s free memory and the new VMs need %s there: "
+                                    "create them now and start them later."),
+                                  lagoon_record_get_name (host), available, needed);
+        }
+    }
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_check), note == NULL);
+  if (note != NULL)
+    gtk_toggle_button_set_active (self->start_check, FALSE);
+  gtk_label_set_text (self->start_note, note != NULL ? note : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->start_note), note != NULL);
+}
+
 static void
 lagoon_new_vm_wizard_summarize (LagoonWizard *wizard)
 {
@@ -1813,7 +2078,21 @@ lagoon_new_vm_wizard_summarize (LagoonWizard *wizard)
   lagoon_wizard_add_summary_row (wizard, _("Memory"), text);
 
   lagoon_wizard_add_summary_section (wizard, _("Storage"));
-  if (self->disks->len == 0)
+  for (guint i = 0; i < self->template_disks->len; i++)
+    {
+      LagoonNewVmDisk *disk = g_ptr_array_index (self->template_disks, i);
+      const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR, template_disk_sr (self, disk));
+      g_autofree char *size = format_size (disk->size);
+      g_autofree char *key = g_strdup_printf (_("Disk %s"), disk->userdevice);
+      g_autofree char *value = g_strdup_printf (copying (self) ? _("%s on %s (a full copy of the "
+                                                                  "template's disk)")
+                                                               : _("%s on %s (a fast clone of the "
+                                                                   "template's disk)"),
+                                                size, sr != NULL ? lagoon_record_get_name (sr) : "");
+
+      lagoon_wizard_add_summary_row (wizard, key, value);
+    }
+  if (self->disks->len == 0 && self->template_disks->len == 0)
     lagoon_wizard_add_summary_row (wizard, _("Disks"), _("None"));
   for (guint i = 0; i < self->disks->len; i++)
     {
@@ -1839,6 +2118,7 @@ lagoon_new_vm_wizard_summarize (LagoonWizard *wizard)
       lagoon_wizard_add_summary_row (wizard, key, value);
     }
 
+  update_start_check (self);
   update_xe (self);
 }
 
@@ -1942,6 +2222,8 @@ lagoon_new_vm_wizard_finalize (GObject *object)
   g_free (self->generated_name);
   g_free (self->generated_pattern);
   g_clear_pointer (&self->disks, g_ptr_array_unref);
+  g_clear_pointer (&self->template_disks, g_ptr_array_unref);
+  g_free (self->copy_sr);
   g_clear_pointer (&self->vifs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (lagoon_new_vm_wizard_parent_class)->finalize (object);
@@ -2010,6 +2292,7 @@ lagoon_new_vm_wizard_class_init (LagoonNewVmWizardClass *klass)
   BIND (disk_size_spin);
   BIND (disk_sr_combo);
   BIND (storage_status);
+  BIND (fast_clone_check);
   BIND (network_page);
   BIND (vif_view);
   BIND (vif_add_button);
@@ -2027,6 +2310,7 @@ lagoon_new_vm_wizard_class_init (LagoonNewVmWizardClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_disk_selection_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_disk_edit_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_disk_add_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_fast_clone_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_disk_remove_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_vif_selection_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_vif_edit_changed);
@@ -2045,6 +2329,8 @@ lagoon_new_vm_wizard_init (LagoonNewVmWizard *self)
   GtkWidget *copy;
 
   self->disks = g_ptr_array_new_with_free_func ((GDestroyNotify) lagoon_new_vm_disk_free);
+  self->template_disks = g_ptr_array_new_with_free_func ((GDestroyNotify)
+                                                         lagoon_new_vm_disk_free);
   self->vifs = g_ptr_array_new_with_free_func ((GDestroyNotify) lagoon_new_vm_vif_free);
   self->filling++;
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -2076,6 +2362,13 @@ lagoon_new_vm_wizard_init (LagoonNewVmWizard *self)
                        _("Start the new VM automatically"));
   g_signal_connect (self->start_check, "toggled", G_CALLBACK (on_start_toggled), self);
   gtk_box_pack_start (extra, GTK_WIDGET (self->start_check), FALSE, FALSE, 0);
+  self->start_note = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->start_note, 0);
+  gtk_label_set_line_wrap (self->start_note, TRUE);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->start_note), 24);
+  gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self->start_note)),
+                               "dim-label");
+  gtk_box_pack_start (extra, GTK_WIDGET (self->start_note), FALSE, FALSE, 0);
 
   row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   label = gtk_label_new_with_mnemonic (_("The same with _xe commands:"));
@@ -2091,7 +2384,7 @@ lagoon_new_vm_wizard_init (LagoonNewVmWizard *self)
   self->xe_view = GTK_TEXT_VIEW (gtk_text_view_new ());
   gtk_text_view_set_editable (self->xe_view, FALSE);
   gtk_text_view_set_monospace (self->xe_view, TRUE);
-  gtk_text_view_set_wrap_mode (self->xe_view, GTK_WRAP_CHAR);
+  gtk_text_view_set_wrap_mode (self->xe_view, GTK_WRAP_WORD_CHAR);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (self->xe_view));
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->xe_view)),
                        _("Equivalent xe commands"));
@@ -2101,6 +2394,7 @@ lagoon_new_vm_wizard_init (LagoonNewVmWizard *self)
   gtk_container_add (GTK_CONTAINER (scrolled), GTK_WIDGET (self->xe_view));
   gtk_box_pack_start (extra, scrolled, FALSE, FALSE, 0);
   gtk_widget_show_all (GTK_WIDGET (extra));
+  gtk_widget_hide (GTK_WIDGET (self->start_note));
 
   self->filling--;
 }

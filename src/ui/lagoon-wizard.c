@@ -239,6 +239,22 @@ update_state (LagoonWizard *self)
     }
   gtk_list_box_select_row (priv->rail, GTK_LIST_BOX_ROW (info->row));
 
+  /* The button Enter presses looks like it. */
+  if (on_summary)
+    {
+      gtk_style_context_remove_class (gtk_widget_get_style_context (priv->next_button),
+                                      "suggested-action");
+      gtk_style_context_add_class (gtk_widget_get_style_context (priv->finish_button),
+                                   "suggested-action");
+    }
+  else
+    {
+      gtk_style_context_remove_class (gtk_widget_get_style_context (priv->finish_button),
+                                      "suggested-action");
+      gtk_style_context_add_class (gtk_widget_get_style_context (priv->next_button),
+                                   "suggested-action");
+    }
+
   /* Enter on a widget that does not use it goes to the default: Next or Finish. */
   if (on_summary)
     gtk_widget_grab_default (priv->finish_button);

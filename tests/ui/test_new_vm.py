@@ -420,6 +420,64 @@ def main():
             assert vm["HVM_boot_params"].get("order") == "ndc", vm["HVM_boot_params"]
         log("web-1..web-5 run on the servers in turn, each with its disk and VIF")
 
+        # ---- 2b. A custom template copied in full to a server's local SR ----------------
+        vms = pool.call("VM.get_all_records")
+        custom = sorted(vm["name_label"] for vm in vms.values()
+                        if vm["is_a_template"] and not vm["is_default_template"]
+                        and not vm["is_a_snapshot"] and any(
+                            pool.call("VBD.get_type", vbd) == "Disk" for vbd in vm["VBDs"]))
+        host0 = host_by_name[host_names[0]]
+        local = sorted((sr["name_label"], ref) for ref, sr in srs.items()
+                       if not sr["shared"] and sr["content_type"] != "iso"
+                       and int(sr["physical_size"]) > 0
+                       and any(pool.call("PBD.get_host", pbd) == host0 for pbd in sr["PBDs"]))
+        if custom and local:
+            local_name, local_ref = local[0]
+            wizard = open_wizard(app, window, table, pool_name)
+            pick_template(wizard, custom[0])
+            go_next(wizard, "Name the new VM")
+            set_text(named(wizard, "Name", "text"), "copied-vm")
+            go_next(wizard, "How many VMs, and what they are called")
+            go_next(wizard, "Locate the operating system installation media")
+            named(wizard, "No installation media (the template already has an operating system)",
+                  "radio button").click()
+            go_next(wizard, "Select a home server")
+            named(wizard, "Place the VM on this server:", "radio button").click()
+            click(cell_named(named(wizard, "Servers"), host_names[0]))
+            go_next(wizard, "Allocate processor and memory resources")
+            go_next(wizard, "Configure storage for the new VM")
+            disks = named(wizard, "Virtual disks")
+            wait_for("the template's disk", lambda: cell_named(
+                disks, "Fast clone of the template's disk") is not None)
+            named(wizard, "Use storage-level fast disk clone (uncheck to copy the template's "
+                  "disks in full)", "check box").click()
+            click(cell_named(disks, "Copied from the template"))
+            combo = named(wizard, "Storage repository", "combo box")
+            combo.click()
+            app.findChild(lambda n: n.roleName == "menu item" and n.showing and
+                          n.name.startswith(f"{local_name} on {host_names[0]} ("),
+                          recursive=True).click()
+            wait_for("the disk to go to the local SR",
+                     lambda: cell_named(disks, local_name) is not None)
+            screenshot("storage-copy")
+            go_next(wizard, "Configure networking on the new VM")
+            go_next(wizard, "All the necessary information has been collected")
+            xe = named(wizard, "Equivalent xe commands")
+            assert "xe vm-copy" in xe.text and "sr-uuid=" in xe.text, xe.text
+            button(wizard, "Finish").click()
+            wait_for("the wizard to close", lambda: not wizard.showing)
+            wait_for("copied-vm to run", lambda: created("copied-vm"), timeout=60)
+            vm = pool.call("VM.get_record", pool.vms_named("copied-vm")[0])
+            assert vm["resident_on"] == host0, vm["resident_on"]
+            vdis = [pool.call("VBD.get_VDI", v) for v in vm["VBDs"]
+                    if pool.call("VBD.get_type", v) == "Disk"]
+            assert vdis and all(pool.call("VDI.get_SR", v) == local_ref for v in vdis), vdis
+            log(f"copied-vm: {custom[0]!r} copied in full to {local_name!r}, running on "
+                f"{host_names[0]}")
+        else:
+            log(f"no custom template with disks ({custom}) or no local SR ({local}): "
+                "the copy case is not run")
+
         # ---- 3. A failure midway leaves nothing behind ----------------------------------
         doomed_net = pool.call("network.create", {
             "name_label": "doomed network", "name_description": "", "MTU": "1500",
