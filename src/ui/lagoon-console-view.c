@@ -64,6 +64,9 @@ struct _LagoonConsoleView
 
   gboolean          keyboard_grabbed;
   gboolean          pointer_grabbed;
+  /* The window the view is in: its key handling (accelerators, mnemonics) is bypassed while
+   * the display has the focus. */
+  GtkWidget        *toplevel;
 
   /* Text being typed */
   GArray           *strokes;
@@ -728,6 +731,50 @@ lagoon_console_view_set_toolbar_visible (LagoonConsoleView *self,
   gtk_widget_set_visible (self->status_bar, visible);
 }
 
+/* ---- keys go to the guest, not to the window's accelerators ------------------------------ */
+
+static gboolean
+on_toplevel_key (GtkWidget         *toplevel,
+                 GdkEvent          *event,
+                 LagoonConsoleView *self)
+{
+  /* A window handles accelerators and mnemonics (Ctrl+Q, Alt+S for the Server menu) before
+   * its focus widget sees a key: while the guest has the focus, every key is the guest's. */
+  if (self->display != NULL && self->connected && GTK_IS_WINDOW (toplevel) &&
+      gtk_window_get_focus (GTK_WINDOW (toplevel)) == self->display &&
+      gtk_widget_has_focus (self->display))
+    return gtk_widget_event (self->display, event);
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+forget_toplevel (LagoonConsoleView *self)
+{
+  if (self->toplevel == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (self->toplevel, on_toplevel_key, self);
+  g_clear_weak_pointer (&self->toplevel);
+}
+
+static void
+lagoon_console_view_hierarchy_changed (GtkWidget *widget,
+                                       GtkWidget *previous_toplevel)
+{
+  LagoonConsoleView *self = LAGOON_CONSOLE_VIEW (widget);
+  GtkWidget *toplevel = gtk_widget_get_toplevel (widget);
+
+  if (GTK_WIDGET_CLASS (lagoon_console_view_parent_class)->hierarchy_changed != NULL)
+    GTK_WIDGET_CLASS (lagoon_console_view_parent_class)->hierarchy_changed (widget,
+                                                                           previous_toplevel);
+  forget_toplevel (self);
+  if (gtk_widget_is_toplevel (toplevel) && GTK_IS_WINDOW (toplevel))
+    {
+      g_set_weak_pointer (&self->toplevel, toplevel);
+      g_signal_connect (toplevel, "key-press-event", G_CALLBACK (on_toplevel_key), self);
+      g_signal_connect (toplevel, "key-release-event", G_CALLBACK (on_toplevel_key), self);
+    }
+}
+
 /* ---- shown and hidden -------------------------------------------------------------------- */
 
 static gboolean
@@ -1213,6 +1260,7 @@ lagoon_console_view_dispose (GObject *object)
 
   g_clear_handle_id (&self->hide_id, g_source_remove);
   g_clear_handle_id (&self->note_id, g_source_remove);
+  forget_toplevel (self);
   teardown (self);
   if (self->cache != NULL)
     g_clear_signal_handler (&self->batch_id, self->cache);
@@ -1243,6 +1291,7 @@ lagoon_console_view_class_init (LagoonConsoleViewClass *klass)
   object_class->finalize = lagoon_console_view_finalize;
   widget_class->map = lagoon_console_view_map;
   widget_class->unmap = lagoon_console_view_unmap;
+  widget_class->hierarchy_changed = lagoon_console_view_hierarchy_changed;
 
   /* The user asked to move the view between the tab and its own window. */
   signals[SIGNAL_DOCK_TOGGLED] =

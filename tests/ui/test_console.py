@@ -479,6 +479,7 @@ def main():
     env = dict(os.environ)
     env.pop("NO_AT_BRIDGE", None)
 
+    fresh_state = []
     proc = subprocess.Popen([binary, "--demo"], env=env)
     try:
         app = find_app("lagoon")
@@ -574,6 +575,16 @@ def main():
         wait_for("the guest to echo the typed keys", echoed, timeout=10)
         log(f"typed keys changed {changed[0]} pixels of the guest's screen "
             f"(blinking alone: {noise})")
+        # With the console focused every key is the guest's: Alt+V does not open the window's
+        # View menu (its mnemonic), Ctrl+Q does not quit.
+        rawinput.keyCombo("<Alt>v")
+        rawinput.keyCombo("<Control>q")
+        time.sleep(0.8)
+        opened = app.findChild(lambda n: n.roleName == "menu item" and n.showing,
+                               recursive=True, retry=False, requireResult=False)
+        assert opened is None, f"Alt+V opened the window's menu ({opened.name})"
+        assert proc.poll() is None, "Ctrl+Q in the console quit Lagoon"
+        log("Alt+V and Ctrl+Q went to the guest, not to the window's menu and accelerators")
         # Ctrl+Alt gives the mouse back; the keyboard stays with the console while the
         # pointer is over it, and comes back when the pointer leaves.
         release_grab(window)
@@ -645,6 +656,8 @@ def main():
             nonlocal display
             display = current
             shown[:] = [grab(current)]
+            fresh_state[:] = [shown[0][:2], before[:2], blue_fraction(shown[0]),
+                              changed_pixels(shown[0], before), 2 * noise + 100]
             return (blue_fraction(shown[0]) > 0.3
                     and changed_pixels(shown[0], before) <= 2 * noise + 100)
         wait_for("the reconnected console to show the rebooted guest", fresh_guest,
@@ -766,6 +779,9 @@ def main():
         log(f"{host_name} shows the console of {dom0_name}")
     except Exception:
         screenshot("console-failure.png")
+        if fresh_state:
+            log("last fresh-guest check: size {}, first size {}, blue {:.2f}, changed {} "
+                "(at most {})".format(*fresh_state))
         raise
     finally:
         if proc.poll() is None:
