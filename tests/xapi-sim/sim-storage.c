@@ -1073,21 +1073,30 @@ vdi_create (SimCall *call)
 static gboolean
 vdi_destroy (SimCall *call)
 {
-  SimObject *vdi = vdi_for_operation (call, 1, "destroy", TRUE);
+  SimDb *db = call_db (call);
+  SimObject *vdi = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VDI));
   SimObject *sr;
 
   if (vdi == NULL)
     return FALSE;
-  sr = sim_db_lookup_class (call_db (call), sim_class (LAGOON_CLASS_SR),
+  sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR),
                             sim_object_get_string (vdi, LAGOON_VDI_SR));
-  if (sr != NULL && !sr_check_attached (call, sr))
-    return FALSE;
+  /* xapi's order: the driver's features, then whether the disk is in use. */
+  if (sr != NULL && g_str_equal (sim_object_get_string (sr, LAGOON_SR_TYPE), "udev"))
+    {
+      sim_fail (call, "VDI_IS_A_PHYSICAL_DEVICE", vdi->ref, NULL);
+      return FALSE;
+    }
   if (sr != NULL && g_variant_get_boolean (sr->fields[LAGOON_SR_IS_TOOLS_SR]))
     {
       sim_fail (call, "SR_OPERATION_NOT_SUPPORTED", sr->ref, NULL);
       return FALSE;
     }
-  sim_vdi_destroy_accounted (call_db (call), vdi);
+  if (vdi_for_operation (call, 1, "destroy", TRUE) == NULL)
+    return FALSE;
+  if (sr != NULL && !sr_check_attached (call, sr))
+    return FALSE;
+  sim_vdi_destroy_accounted (db, vdi);
   return sim_write_void (call);
 }
 
@@ -1096,7 +1105,7 @@ vdi_do_resize (SimCall *call,
                gboolean online)
 {
   SimDb *db = call_db (call);
-  SimObject *vdi = vdi_for_operation (call, 1, "resize", !online);
+  SimObject *vdi = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VDI));
   gint64 size = g_variant_get_int64 (call->args[2]);
   SimObject *sr;
   gint64 old_size, old_physical, physical;
@@ -1105,26 +1114,22 @@ vdi_do_resize (SimCall *call,
     return FALSE;
   sr = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR),
                             sim_object_get_string (vdi, LAGOON_VDI_SR));
-  if (sr == NULL || !sr_check_attached (call, sr))
+  if (sr == NULL)
     {
-      if (sr == NULL)
-        sim_fail (call, "HANDLE_INVALID", "SR", sim_object_get_string (vdi, LAGOON_VDI_SR), NULL);
+      sim_fail (call, "HANDLE_INVALID", "SR", sim_object_get_string (vdi, LAGOON_VDI_SR), NULL);
       return FALSE;
     }
-  if (!sr_type_has (sr, "VDI_RESIZE") || g_variant_get_boolean (vdi->fields[LAGOON_VDI_IS_A_SNAPSHOT]))
+  /* The driver's features come first: no simulated driver has VDI_RESIZE_ONLINE (neither
+   * have xapi's NFS, EXT and LVHD ones), ISO libraries none of resizing. */
+  if (online || !sr_type_has (sr, "VDI_RESIZE") ||
+      g_variant_get_boolean (vdi->fields[LAGOON_VDI_IS_A_SNAPSHOT]))
     {
       sim_fail (call, "SR_OPERATION_NOT_SUPPORTED", sr->ref, NULL);
       return FALSE;
     }
-  if (online)
-    {
-      /* None of the simulated drivers resizes a disk in use; a detached one goes through. */
-      if (vdi_is_attached (db, vdi))
-        {
-          sim_fail (call, "SR_OPERATION_NOT_SUPPORTED", sr->ref, NULL);
-          return FALSE;
-        }
-    }
+  /* Only live operations may run on a disk in use. */
+  if (vdi_for_operation (call, 1, "resize", TRUE) == NULL || !sr_check_attached (call, sr))
+    return FALSE;
   old_size = sim_object_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE);
   if (size < old_size)
     {

@@ -1154,6 +1154,10 @@ test_vdi_accounting (Fixture       *f,
   e = fail (f, "VDI.resize", "(sx)", a, 600 * GiB);
   assert_error (e, "SR_FULL", "*", "*", NULL);
   g_clear_pointer (&e, g_strfreev);
+  /* No simulated driver (nor xapi's NFS/EXT/LVHD) has VDI_RESIZE_ONLINE. */
+  e = fail (f, "VDI.resize_online", "(sx)", b, 30 * GiB);
+  assert_error (e, "SR_OPERATION_NOT_SUPPORTED", thin, NULL);
+  g_clear_pointer (&e, g_strfreev);
   OK_VOID (f, "VDI.resize", "(sx)", b, 30 * GiB);
   g_assert_cmpint (field_int (f, "VDI", b, "physical_utilisation"), ==, vhd_meta (30 * GiB));
 
