@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sim-host.c: hosts (enable/disable, evacuate, reboot, shutdown), the pool (join, eject,
- * coordinator changes) and alerts (message objects), as xapi runs them.
+ * coordinator changes), alerts (message objects) and XVA export/import, as xapi runs them.
  */
 #define G_LOG_DOMAIN "xapi-sim"
 
@@ -1572,6 +1572,21 @@ vdi_chunks (const char *vdi_ref,
   return chunks;
 }
 
+/* Forgets the contents of VDIs that no longer exist (db->lock held). */
+static void
+vdi_contents_purge (SimDb *db)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (vdi_contents == NULL)
+    return;
+  g_hash_table_iter_init (&iter, vdi_contents);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VDI), key) == NULL)
+      g_hash_table_iter_remove (&iter);
+}
+
 static gboolean
 all_zero (const guint8 *p,
           gsize         n)
@@ -2099,6 +2114,7 @@ sim_xva_export (SimServer   *server,
       reply_text (reply, 401, "Unauthorised");
       return;
     }
+  vdi_contents_purge (db);
   task = xva_task (server, query, cookie, "VM.export");
   vm = xva_vm_from_query (db, query);
   if (vm == NULL)
@@ -2801,6 +2817,7 @@ sim_xva_import (SimServer    *server,
       reply_text (reply, 401, "Unauthorised");
       return;
     }
+  vdi_contents_purge (db);
   im.server = server;
   im.db = db;
   im.task = xva_task (server, query, cookie, "VM.import");

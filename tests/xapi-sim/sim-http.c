@@ -106,7 +106,8 @@ reader_line (Reader *r,
   for (;;)
     {
       const char *data = reader_data (r);
-      const char *nl = memchr (data, '\n', reader_avail (r));
+      /* (An empty buffer may have no storage at all: memchr wants a pointer.) */
+      const char *nl = reader_avail (r) > 0 ? memchr (data, '\n', reader_avail (r)) : NULL;
 
       if (nl != NULL)
         {

@@ -1654,6 +1654,59 @@ test_export_import_errors (void)
   sim_stop (sim);
 }
 
+/* Cut and damaged archives: each import fails with an error in its task, nothing crashes. */
+static void
+test_import_damaged (void)
+{
+  Sim *sim = sim_start (NULL);
+  g_autofree char *dir = g_dir_make_tmp ("sim-host-xva-XXXXXX", NULL);
+  g_autofree char *xva = g_build_filename (dir, "vm3.xva", NULL);
+  g_autofree char *cut = g_build_filename (dir, "cut.xva", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  gsize len;
+  const gsize cuts[] = { 100, 511, 512, 1000, 20000, 600000, 1500000 };
+
+  g_assert_cmpint (export_vm (sim, "OpaqueRef:vm3", NULL, NULL, xva, NULL), ==, 200);
+  g_assert_true (g_file_get_contents (xva, &data, &len, NULL));
+  g_assert_cmpuint (len, >, 2 * 1024 * 1024);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cuts); i++)
+    {
+      g_autofree char *task = new_task (sim);
+      g_autofree char *q = g_strdup_printf ("&sr_id=OpaqueRef:sr1&task_id=%s", task);
+      g_autoptr(GVariant) rec = NULL;
+
+      g_assert_true (g_file_set_contents (cut, data, (gssize) cuts[i], NULL));
+      g_assert_cmpint (import_file (sim, cut, q, NULL), ==, 200);
+      rec = wait_task (sim, task);
+      g_assert_cmpstr (rec_str (rec, "status"), ==, "failure");
+    }
+  /* Random bytes flipped in the headers and ova.xml: success or an error, never a crash. */
+  for (guint round = 0; round < 20; round++)
+    {
+      g_autofree char *copy = g_memdup2 (data, len);
+      g_autofree char *task = new_task (sim);
+      g_autofree char *q = g_strdup_printf ("&sr_id=OpaqueRef:sr1&task_id=%s", task);
+      g_autoptr(GVariant) rec = NULL;
+
+      for (guint k = 0; k < 8; k++)
+        copy[g_rand_int_range (rand, 0, 4096)] = (char) g_rand_int_range (rand, 0, 256);
+      g_assert_true (g_file_set_contents (cut, copy, (gssize) len, NULL));
+      g_assert_cmpint (import_file (sim, cut, q, NULL), ==, 200);
+      rec = wait_task (sim, task);
+      g_assert_cmpstr (rec_str (rec, "status"), !=, "pending");
+    }
+  /* The simulator still answers. */
+  {
+    g_autoptr(GVariant) vms = rpc (sim, "VM.get_all", g_variant_new ("(s)", sim->session));
+    g_assert_cmpuint (g_variant_n_children (vms), >=, 4);
+  }
+
+  rm_tree (dir);
+  sim_stop (sim);
+}
+
 /* The XVA from XenCenter's test resources (exported by XenServer 5.6.900). */
 static void
 test_import_fixture (void)
@@ -1745,6 +1798,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/sim-host/xxh64", test_xxh64);
   g_test_add_func ("/lagoon/sim-host/export-import", test_export_import);
   g_test_add_func ("/lagoon/sim-host/export-import-errors", test_export_import_errors);
+  g_test_add_func ("/lagoon/sim-host/import-damaged", test_import_damaged);
   g_test_add_func ("/lagoon/sim-host/import-fixture", test_import_fixture);
   return g_test_run ();
 }
