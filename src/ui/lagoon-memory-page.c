@@ -427,6 +427,7 @@ typedef struct
   GtkWidget     *dialog;
   GtkWidget     *spins[4];   /* static min, static max, dynamic min, dynamic max */
   gint64         bytes[4];
+  double         shown[4];   /* what each spin button showed for bytes[] (rounded) */
   GtkComboBoxText *unit;
   GtkLabel      *message;
   GtkWidget     *apply;
@@ -447,10 +448,15 @@ edit_validate (EditDialog *edit)
   g_autofree char *problem = NULL;
 
   for (guint i = 0; i < 4; i++)
-    if (gtk_widget_get_sensitive (edit->spins[i]))
-      edit->bytes[i] = (gint64) llround (gtk_spin_button_get_value (
-                                           GTK_SPIN_BUTTON (edit->spins[i])) *
-                                         (double) unit_bytes (edit));
+    {
+      double value = gtk_spin_button_get_value (GTK_SPIN_BUTTON (edit->spins[i]));
+
+      /* A value the user left alone keeps its exact bytes, not the rounding shown. */
+      if (!gtk_widget_get_sensitive (edit->spins[i]) || value == edit->shown[i])
+        continue;
+      edit->bytes[i] = (gint64) llround (value * (double) unit_bytes (edit));
+      edit->shown[i] = value;
+    }
   problem = lagoon_memory_page_check_limits (edit->bytes[0], edit->bytes[1], edit->bytes[2],
                                              edit->bytes[3]);
   gtk_label_set_text (edit->message,
@@ -489,6 +495,7 @@ edit_show_values (EditDialog *edit)
                                                                               ? 1 : 1024);
       gtk_spin_button_set_range (spin, 0, unit == LAGOON_GIB ? 16384.0 : 16384.0 * 1024);
       gtk_spin_button_set_value (spin, (double) edit->bytes[i] / (double) unit);
+      edit->shown[i] = gtk_spin_button_get_value (spin);
     }
   edit->converting = FALSE;
 }
