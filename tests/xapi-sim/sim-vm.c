@@ -840,6 +840,71 @@ vm_used_memory (SimObject *vm)
 }
 
 /*
+ * What the VMs on each host hold in xapi's view (dynamic_min + overhead of the VMs resident or
+ * scheduled there), from one pass over the VMs (resident_on, not the hosts' resident_VMs, which
+ * hand-written dumps may leave out), kept until the database changes: placement asks for every
+ * host in turn and a pool has thousands of VMs. Guarded by the database lock.
+ */
+typedef struct
+{
+  gint64 used;
+} HostUsage;
+
+static struct
+{
+  SimDb      *db;
+  gint64      generation;
+  GHashTable *hosts;   /* host ref -> HostUsage */
+} usage_cache;
+
+static HostUsage *
+usage_entry (const char *host_ref)
+{
+  HostUsage *u = g_hash_table_lookup (usage_cache.hosts, host_ref);
+
+  if (u == NULL)
+    {
+      u = g_new0 (HostUsage, 1);
+      g_hash_table_insert (usage_cache.hosts, g_strdup (host_ref), u);
+    }
+  return u;
+}
+
+static const HostUsage *
+host_usage (SimDb      *db,
+            const char *host_ref)
+{
+  static const HostUsage none = { 0 };
+  const HostUsage *u;
+
+  if (usage_cache.hosts == NULL || usage_cache.db != db || usage_cache.generation != db->generation)
+    {
+      int scheduled = field_of (LAGOON_CLASS_VM, "scheduled_to_be_resident_on");
+      GQueue *vms = sim_db_class_objects (db, sim_class (LAGOON_CLASS_VM));
+
+      if (usage_cache.hosts == NULL)
+        usage_cache.hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_remove_all (usage_cache.hosts);
+      usage_cache.db = db;
+      usage_cache.generation = db->generation;
+      for (GList *l = vms->head; l != NULL; l = l->next)
+        {
+          SimObject *vm = l->data;
+          const char *resident = sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON);
+          const char *sched = scheduled >= 0 ? sim_object_get_string (vm, scheduled) : "";
+
+          if (!g_str_equal (resident, LAGOON_NULL_REF) && *resident != '\0')
+            usage_entry (resident)->used += vm_used_memory (vm);
+          if (!g_str_equal (sched, LAGOON_NULL_REF) && *sched != '\0' &&
+              !g_str_equal (sched, resident))
+            usage_entry (sched)->used += vm_used_memory (vm);
+        }
+    }
+  u = g_hash_table_lookup (usage_cache.hosts, host_ref);
+  return u != NULL ? u : &none;
+}
+
+/*
  * xapi's host_compute_free_memory_with_maximum_compression: memory_total minus the host's
  * memory_overhead minus what every VM resident on (or scheduled to) the host holds, floored at
  * 0. -1 when the host has no metrics (unknown: no check).
@@ -849,48 +914,39 @@ host_free_memory (SimDb     *db,
                   SimObject *host)
 {
   SimObject *metrics = host_metrics_of (db, host);
-  int scheduled = field_of (LAGOON_CLASS_VM, "scheduled_to_be_resident_on");
-  GQueue *vms;
-  gint64 free_mem;
 
   if (metrics == NULL)
     return -1;
-  free_mem = sim_object_get_int (metrics, LAGOON_HOST_METRICS_MEMORY_TOTAL) -
-             MAX (sim_object_get_int (host, LAGOON_HOST_MEMORY_OVERHEAD), 0);
-  vms = sim_db_class_objects (db, sim_class (LAGOON_CLASS_VM));
-  for (GList *l = vms->head; l != NULL; l = l->next)
-    {
-      SimObject *vm = l->data;
-
-      if (g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host->ref) ||
-          (scheduled >= 0 && g_str_equal (sim_object_get_string (vm, scheduled), host->ref)))
-        free_mem -= vm_used_memory (vm);
-    }
-  return MAX (free_mem, 0);
+  return MAX (sim_object_get_int (metrics, LAGOON_HOST_METRICS_MEMORY_TOTAL) -
+              MAX (sim_object_get_int (host, LAGOON_HOST_MEMORY_OVERHEAD), 0) -
+              host_usage (db, host->ref)->used, 0);
 }
 
-/* host_metrics.memory_free as the host would report it: total - overhead - guests' actual. */
+/*
+ * host_metrics.memory_free as the host would report it: total - overhead - what its guests
+ * have (VM_metrics memory_actual + overhead), over the host's resident_VMs.
+ */
 static void
 host_update_memory_free (SimDb      *db,
                          const char *host_ref)
 {
   SimObject *host = lookup (db, LAGOON_CLASS_HOST, host_ref);
+  g_autoptr(GPtrArray) residents = NULL;
   SimObject *metrics;
-  GQueue *vms;
   gint64 free_mem;
 
   if (host == NULL || (metrics = host_metrics_of (db, host)) == NULL)
     return;
   free_mem = sim_object_get_int (metrics, LAGOON_HOST_METRICS_MEMORY_TOTAL) -
              MAX (sim_object_get_int (host, LAGOON_HOST_MEMORY_OVERHEAD), 0);
-  vms = sim_db_class_objects (db, sim_class (LAGOON_CLASS_VM));
-  for (GList *l = vms->head; l != NULL; l = l->next)
+  residents = refs_of (host->fields[LAGOON_HOST_RESIDENT_VMS]);
+  for (guint i = 0; i < residents->len; i++)
     {
-      SimObject *vm = l->data;
+      SimObject *vm = lookup (db, LAGOON_CLASS_VM, residents->pdata[i]);
       SimObject *m;
       gint64 actual;
 
-      if (!g_str_equal (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON), host->ref))
+      if (vm == NULL)
         continue;
       m = follow (db, vm, LAGOON_VM_METRICS, LAGOON_CLASS_VM_METRICS);
       actual = m != NULL ? sim_object_get_int (m, LAGOON_VM_METRICS_MEMORY_ACTUAL)
@@ -1081,21 +1137,20 @@ vm_set_devices_attached (SimDb     *db,
     }
 }
 
+/* The VM's consoles go with its domain (VM.consoles, kept in step with console.VM). */
 static void
 vm_destroy_consoles (SimDb     *db,
                      SimObject *vm)
 {
-  GQueue *consoles = sim_db_class_objects (db, sim_class (LAGOON_CLASS_CONSOLE));
-  GList *l = consoles->head;
+  g_autoptr(GPtrArray) consoles = refs_of (vm->fields[LAGOON_VM_CONSOLES]);
 
-  while (l != NULL)
+  for (guint i = 0; i < consoles->len; i++)
     {
-      GList *next = l->next;
-      SimObject *console = l->data;
+      SimObject *console = lookup (db, LAGOON_CLASS_CONSOLE, consoles->pdata[i]);
 
-      if (g_str_equal (sim_object_get_string (console, LAGOON_CONSOLE_VM), vm->ref))
+      if (console != NULL &&
+          g_str_equal (sim_object_get_string (console, LAGOON_CONSOLE_VM), vm->ref))
         sim_db_delete (db, console);
-      l = next;
     }
 }
 
