@@ -21,6 +21,7 @@ enum {
   COLUMN_TITLE,
   COLUMN_BODY,
   COLUMN_OBJECT,
+  COLUMN_SUMMARY,
   N_COLUMNS
 };
 
@@ -214,6 +215,21 @@ lagoon_logs_message_title (const char *name,
   return g_string_free (title, FALSE);
 }
 
+/* The body's first non-empty line, for a one-line row (the details pane has it all). */
+static char *
+body_summary (const char *body)
+{
+  g_auto(GStrv) lines = g_strsplit (body != NULL ? body : "", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_strstrip (lines[i]);
+      if (lines[i][0] != '\0')
+        return lines[i + 1] != NULL ? g_strconcat (lines[i], " …", NULL) : g_strdup (lines[i]);
+    }
+  return g_strdup ("");
+}
+
 static char *
 format_time (gint64 unix_time)
 {
@@ -393,10 +409,12 @@ rebuild (LagoonLogsPage *self)
       const LagoonRecord *object = message_object (self->cache, message);
       g_autofree char *title = NULL;
       g_autofree char *time_text = NULL;
+      g_autofree char *summary = NULL;
       GtkTreeIter iter;
 
       if (!show[severity_index (priority)])
         continue;
+      summary = body_summary (body);
       title = lagoon_logs_message_title (lagoon_record_get_string (message, LAGOON_MESSAGE_NAME),
                                          body);
       time_text = format_time (when);
@@ -411,6 +429,7 @@ rebuild (LagoonLogsPage *self)
                                          COLUMN_BODY, body != NULL ? body : "",
                                          COLUMN_OBJECT, object != NULL
                                                           ? lagoon_record_get_name (object) : "",
+                                         COLUMN_SUMMARY, summary,
                                          -1);
       g_hash_table_add (self->shown, g_strdup (ref));
       if (g_hash_table_contains (keep, ref))
@@ -711,7 +730,7 @@ lagoon_logs_page_init (LagoonLogsPage *self)
 
   self->store = gtk_list_store_new (N_COLUMNS, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING,
                                     G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING,
-                                    G_TYPE_STRING, G_TYPE_STRING);
+                                    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->store), COLUMN_TIME,
                                         GTK_SORT_DESCENDING);
   gtk_tree_view_set_model (self->message_view, GTK_TREE_MODEL (self->store));
@@ -730,7 +749,7 @@ lagoon_logs_page_init (LagoonLogsPage *self)
   add_text_column (self->message_view, _("Time"), COLUMN_TIME_TEXT, COLUMN_TIME, FALSE);
   add_text_column (self->message_view, _("Title"), COLUMN_TITLE, COLUMN_TITLE, TRUE);
   add_text_column (self->message_view, _("Object"), COLUMN_OBJECT, COLUMN_OBJECT, FALSE);
-  add_text_column (self->message_view, _("Details"), COLUMN_BODY, COLUMN_BODY, TRUE);
+  add_text_column (self->message_view, _("Details"), COLUMN_SUMMARY, COLUMN_BODY, TRUE);
   gtk_tree_view_set_search_column (self->message_view, COLUMN_TITLE);
 
   selection = gtk_tree_view_get_selection (self->message_view);

@@ -405,7 +405,8 @@ def main():
                         and n.roleName in ("menu item", "push button"))
         wait_for("the Actions menu", lambda: new_vm_item() is not None)
         assert new_vm_item().sensitive, "New VM from Snapshot is disabled"
-        new_vm_item().click()
+        # Through its action, not the pointer: the popover may still be sliding in.
+        new_vm_item().doActionNamed("click")
         wait_for("the New VM dialog", lambda: dialog_named(app, "New VM from Snapshot"))
         dialog = dialog_named(app, "New VM from Snapshot")
         made_name = dialog.child(name="VM name", roleName="text").text
