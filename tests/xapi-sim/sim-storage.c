@@ -848,14 +848,15 @@ vdi_update_allowed_operations (SimDb     *db,
   const char *ops[16];
   guint n = 0;
 
+  /* xapi's live operations (allowed on a disk in use): clone, snapshot, resize_online. */
   ops[n++] = "clone";
-  ops[n++] = "copy";
   ops[n++] = "update";
   ops[n++] = "generate_config";
   if (full)
     ops[n++] = "snapshot";
   if (!attached)
     {
+      ops[n++] = "copy";
       ops[n++] = "destroy";
       ops[n++] = "forget";
       if (full && !g_variant_get_boolean (vdi->fields[LAGOON_VDI_IS_A_SNAPSHOT]))
@@ -1197,6 +1198,12 @@ vdi_copy (SimCall *call)
 
   if (vdi == NULL || sr == NULL)
     return FALSE;
+  /* Copying is not one of xapi's live operations. */
+  if (vdi_is_attached (db, vdi))
+    {
+      sim_fail (call, "VDI_IN_USE", vdi->ref, "copy", NULL);
+      return FALSE;
+    }
   if (*into_ref != '\0' && !g_str_equal (into_ref, LAGOON_NULL_REF))
     {
       SimObject *into = sim_arg_object (call, 4, sim_class (LAGOON_CLASS_VDI));

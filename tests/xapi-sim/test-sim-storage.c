@@ -1395,6 +1395,18 @@ test_vbd_plug (Fixture       *f,
   e = fail (f, "VDI.resize_online", "(sx)", vdi, 2 * GiB);
   assert_error (e, "SR_OPERATION_NOT_SUPPORTED", sr, NULL);
   g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VDI.copy", "(ss)", vdi, sr);
+  assert_error (e, "VDI_IN_USE", vdi, "copy", NULL);
+  g_clear_pointer (&e, g_strfreev);
+  /* Clone and snapshot are live operations. */
+  g_assert_true (set_contains (f, "VDI", vdi, "allowed_operations", "snapshot"));
+  g_assert_true (set_contains (f, "VDI", vdi, "allowed_operations", "clone"));
+  g_assert_false (set_contains (f, "VDI", vdi, "allowed_operations", "copy"));
+  g_assert_false (set_contains (f, "VDI", vdi, "allowed_operations", "destroy"));
+  {
+    g_autofree char *live = OK_STR (f, "VDI.snapshot", "(s@a{ss})", vdi, smap (NULL));
+    g_assert_true (field_bool (f, "VDI", live, "is_a_snapshot"));
+  }
   e = fail (f, "VBD.destroy", "(s)", vbd);
   assert_error (e, "OPERATION_NOT_ALLOWED", "*", NULL);
   g_assert_true (g_str_has_prefix (e[1], "VBD '"));
