@@ -109,6 +109,15 @@ enum
 
 static guint signals[N_SIGNALS];
 
+enum
+{
+  PROP_0,
+  PROP_VM_NAME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void lagoon_console_view_update (LagoonConsoleView *self);
 static void stop_typing (LagoonConsoleView *self);
 
@@ -566,8 +575,12 @@ lagoon_console_view_update (LagoonConsoleView *self)
       return;
     }
 
-  g_free (self->vm_name);
-  self->vm_name = g_strdup (lagoon_record_get_name (vm));
+  if (g_strcmp0 (self->vm_name, lagoon_record_get_name (vm)) != 0)
+    {
+      g_free (self->vm_name);
+      self->vm_name = g_strdup (lagoon_record_get_name (vm));
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VM_NAME]);
+    }
   power = lagoon_record_get_enum_string (vm, LAGOON_VM_POWER_STATE);
 
   if (g_strcmp0 (power, "Running") != 0)
@@ -1282,6 +1295,24 @@ lagoon_console_view_finalize (GObject *object)
 }
 
 static void
+lagoon_console_view_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  LagoonConsoleView *self = LAGOON_CONSOLE_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_VM_NAME:
+      g_value_set_string (value, self->vm_name);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 lagoon_console_view_class_init (LagoonConsoleViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -1289,6 +1320,13 @@ lagoon_console_view_class_init (LagoonConsoleViewClass *klass)
 
   object_class->dispose = lagoon_console_view_dispose;
   object_class->finalize = lagoon_console_view_finalize;
+  object_class->get_property = lagoon_console_view_get_property;
+
+  /* The name of the VM whose console this is (NULL before the first lookup). */
+  properties[PROP_VM_NAME] =
+    g_param_spec_string ("vm-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   widget_class->map = lagoon_console_view_map;
   widget_class->unmap = lagoon_console_view_unmap;
   widget_class->hierarchy_changed = lagoon_console_view_hierarchy_changed;

@@ -23,6 +23,7 @@ struct _LagoonConsoleWindow
   GtkWidget         *revealer;
   GtkWidget         *hot_zone;
   GtkWidget         *keys_button;
+  gulong             name_id;
 
   gboolean           fullscreen;
   gboolean           dock_after;
@@ -52,6 +53,14 @@ update_title (LagoonConsoleWindow *self)
   /* Translators: an undocked console window's title; %s is the VM's name */
   title = g_strdup_printf (_("%s — Console"), name != NULL ? name : "");
   gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+static void
+on_vm_name (GObject             *view,
+            GParamSpec          *pspec,
+            LagoonConsoleWindow *self)
+{
+  update_title (self);
 }
 
 static gboolean
@@ -269,6 +278,7 @@ lagoon_console_window_take_view (LagoonConsoleWindow *self)
   if (self->view == NULL)
     return NULL;
   view = g_object_ref (self->view);
+  g_clear_signal_handler (&self->name_id, view);
   gtk_container_remove (GTK_CONTAINER (self->overlay), GTK_WIDGET (view));
   self->view = NULL;
   lagoon_console_view_set_toolbar_visible (view, TRUE);
@@ -281,6 +291,8 @@ lagoon_console_window_dispose (GObject *object)
   LagoonConsoleWindow *self = LAGOON_CONSOLE_WINDOW (object);
 
   g_clear_handle_id (&self->hide_id, g_source_remove);
+  if (self->view != NULL)
+    g_clear_signal_handler (&self->name_id, self->view);
   self->view = NULL;
 
   G_OBJECT_CLASS (lagoon_console_window_parent_class)->dispose (object);
@@ -381,6 +393,7 @@ lagoon_console_window_new (LagoonConsoleView *view)
   gtk_container_add (GTK_CONTAINER (self->overlay), GTK_WIDGET (view));
   gtk_menu_button_set_popup (GTK_MENU_BUTTON (self->keys_button),
                              lagoon_console_view_new_keys_menu (view));
+  self->name_id = g_signal_connect (view, "notify::vm-name", G_CALLBACK (on_vm_name), self);
   gtk_window_set_default_size (GTK_WINDOW (self), 800, 600);
   update_title (self);
   return GTK_WIDGET (self);

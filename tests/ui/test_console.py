@@ -337,7 +337,8 @@ def send_key_menu(window, app, display, connected, console_area):
     rawinput.absoluteMotion(5, 1000)
 
 
-def undock_and_dock(app, window, display, vm_name, pid, port, console_area, connected):
+def undock_and_dock(app, window, display, vm_name, pid, port, console_area, connected, pool,
+                    vm_ref):
     """Undock moves the live console into its own window and Dock moves it back: the same
     TCP connection all along (no new CONNECT), and the guest answers in both places."""
     sockets = console_sockets(pid, port)
@@ -359,6 +360,17 @@ def undock_and_dock(app, window, display, vm_name, pid, port, console_area, conn
     assert not now - sockets, f"undocking opened new connections: {now - sockets}"
     assert sockets <= now, f"undocking closed connections: {sockets - now}"
     log(f"undocked: the same connection; typing in the window changed {changed} pixels")
+
+    # The window's title follows the VM's name.
+    renamed = f"{vm_name} (renamed)"
+    pool.call("VM.set_name_label", vm_ref, renamed)
+    wait_for("the window's title to follow the rename",
+             lambda: frame(app, f"{renamed} — Console") is not None, timeout=10)
+    pool.call("VM.set_name_label", vm_ref, vm_name)
+    wait_for("the window's title to follow the name back", lambda: frame(app, title) is not None,
+             timeout=10)
+    win = frame(app, title)
+    log("the window's title follows the VM's name")
 
     button(win, "Dock").doActionNamed("click")
     wait_for("the console window to close", lambda: frame(app, title) is None)
@@ -619,7 +631,7 @@ def main():
         send_key_menu(window, app, display, connected, console_area)
         console_port = listening_port(sim_pid)
         undock_and_dock(app, window, display, vm_name, proc.pid, console_port, console_area,
-                        connected)
+                        connected, pool, vm_ref)
         display = window.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
                                    recursive=True)
         fullscreen(app, window, vm_name, proc.pid, console_port, console_area, connected)
