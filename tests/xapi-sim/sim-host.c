@@ -897,7 +897,7 @@ power_worker (gpointer data)
       set_host_live (db, host, FALSE);
       /* The coordinator's toolstack held the sessions (a non-persistent table): gone. */
       if (g_str_equal (host->ref, sim_master_ref (server)))
-        sim_server_coordinator_changed (server);
+        sim_server_end_sessions (server, host->ref, NULL);
       if (!job->reboot)
         host_end_operation (db, host, job->op_key);
     }
@@ -1201,9 +1201,10 @@ become_master (SimCall   *call,
 {
   SimDb *db = sim_server_get_db (call->server);
   SimObject *pool = sim_pool_object (call->server);
+  g_autofree char *old = g_strdup (sim_master_ref (call->server));
 
   sim_db_set (db, pool, LAGOON_POOL_MASTER, sim_vstr (host->ref));
-  sim_server_coordinator_changed (call->server);
+  sim_server_end_sessions (call->server, old, host->ref);
   sim_message_create (call->server, "POOL_MASTER_TRANSITION", 4, "Host",
                       sim_object_get_string (host, LAGOON_HOST_UUID), "");
 }

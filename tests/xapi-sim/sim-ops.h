@@ -129,8 +129,9 @@ void                     sim_vif_update_allowed_operations (SimDb     *db,
  * Hosts, pool and alerts (sim-host.c). sim_message_create raises an alert (a message object;
  * cls is "VM", "Host", "SR", "Pool"...; xapi's priorities: 1 most urgent .. 5 informational).
  * sim_host_after_call runs after every successful call (alerts); sim_host_setup at start-up.
- * sim_server_coordinator_changed (sim-server.c) follows a new pool.master: its address becomes
- * the coordinator's, sessions end as xapi's restart ends them.
+ * sim_server_end_sessions (sim-server.c) ends the sessions a coordinator's toolstack restart
+ * takes with it: every pool-wide one, and the local ones of @host_a / @host_b (or NULL).
+ * sim_master_address follows pool.master.
  */
 SimObject               *sim_message_create   (SimServer     *server,
                                                const char    *name,
@@ -143,7 +144,9 @@ void                     sim_host_after_call  (SimCall       *call);
 gboolean                 sim_host_address_down (SimServer    *server,
                                                 const char   *address);
 void                     sim_host_setup       (SimServer     *server);
-void                     sim_server_coordinator_changed (SimServer *server);
+void                     sim_server_end_sessions (SimServer  *server,
+                                                  const char *host_a,
+                                                  const char *host_b);
 gboolean                 sim_server_check_credentials   (SimServer  *server,
                                                          const char *user,
                                                          const char *password);

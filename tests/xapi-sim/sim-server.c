@@ -139,11 +139,15 @@ sim_master_address (SimServer *server)
 }
 
 /*
- * After pool.master changed: xapi restarts the toolstacks of both coordinators, and the new one
- * starts from a database copy without the non-persistent tables, so every session ends.
+ * A coordinator's toolstack restarted (pool.master changed, or it rebooted): the pool-wide
+ * sessions lived in it (a non-persistent table the new one does not get), and the local
+ * sessions of the restarted hosts @host_a / @host_b (either may be NULL) went with them. Local
+ * sessions on other supporters stay.
  */
 void
-sim_server_coordinator_changed (SimServer *server)
+sim_server_end_sessions (SimServer  *server,
+                         const char *host_a,
+                         const char *host_b)
 {
   GQueue *sessions = sim_db_class_objects (server->db, sim_class (LAGOON_CLASS_SESSION));
   GList *l = sessions->head;
@@ -152,9 +156,14 @@ sim_server_coordinator_changed (SimServer *server)
     {
       GList *next = l->next;
       SimObject *session = l->data;
+      const char *on = sim_object_get_string (session, LAGOON_SESSION_THIS_HOST);
 
-      drop_legacy (server, session->ref);
-      sim_db_delete (server->db, session);
+      if (g_variant_get_boolean (session->fields[LAGOON_SESSION_POOL]) ||
+          g_strcmp0 (on, host_a) == 0 || g_strcmp0 (on, host_b) == 0)
+        {
+          drop_legacy (server, session->ref);
+          sim_db_delete (server->db, session);
+        }
       l = next;
     }
   g_cond_broadcast (&server->db->changed);

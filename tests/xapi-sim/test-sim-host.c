@@ -1037,6 +1037,7 @@ test_designate_new_master (void)
   g_autoptr(GVariant) master = NULL;
   g_autoptr(GVariant) all = NULL;
   g_autoptr(GVariant) transition = NULL;
+  g_autoptr(GVariant) local3 = NULL;
 
   /* Designating the coordinator itself changes nothing. */
   v = rpc (sim, "pool.designate_new_master", g_variant_new ("(ss)", s, "OpaqueRef:host1"));
@@ -1044,8 +1045,22 @@ test_designate_new_master (void)
   expect_error (sim, "127.0.0.2", "session.login_with_password",
                 g_variant_new ("(ss)", "root", "xenroot"), "HOST_IS_SLAVE", "127.0.0.1", NULL);
 
+  /* A local session on host3, which restarts nothing, outlives the transition. */
+  {
+    g_autoptr(GError) error = NULL;
+    local3 = rpc_at (sim, "127.0.0.3", "session.slave_local_login_with_password",
+                     g_variant_new ("(ss)", "root", "xenroot"), &error);
+    g_assert_no_error (error);
+  }
   v = rpc (sim, "pool.designate_new_master", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
   g_clear_pointer (&v, g_variant_unref);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) still = rpc_at (sim, "127.0.0.3", "host.get_name_label",
+                                        g_variant_new ("(ss)", g_variant_get_string (local3, NULL),
+                                                       "OpaqueRef:host3"), &error);
+    g_assert_no_error (error);
+  }
 
   /* Sessions end with the old coordinator's toolstack; its address now sends clients on. */
   expect_error (sim, "127.0.0.1", "pool.get_all", g_variant_new ("(s)", s), "SESSION_INVALID", s,
