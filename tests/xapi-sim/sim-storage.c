@@ -2122,6 +2122,16 @@ vbd_create (SimCall *call)
           return FALSE;
         }
     }
+  if (vdi != NULL &&
+      !g_strv_contains ((const char *const[]) { "system", "user", "ephemeral", "suspend",
+                                                "crashdump", "metadata", "rrd", "pvs_cache",
+                                                NULL },
+                        sim_object_get_string (vdi, LAGOON_VDI_TYPE)))
+    {
+      sim_fail (call, "VDI_INCOMPATIBLE_TYPE", vdi->ref,
+                sim_object_get_string (vdi, LAGOON_VDI_TYPE), NULL);
+      return FALSE;
+    }
   if (g_str_equal (type, "CD") && !g_str_equal (mode, "RO"))
     {
       sim_fail (call, "VBD_CDS_MUST_BE_READONLY", NULL);

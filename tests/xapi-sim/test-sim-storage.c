@@ -1512,6 +1512,25 @@ test_vbd_cd (Fixture       *f,
     g_assert_false (g_strv_contains ((const char *const *) vbds, cd));
   }
 
+  /* Only disks of the kinds a VM can use may be attached. */
+  {
+    GVariantBuilder b;
+    g_autofree char *statefile = NULL;
+
+    g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add (&b, "{sv}", "SR", g_variant_new_string (sr));
+    g_variant_builder_add (&b, "{sv}", "virtual_size", g_variant_new_int64 (MiB));
+    g_variant_builder_add (&b, "{sv}", "type", g_variant_new_string ("ha_statefile"));
+    g_variant_builder_add (&b, "{sv}", "sharable", g_variant_new_boolean (TRUE));
+    g_variant_builder_add (&b, "{sv}", "read_only", g_variant_new_boolean (FALSE));
+    g_variant_builder_add (&b, "{sv}", "other_config", smap (NULL));
+    statefile = OK_STR (f, "VDI.create", "(@a{sv})", g_variant_builder_end (&b));
+    e = fail (f, "VBD.create", "(@a{sv})",
+              vbd_record (vm, statefile, "autodetect", "RW", "Disk", FALSE, TRUE));
+    assert_error (e, "VDI_INCOMPATIBLE_TYPE", statefile, "ha_statefile", NULL);
+    g_clear_pointer (&e, g_strfreev);
+  }
+
   /* Disks are not removable media. */
   dvbd = OK_STR (f, "VBD.create", "(@a{sv})",
                  vbd_record (vm, disk, "autodetect", "RW", "Disk", FALSE, TRUE));
