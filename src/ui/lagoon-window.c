@@ -61,6 +61,8 @@ struct _LagoonWindow
   LagoonEventsPane    *events_pane;
   GtkLabel            *status_label;
   GtkWidget           *command_box;
+  GtkWidget           *host_box;    /* host and storage commands, made in code */
+  GtkWidget           *sr_box;
   GtkWidget           *start_button;
   GtkWidget           *shutdown_button;
   GtkWidget           *reboot_button;
@@ -557,6 +559,90 @@ on_selected_state (LagoonConnection *connection,
 }
 
 /* Enables the commands for the selection; a disabled button says why in its tooltip. */
+/* The command bars of hosts and storage: like the VM bar of the template, with the reason in
+ * the tooltip of a disabled button. */
+typedef struct
+{
+  LagoonClassId class_id;
+  const char   *action;
+  const char   *label;
+  const char   *icon;
+  const char   *tooltip;
+} ObjectButton;
+
+static const ObjectButton object_buttons[] = {
+  { LAGOON_CLASS_HOST, "host-maintenance-enter", N_("_Maintenance Mode"),
+    "preferences-system-symbolic", N_("Move the server's VMs away and start no new ones") },
+  { LAGOON_CLASS_HOST, "host-maintenance-exit", N_("E_xit Maintenance"),
+    "emblem-ok-symbolic", N_("Let VMs run on the server again") },
+  { LAGOON_CLASS_HOST, "host-reboot", N_("Re_boot"), "view-refresh-symbolic",
+    N_("Reboot the server after moving its VMs away") },
+  { LAGOON_CLASS_HOST, "host-shutdown", N_("Shut _Down"), "system-shutdown-symbolic",
+    N_("Shut the server down after moving its VMs away") },
+  { LAGOON_CLASS_SR, "sr-rescan", N_("Re_scan"), "view-refresh-symbolic",
+    N_("Look for disks added or removed outside the pool") },
+  { LAGOON_CLASS_SR, "sr-repair", N_("_Repair"), "emblem-system-symbolic",
+    N_("Attach the storage to every server that should see it") },
+  { LAGOON_CLASS_SR, "sr-detach", N_("_Detach"), "media-eject-symbolic",
+    N_("Detach the storage from every server") },
+  { LAGOON_CLASS_SR, "sr-forget", N_("_Forget"), "edit-delete-symbolic",
+    N_("Remove the detached storage from the pool") },
+};
+
+static GtkWidget *
+object_toolbar (LagoonWindow  *self,
+                LagoonClassId  class_id,
+                const char    *accessible_name)
+{
+  GtkWidget *toolbar = gtk_toolbar_new ();
+
+  gtk_toolbar_set_style (GTK_TOOLBAR (toolbar), GTK_TOOLBAR_BOTH_HORIZ);
+  gtk_toolbar_set_icon_size (GTK_TOOLBAR (toolbar), GTK_ICON_SIZE_SMALL_TOOLBAR);
+  atk_object_set_name (gtk_widget_get_accessible (toolbar), accessible_name);
+  for (guint i = 0; i < G_N_ELEMENTS (object_buttons); i++)
+    {
+      g_autofree char *action_name = NULL;
+      GtkToolItem *item;
+
+      if (object_buttons[i].class_id != class_id)
+        continue;
+      action_name = g_strconcat ("win.", object_buttons[i].action, NULL);
+      item = gtk_tool_button_new (NULL, _(object_buttons[i].label));
+      gtk_tool_button_set_use_underline (GTK_TOOL_BUTTON (item), TRUE);
+      gtk_tool_button_set_icon_name (GTK_TOOL_BUTTON (item), object_buttons[i].icon);
+      gtk_tool_item_set_is_important (item, TRUE);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (item), action_name);
+      g_object_set_data (G_OBJECT (item), "lagoon-command", (gpointer) &object_buttons[i]);
+      gtk_toolbar_insert (GTK_TOOLBAR (toolbar), item, -1);
+    }
+  gtk_widget_show_all (toolbar);
+  gtk_widget_set_no_show_all (toolbar, TRUE);
+  gtk_widget_hide (toolbar);
+  return toolbar;
+}
+
+static void
+update_object_toolbar (LagoonWindow *self,
+                       GtkWidget    *toolbar,
+                       gboolean      visible)
+{
+  gtk_widget_set_visible (toolbar, visible);
+  if (!visible)
+    return;
+  for (int i = 0; i < gtk_toolbar_get_n_items (GTK_TOOLBAR (toolbar)); i++)
+    {
+      GtkToolItem *item = gtk_toolbar_get_nth_item (GTK_TOOLBAR (toolbar), i);
+      const ObjectButton *button = g_object_get_data (G_OBJECT (item), "lagoon-command");
+      const char *reason = lagoon_commands_get_reason (G_ACTION_MAP (self), button->action);
+      const char *text = reason != NULL ? reason : _(button->tooltip);
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (item), text);
+      if (gtk_bin_get_child (GTK_BIN (item)) != NULL)
+        atk_object_set_description (gtk_widget_get_accessible (gtk_bin_get_child (GTK_BIN (item))),
+                                    text);
+    }
+}
+
 static void
 lagoon_window_update_commands (LagoonWindow *self)
 {
@@ -581,14 +667,16 @@ lagoon_window_update_commands (LagoonWindow *self)
                                self->selected_class, self->selected_ref);
   lagoon_new_vm_command_update (G_ACTION_MAP (self), self->selected_server,
                                 self->selected_class, self->selected_ref);
-  lagoon_vapp_commands_update (G_ACTION_MAP (self), self->selected_server,
-                               self->selected_class, self->selected_ref);
   lagoon_snapshot_commands_update (G_ACTION_MAP (self), self->selected_server,
                                    self->selected_class, self->selected_ref);
 
-  /* Only VMs have these commands: elsewhere the bar is hidden rather than all grey. */
+  /* Each class has its own bar; elsewhere the bars are hidden rather than all grey. */
   gtk_widget_set_visible (self->command_box, self->selected_ref != NULL &&
                                              self->selected_class == LAGOON_CLASS_VM);
+  update_object_toolbar (self, self->host_box, self->selected_ref != NULL &&
+                                               self->selected_class == LAGOON_CLASS_HOST);
+  update_object_toolbar (self, self->sr_box, self->selected_ref != NULL &&
+                                             self->selected_class == LAGOON_CLASS_SR);
 
   for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
     {
@@ -1393,8 +1481,18 @@ lagoon_window_init (LagoonWindow *self)
   lagoon_commands_add (G_ACTION_MAP (self));
   lagoon_vapp_commands_add (G_ACTION_MAP (self));
   lagoon_new_vm_command_add (G_ACTION_MAP (self));
-  lagoon_vapp_commands_add (G_ACTION_MAP (self));
   lagoon_snapshot_commands_add (G_ACTION_MAP (self));
+
+  self->host_box = object_toolbar (self, LAGOON_CLASS_HOST, _("Server commands"));
+  self->sr_box = object_toolbar (self, LAGOON_CLASS_SR, _("Storage commands"));
+  {
+    GtkWidget *details = gtk_widget_get_parent (self->command_box);
+
+    gtk_box_pack_start (GTK_BOX (details), self->host_box, FALSE, FALSE, 0);
+    gtk_box_reorder_child (GTK_BOX (details), self->host_box, 1);
+    gtk_box_pack_start (GTK_BOX (details), self->sr_box, FALSE, FALSE, 0);
+    gtk_box_reorder_child (GTK_BOX (details), self->sr_box, 2);
+  }
 
   /* Start in the tree, so that the search entry shows its placeholder. */
   gtk_widget_grab_focus (GTK_WIDGET (self->resource_tree));

@@ -520,7 +520,13 @@ def main():
             assert not ui.menubar_item("Storage", "Detach…").sensitive, \
                 "Detach is offered on storage that running VMs use"
             rawinput.pressKey("Escape")
-            log(f"Detach is disabled on {sr['name_label']}: running VMs use it")
+            # The storage bar's button says why.
+            bar = window.child(name="Storage commands", roleName="tool bar")
+            detach = bar.child(name="Detach", roleName="push button")
+            assert not detach.sensitive
+            assert "Running VMs use disks" in detach.description, detach.description
+            screenshot("sr-commands.png")
+            log(f"Detach is disabled on {sr['name_label']}: {detach.description!r}")
         # A new, empty NFS storage repository nobody uses: Detach and Repair work on it.
         new_sr = pool.raw("SR.create", host_ref, {"server": "192.0.2.10",
                                                   "serverpath": "/export/scratch"},
