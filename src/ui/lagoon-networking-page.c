@@ -897,7 +897,8 @@ on_add_clicked (GtkButton            *button,
       vif_job_free (job);
       return;
     }
-  lagoon_page_run_steps (server, job->vm, add_steps, G_N_ELEMENTS (add_steps), job,
+  lagoon_page_run_steps (server, _("Add network interface"), job->vm,
+                         add_steps, G_N_ELEMENTS (add_steps), job,
                          vif_job_free);
 }
 
@@ -928,7 +929,8 @@ on_remove_clicked (GtkButton            *button,
       vif_job_free (job);
       return;
     }
-  lagoon_page_run_steps (server, job->vm, remove_steps, G_N_ELEMENTS (remove_steps), job,
+  lagoon_page_run_steps (server, _("Remove network interface"), job->vm,
+                         remove_steps, G_N_ELEMENTS (remove_steps), job,
                          vif_job_free);
 }
 
@@ -962,7 +964,8 @@ on_properties_clicked (GtkButton            *button,
       vif_job_free (job);
       return;
     }
-  lagoon_page_run_steps (server, job->vm, replace_steps, G_N_ELEMENTS (replace_steps), job,
+  lagoon_page_run_steps (server, _("Change network interface"), job->vm,
+                         replace_steps, G_N_ELEMENTS (replace_steps), job,
                          vif_job_free);
 }
 

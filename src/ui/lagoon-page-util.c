@@ -635,95 +635,146 @@ lagoon_page_run (LagoonServer *server,
   return action;
 }
 
-typedef struct
+/* Several calls as one action: the Events pane shows one row for the user's command, its
+ * description saying which step runs, its bar moving across the steps. */
+#define LAGOON_TYPE_STEPS_ACTION (lagoon_steps_action_get_type ())
+G_DECLARE_FINAL_TYPE (LagoonStepsAction, lagoon_steps_action, LAGOON, STEPS_ACTION, LagoonAction)
+
+struct _LagoonStepsAction
 {
-  LagoonServer         *server;
-  char                 *ref;
+  LagoonAction          parent_instance;
+
   const LagoonPageStep *steps;
   guint                 n_steps;
   guint                 next;
   gpointer              data;
   GDestroyNotify        free_data;
-} Chain;
+};
+
+G_DEFINE_FINAL_TYPE (LagoonStepsAction, lagoon_steps_action, LAGOON_TYPE_ACTION)
+
+static void steps_next (LagoonStepsAction *self,
+                        GTask             *task,
+                        GVariant          *previous);
 
 static void
-chain_free (Chain *chain)
+step_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
-  if (chain->free_data != NULL)
-    chain->free_data (chain->data);
-  g_object_unref (chain->server);
-  g_free (chain->ref);
-  g_free (chain);
-}
+  g_autoptr(GTask) task = user_data;
+  LagoonStepsAction *self = LAGOON_STEPS_ACTION (source);
+  GError *error = NULL;
+  g_autoptr(GVariant) value = lagoon_action_run_task_finish (LAGOON_ACTION (self), result,
+                                                             &error);
 
-static void on_step_finished (LagoonAction *action,
-                              Chain        *chain);
-
-/* Runs the next step that is needed, given the result before it. */
-static void
-chain_next (Chain    *chain,
-            GVariant *previous)
-{
-  const LagoonPageStep *step;
-  LagoonAction *action;
-  GVariant *args;
-
-  while (chain->next < chain->n_steps && chain->steps[chain->next].skip != NULL &&
-         chain->steps[chain->next].skip (chain->data))
-    chain->next++;
-  if (chain->next >= chain->n_steps)
+  if (error != NULL)
     {
-      chain_free (chain);
+      /* Translators: a failed step of a command, "Plug virtual disk: <why>" */
+      g_prefix_error (&error, _("%s: "), _(self->steps[self->next - 1].title));
+      g_task_return_error (task, error);
       return;
     }
-  step = &chain->steps[chain->next++];
-  args = step->build (previous, chain->data);
+  steps_next (self, task, value);
+}
+
+/* Runs the next step that is needed, given the result before it (a ref for the creates,
+ * possibly boxed in a variant). */
+static void
+steps_next (LagoonStepsAction *self,
+            GTask             *task,
+            GVariant          *previous)
+{
+  g_autoptr(GVariant) unboxed = NULL;
+  const LagoonPageStep *step;
+  GVariant *args;
+  guint index;
+
+  if (previous != NULL && g_variant_is_of_type (previous, G_VARIANT_TYPE_VARIANT))
+    previous = unboxed = g_variant_get_variant (previous);
+  while (self->next < self->n_steps && self->steps[self->next].skip != NULL &&
+         self->steps[self->next].skip (self->data))
+    self->next++;
+  if (self->next >= self->n_steps)
+    {
+      g_task_return_pointer (task, previous != NULL ? g_variant_ref (previous) : NULL,
+                             (GDestroyNotify) g_variant_unref);
+      return;
+    }
+  index = self->next++;
+  step = &self->steps[index];
+  args = step->build (previous, self->data);
   if (args == NULL)
     {
-      chain_free (chain);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               /* Translators: %s is a step, "Attach virtual disk" */
+                               _("%s: the server's answer to the step before was not a "
+                                 "reference"), _(step->title));
       return;
     }
-  action = lagoon_page_run (chain->server, _(step->title), chain->ref, step->method, args);
-  if (action == NULL)
-    chain_free (chain);
-  else if (lagoon_action_is_finished (action))
-    on_step_finished (action, chain);
-  else
-    g_signal_connect (action, "finished", G_CALLBACK (on_step_finished), chain);
+  lagoon_action_set_description (LAGOON_ACTION (self), _(step->title));
+  lagoon_action_run_task_async (LAGOON_ACTION (self), step->method, args,
+                                (double) index / self->n_steps,
+                                (double) (index + 1) / self->n_steps,
+                                g_task_get_cancellable (task), step_done, g_object_ref (task));
 }
 
 static void
-on_step_finished (LagoonAction *action,
-                  Chain        *chain)
+lagoon_steps_action_run (LagoonAction *action,
+                         GTask        *task)
 {
-  g_signal_handlers_disconnect_by_func (action, on_step_finished, chain);
-  if (lagoon_action_get_state (action) != LAGOON_ACTION_SUCCEEDED)
-    {
-      chain_free (chain);
-      return;
-    }
-  chain_next (chain, lagoon_action_get_result (action));
+  steps_next (LAGOON_STEPS_ACTION (action), task, NULL);
 }
 
-void
+static void
+lagoon_steps_action_finalize (GObject *object)
+{
+  LagoonStepsAction *self = LAGOON_STEPS_ACTION (object);
+
+  if (self->free_data != NULL)
+    self->free_data (self->data);
+  G_OBJECT_CLASS (lagoon_steps_action_parent_class)->finalize (object);
+}
+
+static void
+lagoon_steps_action_class_init (LagoonStepsActionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lagoon_steps_action_finalize;
+  LAGOON_ACTION_CLASS (klass)->run = lagoon_steps_action_run;
+}
+
+static void
+lagoon_steps_action_init (LagoonStepsAction *self)
+{
+}
+
+LagoonAction *
 lagoon_page_run_steps (LagoonServer         *server,
+                       const char           *title,
                        const char           *ref,
                        const LagoonPageStep *steps,
                        guint                 n_steps,
                        gpointer              data,
                        GDestroyNotify        free_data)
 {
-  Chain *chain;
+  GApplication *application = g_application_get_default ();
+  g_autoptr(LagoonStepsAction) self = NULL;
+  const char *objects[2] = { ref, NULL };
 
-  g_return_if_fail (LAGOON_IS_SERVER (server));
-  g_return_if_fail (n_steps > 0);
+  g_return_val_if_fail (LAGOON_IS_SERVER (server), NULL);
+  g_return_val_if_fail (n_steps > 0, NULL);
 
-  chain = g_new0 (Chain, 1);
-  chain->server = g_object_ref (server);
-  chain->ref = g_strdup (ref);
-  chain->steps = steps;
-  chain->n_steps = n_steps;
-  chain->data = data;
-  chain->free_data = free_data;
-  chain_next (chain, NULL);
+  self = g_object_new (LAGOON_TYPE_STEPS_ACTION,
+                       "connection", lagoon_server_get_connection (server),
+                       "title", title, NULL);
+  self->steps = steps;
+  self->n_steps = n_steps;
+  self->data = data;
+  self->free_data = free_data;
+  if (ref != NULL)
+    lagoon_action_set_objects (LAGOON_ACTION (self), objects);
+  if (!LAGOON_IS_APPLICATION (application))
+    return NULL;
+  lagoon_application_run_action (LAGOON_APPLICATION (application), LAGOON_ACTION (self));
+  return LAGOON_ACTION (self);
 }

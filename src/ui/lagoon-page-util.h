@@ -121,10 +121,13 @@ typedef struct
   LagoonPageSkipFunc  skip;  /* may be NULL */
 } LagoonPageStep;
 
-/* Runs @steps one after the other (each an action of its own), each building its arguments
- * when its turn comes from the result before (NULL for the first). A failure stops the chain.
- * @data is given to the builders and freed with @free_data at the end. */
-void       lagoon_page_run_steps         (LagoonServer         *server,
+/* Runs @steps one after the other as one action titled @title (the Events pane shows which
+ * step runs), each building its arguments when its turn comes from the result before (NULL
+ * for the first); the first failure ends it, prefixed with the step's title. @data is given to
+ * the builders and freed with @free_data with the action. Returns the action (owned by the
+ * application), or NULL when there is no application. */
+LagoonAction *lagoon_page_run_steps      (LagoonServer         *server,
+                                          const char           *title,
                                           const char           *ref,
                                           const LagoonPageStep *steps,
                                           guint                 n_steps,

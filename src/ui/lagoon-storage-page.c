@@ -795,8 +795,9 @@ on_insert_clicked (GtkButton         *button,
 
   if (self->cd_vbd == NULL || chosen == NULL || chosen[0] == '\0' || self->server == NULL)
     return;
-  lagoon_page_run_steps (self->server, self->ref, insert_steps, G_N_ELEMENTS (insert_steps),
-                         cd_change_new (self, chosen), cd_change_free);
+  lagoon_page_run_steps (self->server, _("Insert ISO"), self->ref, insert_steps,
+                         G_N_ELEMENTS (insert_steps), cd_change_new (self, chosen),
+                         cd_change_free);
 }
 
 static void
@@ -805,8 +806,8 @@ on_eject_clicked (GtkButton         *button,
 {
   if (self->cd_vbd == NULL || self->server == NULL)
     return;
-  lagoon_page_run_steps (self->server, self->ref, eject_steps, G_N_ELEMENTS (eject_steps),
-                         cd_change_new (self, NULL), cd_change_free);
+  lagoon_page_run_steps (self->server, _("Eject ISO"), self->ref, eject_steps,
+                         G_N_ELEMENTS (eject_steps), cd_change_new (self, NULL), cd_change_free);
 }
 
 static void
@@ -1281,7 +1282,8 @@ on_add_clicked (GtkButton         *button,
   g_variant_builder_add (&b, "{sv}", "tags", g_variant_new_strv (NULL, 0));
   job->vdi_record = g_variant_ref_sink (g_variant_new ("(@a{sv})",
                                                       g_variant_builder_end (&b)));
-  lagoon_page_run_steps (server, job->vm, add_steps, G_N_ELEMENTS (add_steps), job,
+  lagoon_page_run_steps (server, _("Add virtual disk"), job->vm,
+                         add_steps, G_N_ELEMENTS (add_steps), job,
                          disk_job_free);
 }
 
@@ -1373,7 +1375,8 @@ on_attach_clicked (GtkButton         *button,
     }
   job->vdi = g_steal_pointer (&chosen);
   job->userdevice = free_userdevice (cache, job->vm);
-  lagoon_page_run_steps (server, job->vm, attach_steps, G_N_ELEMENTS (attach_steps), job,
+  lagoon_page_run_steps (server, _("Attach virtual disk"), job->vm,
+                         attach_steps, G_N_ELEMENTS (attach_steps), job,
                          disk_job_free);
 }
 
@@ -1418,10 +1421,12 @@ remove_disk (LagoonStoragePage *self,
       return;
     }
   if (delete_data)
-    lagoon_page_run_steps (server, job->vm, delete_steps, G_N_ELEMENTS (delete_steps), job,
+    lagoon_page_run_steps (server, _("Delete virtual disk"), job->vm,
+                           delete_steps, G_N_ELEMENTS (delete_steps), job,
                            disk_job_free);
   else
-    lagoon_page_run_steps (server, job->vm, detach_steps, G_N_ELEMENTS (detach_steps), job,
+    lagoon_page_run_steps (server, _("Detach virtual disk"), job->vm,
+                           detach_steps, G_N_ELEMENTS (detach_steps), job,
                            disk_job_free);
 }
 
