@@ -324,8 +324,8 @@ vif_check (SimDb      *db,
   if (call != NULL)
     {
       g_autofree char *actual = g_ascii_strdown (state, -1);
-      sim_fail (call, "VM_BAD_POWER_STATE", vm != NULL ? vm->ref : LAGOON_NULL_REF, "running", actual,
-                NULL);
+      sim_fail (call, "VM_BAD_POWER_STATE", vm != NULL ? vm->ref : LAGOON_NULL_REF, "running",
+                actual, NULL);
     }
   return FALSE;
 }
@@ -350,13 +350,14 @@ vif_generate_mac (SimObject  *vm,
                   const char *device)
 {
   const char *seed = map_get (vm->fields[LAGOON_VM_OTHER_CONFIG], "mac_seed");
-  g_autofree char *input = g_strdup_printf ("%s/%s", seed != NULL ? seed
-                                                                  : sim_object_get_string (vm, LAGOON_VM_UUID),
-                                            device);
+  g_autofree char *input = NULL;
   g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   guint8 digest[32];
   gsize len = sizeof digest;
 
+  if (seed == NULL)
+    seed = sim_object_get_string (vm, LAGOON_VM_UUID);
+  input = g_strdup_printf ("%s/%s", seed, device);
   g_checksum_update (sum, (const guchar *) input, -1);
   g_checksum_get_digest (sum, digest, &len);
   return g_strdup_printf ("%02x:%02x:%02x:%02x:%02x:%02x", (digest[0] & 0xfc) | 0x02, digest[1],
@@ -892,7 +893,8 @@ pool_create_vlan_from_pif (SimCall *call)
 
         if (vlan == NULL)
           return FALSE;
-        g_ptr_array_add (created, g_strdup (sim_object_get_string (vlan, LAGOON_VLAN_UNTAGGED_PIF)));
+        g_ptr_array_add (created,
+                         g_strdup (sim_object_get_string (vlan, LAGOON_VLAN_UNTAGGED_PIF)));
       }
   }
   sim_writer_begin_array (call->w);
@@ -1029,7 +1031,8 @@ bond_create (SimCall *call)
   pf[LAGOON_PIF_DEVICE] = sim_vstr (device);
   pf[LAGOON_PIF_NETWORK] = sim_vstr (network->ref);
   pf[LAGOON_PIF_HOST] = sim_vstr (host_ref);
-  pf[LAGOON_PIF_MAC] = *mac != '\0' ? sim_vstr (mac) : g_variant_ref (primary->fields[LAGOON_PIF_MAC]);
+  pf[LAGOON_PIF_MAC] = *mac != '\0' ? sim_vstr (mac)
+                                    : g_variant_ref (primary->fields[LAGOON_PIF_MAC]);
   pf[LAGOON_PIF_MTU] = sim_vint (sim_object_get_int (network, LAGOON_NETWORK_MTU));
   pf[LAGOON_PIF_VLAN] = sim_vint (-1);
   pf[LAGOON_PIF_METRICS] = sim_vstr (new_pif_metrics (db)->ref);

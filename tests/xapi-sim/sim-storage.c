@@ -897,7 +897,8 @@ sim_vdi_create_accounted (SimCall    *call,
 
   /* Runtime fields are the server's, but a snapshot's own three come from the caller. */
   for (int f = 0; f < (int) klass->n_fields; f++)
-    if (klass->fields[f].qualifier == LAGOON_QUALIFIER_RO_RUNTIME && f != LAGOON_VDI_IS_A_SNAPSHOT &&
+    if (klass->fields[f].qualifier == LAGOON_QUALIFIER_RO_RUNTIME &&
+        f != LAGOON_VDI_IS_A_SNAPSHOT &&
         f != LAGOON_VDI_SNAPSHOT_OF && f != LAGOON_VDI_SNAPSHOT_TIME)
       g_clear_pointer (&fields[f], g_variant_unref);
 #define REPLACE(f, v) G_STMT_START { g_clear_pointer (&fields[f], g_variant_unref); \
@@ -909,7 +910,8 @@ sim_vdi_create_accounted (SimCall    *call,
   REPLACE (LAGOON_VDI_PHYSICAL_UTILISATION, sim_vint (physical));
   REPLACE (LAGOON_VDI_VIRTUAL_SIZE, sim_vint (virtual_size));
 #undef REPLACE
-  if (fields[LAGOON_VDI_SM_CONFIG] == NULL && !g_str_equal (sim_object_get_string (sr, LAGOON_SR_TYPE), "iso"))
+  if (fields[LAGOON_VDI_SM_CONFIG] == NULL &&
+      !g_str_equal (sim_object_get_string (sr, LAGOON_SR_TYPE), "iso"))
     fields[LAGOON_VDI_SM_CONFIG] = map_new ("vdi_type", "vhd", NULL);
   if (fields[LAGOON_VDI_ON_BOOT] == NULL)
     fields[LAGOON_VDI_ON_BOOT] = sim_vstr ("persist");
@@ -1517,7 +1519,8 @@ sr_probe_ext (SimCall *call)
                                                       g_variant_new_variant (
                                                         g_variant_new_string (uuid))));
           g_variant_builder_add (&stat, "{sv}", "name_label", g_variant_new_string (
-                                   known ? sim_object_get_string (known, LAGOON_SR_NAME_LABEL) : ""));
+                                   known ? sim_object_get_string (known, LAGOON_SR_NAME_LABEL)
+                                         : ""));
           g_variant_builder_add (&stat, "{sv}", "name_description", g_variant_new_string (
                                    known ? sim_object_get_string (known, LAGOON_SR_NAME_DESCRIPTION)
                                          : ""));
@@ -1698,7 +1701,8 @@ pbd_plug (SimCall *call)
     }
   type = sim_object_get_string (sr, LAGOON_SR_TYPE);
   /* The tools SR and other driver-less SRs plug without a backend to ask. */
-  if (g_strv_contains (known_types, type) && !g_variant_get_boolean (sr->fields[LAGOON_SR_IS_TOOLS_SR]))
+  if (g_strv_contains (known_types, type) &&
+      !g_variant_get_boolean (sr->fields[LAGOON_SR_IS_TOOLS_SR]))
     {
       if (!backend_check (call, type, pbd->fields[LAGOON_PBD_DEVICE_CONFIG], host,
                           BACKEND_ATTACH, &r))
@@ -1760,7 +1764,8 @@ pbd_unplug (SimCall *call)
               SimObject *vbd = sim_db_lookup (db, g_ptr_array_index (vbds, j));
               SimObject *vm;
 
-              if (vbd == NULL || !g_variant_get_boolean (vbd->fields[LAGOON_VBD_CURRENTLY_ATTACHED]))
+              if (vbd == NULL ||
+                  !g_variant_get_boolean (vbd->fields[LAGOON_VBD_CURRENTLY_ATTACHED]))
                 continue;
               vm = sim_db_lookup (db, sim_object_get_string (vbd, LAGOON_VBD_VM));
               if (vm == NULL ||
@@ -1879,7 +1884,8 @@ vm_lacks_pv_drivers (SimDb     *db,
     return FALSE;
   gm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM_GUEST_METRICS),
                             sim_object_get_string (vm, LAGOON_VM_GUEST_METRICS));
-  return gm == NULL || !g_variant_get_boolean (gm->fields[LAGOON_VM_GUEST_METRICS_PV_DRIVERS_DETECTED]);
+  return gm == NULL ||
+         !g_variant_get_boolean (gm->fields[LAGOON_VM_GUEST_METRICS_PV_DRIVERS_DETECTED]);
 }
 
 /*
@@ -2142,7 +2148,8 @@ vbd_create (SimCall *call)
       sim_fail (call, "VBD_NOT_REMOVABLE_MEDIA", "in constructor", NULL);
       return FALSE;
     }
-  if (vdi != NULL && g_str_equal (mode, "RW") && g_variant_get_boolean (vdi->fields[LAGOON_VDI_READ_ONLY]))
+  if (vdi != NULL && g_str_equal (mode, "RW") &&
+      g_variant_get_boolean (vdi->fields[LAGOON_VDI_READ_ONLY]))
     {
       sim_fail (call, "VDI_READONLY", vdi->ref, NULL);
       return FALSE;
@@ -2225,8 +2232,8 @@ vbd_destroy (SimCall *call)
       SimObject *vm = sim_db_lookup (db, sim_object_get_string (vbd, LAGOON_VBD_VM));
       g_autofree char *msg = g_strdup_printf ("VBD '%s' still attached to '%s'",
                                               sim_object_get_string (vbd, LAGOON_VBD_UUID),
-                                              vm != NULL ? sim_object_get_string (vm, LAGOON_VM_UUID)
-                                                         : "");
+                                              vm != NULL
+                                              ? sim_object_get_string (vm, LAGOON_VM_UUID) : "");
       sim_fail (call, "OPERATION_NOT_ALLOWED", msg, NULL);
       return FALSE;
     }
@@ -2318,7 +2325,8 @@ vbd_insert (SimCall *call)
     return FALSE;
   if (!vdi_is_iso (db, vdi))
     {
-      sim_fail (call, "VDI_IS_NOT_ISO", vdi->ref, sim_object_get_string (vdi, LAGOON_VDI_TYPE), NULL);
+      sim_fail (call, "VDI_IS_NOT_ISO", vdi->ref, sim_object_get_string (vdi, LAGOON_VDI_TYPE),
+                NULL);
       return FALSE;
     }
   sim_db_set (db, vbd, LAGOON_VBD_VDI, sim_vstr (vdi->ref));

@@ -692,7 +692,8 @@ test_sr_nfs (Fixture       *f,
   /* The probe lists the SRs on the export, as the driver's <SRlist>. */
   uuid = field_str (f, "SR", sr, "uuid");
   probe = OK_STR (f, "SR.probe", "(s@a{ss}s@a{ss})", host,
-                  smap ("server", "filer.lagoon.test", "serverpath", "/export/lagoon/vms/sub", NULL),
+                  smap ("server", "filer.lagoon.test", "serverpath", "/export/lagoon/vms/sub",
+                        NULL),
                   "nfs", smap (NULL));
   g_assert_true (g_str_has_prefix (probe, "<?xml version=\"1.0\" ?>\n<SRlist>\n"));
   {
@@ -990,7 +991,8 @@ test_sr_forget_introduce (Fixture       *f,
     g_assert_false (exists (f, "PBD", pbds[i]));
   /* The storage still holds it. */
   probe = OK_STR (f, "SR.probe", "(s@a{ss}s@a{ss})", host,
-                  smap ("server", "filer.lagoon.test", "serverpath", "/export/scratch", NULL), "nfs",
+                  smap ("server", "filer.lagoon.test", "serverpath", "/export/scratch", NULL),
+                  "nfs",
                   smap (NULL));
   g_assert_nonnull (strstr (probe, uuid));
 
@@ -1029,7 +1031,8 @@ test_sr_forget_introduce (Fixture       *f,
   g_variant_builder_add (&b, "{sv}", "host", g_variant_new_string (host));
   g_variant_builder_add (&b, "{sv}", "SR", g_variant_new_string (back));
   g_variant_builder_add (&b, "{sv}", "device_config",
-                         smap ("server", "filer.lagoon.test", "serverpath", "/export/scratch", NULL));
+                         smap ("server", "filer.lagoon.test", "serverpath", "/export/scratch",
+                               NULL));
   g_variant_builder_add (&b, "{sv}", "other_config", smap (NULL));
   pbd = OK_STR (f, "PBD.create", "(@a{sv})", g_variant_builder_end (&b));
   OK_VOID (f, "PBD.plug", "(s)", pbd);
@@ -1730,7 +1733,8 @@ test_network_vif (Fixture       *f,
     g_autofree char *vnet = create_network (f, "VLAN 77", NULL);
     g_autofree char *host = master (f);
     g_autofree char *eth1 = pif_of (f, host, "eth1");
-    g_autoptr(GVariant) made = ok (f, "pool.create_VLAN_from_PIF", "(ssx)", eth1, vnet, (gint64) 77);
+    g_autoptr(GVariant) made = ok (f, "pool.create_VLAN_from_PIF", "(ssx)", eth1, vnet,
+                                   (gint64) 77);
 
     eth0_pifs = field_set (f, "network", vnet, "PIFs");
     g_assert_cmpuint (g_strv_length (eth0_pifs), ==, g_variant_n_children (made));
@@ -2123,7 +2127,8 @@ test_bad_input (Fixture       *f,
     { "PBD.destroy", g_variant_new ("(s)", bad) },
     { "PBD.create", g_variant_new_parsed ("({'host': <'x'>},)") },
     { "VDI.create", g_variant_new_parsed ("(@a{sv} {},)") },
-    { "VDI.create", g_variant_new_parsed ("({'SR': <'OpaqueRef:0000'>, 'virtual_size': <'-1'>},)") },
+    { "VDI.create",
+      g_variant_new_parsed ("({'SR': <'OpaqueRef:0000'>, 'virtual_size': <'-1'>},)") },
     { "VDI.destroy", g_variant_new ("(s)", bad) },
     { "VDI.resize", g_variant_new ("(sx)", bad, (gint64) -5) },
     { "VDI.resize_online", g_variant_new ("(sx)", bad, G_MAXINT64) },
