@@ -576,7 +576,21 @@ lagoon_snapshot_new_vm (GtkWindow    *parent,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* ---- the window's action ----------------------------------------------------------------- */
+/* ---- the window's actions ---------------------------------------------------------------- */
+
+typedef enum {
+  WIN_TAKE,
+  WIN_REVERT,
+  WIN_DELETE,
+  WIN_NEW_VM,
+  WIN_NEW_TEMPLATE,
+  N_WIN_ACTIONS
+} WinAction;
+
+static const char *const win_action_names[N_WIN_ACTIONS] = {
+  "take-snapshot", "snapshot-revert", "snapshot-delete", "snapshot-new-vm",
+  "snapshot-new-template",
+};
 
 typedef struct
 {
@@ -597,29 +611,82 @@ target_free (gpointer p)
 }
 
 static void
-take_snapshot_activate (GSimpleAction *simple,
-                        GVariant      *parameter,
-                        gpointer       user_data)
+win_action_activate (GSimpleAction *simple,
+                     GVariant      *parameter,
+                     gpointer       user_data)
 {
   Target *target = g_object_get_data (G_OBJECT (simple), "lagoon-target");
+  GtkWindow *parent = GTK_IS_WINDOW (user_data) ? GTK_WINDOW (user_data) : NULL;
+  const char *name = g_action_get_name (G_ACTION (simple));
 
   if (target == NULL || target->server == NULL || target->ref == NULL)
     return;
-  lagoon_snapshot_take (GTK_IS_WINDOW (user_data) ? GTK_WINDOW (user_data) : NULL,
-                        target->server, target->ref);
+
+  if (g_str_equal (name, win_action_names[WIN_TAKE]))
+    lagoon_snapshot_take (parent, target->server, target->ref);
+  else if (g_str_equal (name, win_action_names[WIN_REVERT]))
+    lagoon_snapshot_revert (parent, target->server, target->ref);
+  else if (g_str_equal (name, win_action_names[WIN_DELETE]))
+    {
+      const char *refs[2] = { target->ref, NULL };
+
+      lagoon_snapshot_delete (parent, target->server, refs);
+    }
+  else if (g_str_equal (name, win_action_names[WIN_NEW_VM]))
+    lagoon_snapshot_new_vm (parent, target->server, target->ref, FALSE);
+  else if (g_str_equal (name, win_action_names[WIN_NEW_TEMPLATE]))
+    lagoon_snapshot_new_vm (parent, target->server, target->ref, TRUE);
 }
 
 void
 lagoon_snapshot_commands_add (GActionMap *map)
 {
-  g_autoptr(GSimpleAction) action = g_simple_action_new ("take-snapshot", NULL);
-
   g_return_if_fail (G_IS_ACTION_MAP (map));
 
-  g_simple_action_set_enabled (action, FALSE);
-  g_object_set_data_full (G_OBJECT (action), "lagoon-target", g_new0 (Target, 1), target_free);
-  g_signal_connect (action, "activate", G_CALLBACK (take_snapshot_activate), map);
-  g_action_map_add_action (map, G_ACTION (action));
+  for (guint i = 0; i < N_WIN_ACTIONS; i++)
+    {
+      g_autoptr(GSimpleAction) action = g_simple_action_new (win_action_names[i], NULL);
+
+      g_simple_action_set_enabled (action, FALSE);
+      g_object_set_data_full (G_OBJECT (action), "lagoon-target", g_new0 (Target, 1),
+                              target_free);
+      g_signal_connect (action, "activate", G_CALLBACK (win_action_activate), map);
+      g_action_map_add_action (map, G_ACTION (action));
+    }
+}
+
+/* Why the snapshot command @which cannot run on @rec (free it), or NULL. */
+static char *
+win_action_why_not (WinAction           which,
+                    const LagoonRecord *rec)
+{
+  gboolean is_snapshot = rec != NULL && lagoon_record_get_bool (rec, LAGOON_VM_IS_A_SNAPSHOT);
+
+  switch (which)
+    {
+    case WIN_TAKE:
+      return lagoon_snapshot_take_why_not (rec);
+
+    case WIN_REVERT:
+      return lagoon_snapshot_revert_why_not (rec);
+
+    case WIN_DELETE:
+      if (!is_snapshot)
+        return g_strdup (_("Select a snapshot first."));
+      if (!lagoon_record_set_contains (rec, LAGOON_VM_ALLOWED_OPERATIONS, "destroy"))
+        return g_strdup (_("The server does not allow deleting this snapshot now."));
+      return NULL;
+
+    case WIN_NEW_VM:
+    case WIN_NEW_TEMPLATE:
+    case N_WIN_ACTIONS:
+    default:
+      if (!is_snapshot)
+        return g_strdup (_("Select a snapshot first."));
+      if (!lagoon_record_set_contains (rec, LAGOON_VM_ALLOWED_OPERATIONS, "clone"))
+        return g_strdup (_("The server does not allow copying this snapshot now."));
+      return NULL;
+    }
 }
 
 void
@@ -628,40 +695,67 @@ lagoon_snapshot_commands_update (GActionMap   *map,
                                  int           class_id,
                                  const char   *ref)
 {
-  GAction *action;
-  Target *target;
-  const LagoonRecord *vm = NULL;
-  g_autofree char *why = NULL;
+  const LagoonRecord *rec = NULL;
 
   g_return_if_fail (G_IS_ACTION_MAP (map));
 
-  action = g_action_map_lookup_action (map, "take-snapshot");
-  target = action != NULL ? g_object_get_data (G_OBJECT (action), "lagoon-target") : NULL;
-  if (target == NULL)
-    return;
-
   if (class_id == LAGOON_CLASS_VM)
-    vm = lookup_vm (server, ref);
-  why = lagoon_snapshot_take_why_not (vm);
-  g_set_object (&target->server, server);
-  g_free (target->ref);
-  target->ref = g_strdup (ref);
-  g_free (target->reason);
-  target->reason = g_steal_pointer (&why);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), target->reason == NULL);
+    rec = lookup_vm (server, ref);
+
+  for (guint i = 0; i < N_WIN_ACTIONS; i++)
+    {
+      GAction *action = g_action_map_lookup_action (map, win_action_names[i]);
+      Target *target = action != NULL ? g_object_get_data (G_OBJECT (action), "lagoon-target")
+                                      : NULL;
+
+      if (target == NULL)
+        continue;
+      g_set_object (&target->server, server);
+      g_free (target->ref);
+      target->ref = g_strdup (ref);
+      g_free (target->reason);
+      target->reason = win_action_why_not (i, rec);
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (action), target->reason == NULL);
+    }
 }
 
 const char *
-lagoon_snapshot_commands_get_reason (GActionMap *map)
+lagoon_snapshot_commands_get_reason (GActionMap *map,
+                                     const char *name)
 {
   GAction *action;
   Target *target;
 
   g_return_val_if_fail (G_IS_ACTION_MAP (map), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
 
-  action = g_action_map_lookup_action (map, "take-snapshot");
+  action = g_action_map_lookup_action (map, name);
   target = action != NULL ? g_object_get_data (G_OBJECT (action), "lagoon-target") : NULL;
   if (target == NULL || g_action_get_enabled (action))
     return NULL;
   return target->reason;
+}
+
+GMenuModel *
+lagoon_snapshot_commands_menu (LagoonServer *server,
+                               int           class_id,
+                               const char   *ref)
+{
+  const LagoonRecord *rec = class_id == LAGOON_CLASS_VM ? lookup_vm (server, ref) : NULL;
+  GMenu *section;
+
+  if (rec == NULL || lagoon_record_get_bool (rec, LAGOON_VM_IS_CONTROL_DOMAIN))
+    return NULL;
+
+  section = g_menu_new ();
+  if (lagoon_record_get_bool (rec, LAGOON_VM_IS_A_SNAPSHOT))
+    {
+      g_menu_append (section, _("_Revert to Snapshot…"), "win.snapshot-revert");
+      g_menu_append (section, _("New _VM from Snapshot…"), "win.snapshot-new-vm");
+      g_menu_append (section, _("New Te_mplate from Snapshot…"), "win.snapshot-new-template");
+      g_menu_append (section, _("_Delete Snapshot…"), "win.snapshot-delete");
+    }
+  else if (!lagoon_record_get_bool (rec, LAGOON_VM_IS_A_TEMPLATE))
+    g_menu_append (section, _("Take a S_napshot…"), "win.take-snapshot");
+  return G_MENU_MODEL (section);
 }

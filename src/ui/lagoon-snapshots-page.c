@@ -733,21 +733,27 @@ lagoon_snapshots_page_set_object (LagoonTab    *tab,
   if (!same)
     g_ptr_array_set_size (self->selected, 0);
 
-  /* A snapshot's own chain is its VM's: say where to look. */
+  /* A snapshot: its VM's chain, with the snapshot selected. */
   vm = lookup_vm (self, self->vm_ref);
   if (vm != NULL && lagoon_record_get_bool (vm, LAGOON_VM_IS_A_SNAPSHOT))
     {
-      const LagoonRecord *of = lookup_vm (self, lagoon_record_get_ref (vm,
-                                                                       LAGOON_VM_SNAPSHOT_OF));
-      g_autofree char *text = NULL;
+      const char *of_ref = lagoon_record_get_ref (vm, LAGOON_VM_SNAPSHOT_OF);
 
-      /* Translators: %s is the name of the VM the selected snapshot was taken of */
-      text = g_strdup_printf (_("This is a snapshot of %s. The Snapshots tab of %s shows all "
-                                "its snapshots and what you can do with them."),
-                              of != NULL ? lagoon_record_get_name (of) : _("a deleted VM"),
-                              of != NULL ? lagoon_record_get_name (of) : _("that VM"));
-      gtk_label_set_text (self->is_snapshot_label, text);
-      gtk_stack_set_visible_child_name (self->main_stack, "is-snapshot");
+      if (lookup_vm (self, of_ref) != NULL)
+        {
+          g_ptr_array_set_size (self->selected, 0);
+          g_ptr_array_add (self->selected, g_strdup (ref));
+          g_free (self->vm_ref);
+          self->vm_ref = g_strdup (of_ref);
+          gtk_stack_set_visible_child_name (self->main_stack, "snapshots");
+        }
+      else
+        {
+          gtk_label_set_text (self->is_snapshot_label,
+                              _("This snapshot's VM no longer exists. Its General tab shows what "
+                                "it kept; New VM from Snapshot (in the VM menu) brings it back."));
+          gtk_stack_set_visible_child_name (self->main_stack, "is-snapshot");
+        }
     }
   else
     gtk_stack_set_visible_child_name (self->main_stack, "snapshots");

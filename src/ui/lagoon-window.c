@@ -1002,13 +1002,14 @@ show_context_menu (LagoonWindow   *self,
       g_menu_append_section (menu, NULL, G_MENU_MODEL (server));
     }
 
-  if (self->selected_ref != NULL && self->selected_class == LAGOON_CLASS_VM)
-    {
-      g_autoptr(GMenu) snapshots = g_menu_new ();
+  {
+    g_autoptr(GMenuModel) snapshots =
+      lagoon_snapshot_commands_menu (self->selected_server, self->selected_class,
+                                     self->selected_ref);
 
-      g_menu_append (snapshots, _("Take a S_napshot…"), "win.take-snapshot");
-      g_menu_append_section (menu, NULL, G_MENU_MODEL (snapshots));
-    }
+    if (snapshots != NULL)
+      g_menu_append_section (menu, NULL, snapshots);
+  }
 
   /* New VM: from a pool or a host (its home server) or a template. */
   if (self->selected_ref == NULL || self->selected_class == LAGOON_CLASS_POOL ||

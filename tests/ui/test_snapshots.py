@@ -454,6 +454,39 @@ def main():
         log(f"VM.checkpoint made {memory_name!r} (Suspended): the list says disks and memory")
         screenshot("snaps-list-memory.png")
 
+        # In the Objects view a snapshot is a row of its own: its Snapshots tab shows its VM's
+        # chain with it selected, and its context menu offers the snapshot commands.
+        combo = window.child(name="View", roleName="combo box")
+        combo.click()
+        objects = combo.child(name="Objects", roleName="menu item")
+        wait_for("the view menu", lambda: objects.showing)
+        objects.click()
+        wait_for("the Snapshots group", lambda: cell_named(table, "Snapshots") is not None)
+        if cell_named(table, new_name) is None:
+            cell_named(table, "Snapshots").doActionNamed("expand or contract")
+        wait_for(f"{new_name} in the tree", lambda: cell_named(table, new_name) is not None)
+        click(cell_named(table, new_name))
+        wait_for("the Snapshots tab", lambda: tab_button("Snapshots") is not None)
+        tab_button("Snapshots").click()
+        wait_for("the snapshot's details in its VM's chain", lambda: find(
+            details, lambda n: n.name == new_name and n.showing) is not None)
+        cell = cell_named(table, new_name)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2, button=3)
+        wait_for("the snapshot's context menu", lambda: menu_item("Revert to Snapshot…"))
+        for item_name in ("Revert to Snapshot…", "New VM from Snapshot…",
+                          "New Template from Snapshot…", "Delete Snapshot…"):
+            assert menu_item(item_name) is not None and menu_item(item_name).sensitive, item_name
+        menu_item("Delete Snapshot…").click()
+        wait_for("the Delete dialog", lambda: dialog_named(app, "Delete Snapshots"))
+        dialog_named(app, "Delete Snapshots").child(name="Delete", roleName="push button").click()
+        wait_for(f"{new_name} to be deleted", lambda: new_snapshot() is None)
+        wait_for(f"{new_name} to leave the tree", lambda: cell_named(table, new_name) is None,
+                 timeout=5)
+        log("a snapshot row in the Objects view: its VM's chain, and Delete Snapshot from its "
+            "context menu")
+
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=TIMEOUT)
         assert rc == 0, f"lagoon exited with status {rc}"
