@@ -1673,6 +1673,28 @@ sr_update (SimCall *call)
   return sim_write_void (call);
 }
 
+/* An SR may always become shared; unshared only while it has one PBD at most. */
+static gboolean
+sr_set_shared (SimCall *call)
+{
+  SimObject *sr = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_SR));
+  gboolean value = g_variant_get_boolean (call->args[2]);
+
+  if (sr == NULL)
+    return FALSE;
+  if (!value && g_variant_n_children (sr->fields[LAGOON_SR_PBDS]) > 1)
+    {
+      g_autoptr(GPtrArray) pbds = ref_list (sr, LAGOON_SR_PBDS);
+
+      g_ptr_array_add (call->error, g_strdup ("SR_HAS_MULTIPLE_PBDS"));
+      for (guint i = 0; i < pbds->len; i++)
+        g_ptr_array_add (call->error, g_strdup (g_ptr_array_index (pbds, i)));
+      return FALSE;
+    }
+  sim_db_set (call_db (call), sr, LAGOON_SR_SHARED, sim_vbool (value));
+  return sim_write_void (call);
+}
+
 /* ---- PBDs -------------------------------------------------------------------------------- */
 
 static gboolean
@@ -2546,6 +2568,7 @@ const SimSpecial sim_storage_specials[] = {
   { "SR.destroy", sr_destroy_guarded },
   { "SR.scan", sr_scan_guarded },
   { "SR.update", sr_update_guarded },
+  { "SR.set_shared", sr_set_shared },
   { "PBD.create", pbd_create },
   { "PBD.destroy", pbd_destroy },
   { "PBD.plug", pbd_plug_guarded },

@@ -683,6 +683,14 @@ test_sr_nfs (Fixture       *f,
       g_assert_cmpstr (sr_of, ==, sr);
       g_assert_true (g_strv_contains ((const char *const *) host_pbds, pbds[i]));
     }
+  /* Several PBDs: it stays shared. */
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "SR.set_shared", "(sb)", sr, FALSE);
+  g_assert_cmpstr (e[0], ==, "SR_HAS_MULTIPLE_PBDS");
+  g_assert_cmpuint (g_strv_length (e), ==, 1 + g_strv_length (pbds));
+  for (guint i = 0; pbds[i] != NULL; i++)
+    g_assert_true (g_strv_contains ((const char *const *) e, pbds[i]));
+  g_assert_true (field_bool (f, "SR", sr, "shared"));
   ops = field_set (f, "SR", sr, "allowed_operations");
   g_assert_true (g_strv_contains ((const char *const *) ops, "vdi_create"));
   g_assert_true (g_strv_contains ((const char *const *) ops, "scan"));
@@ -867,6 +875,11 @@ test_sr_local_and_iso (Fixture       *f,
   g_assert_cmpuint (g_strv_length (pbds), ==, 1);
   pbd_host = field_str (f, "PBD", pbds[0], "host");
   g_assert_cmpstr (pbd_host, ==, host);
+  g_assert_false (field_bool (f, "SR", ext, "shared"));
+  /* One PBD: it may be marked shared and back. */
+  OK_VOID (f, "SR.set_shared", "(sb)", ext, TRUE);
+  g_assert_true (field_bool (f, "SR", ext, "shared"));
+  OK_VOID (f, "SR.set_shared", "(sb)", ext, FALSE);
   g_assert_false (field_bool (f, "SR", ext, "shared"));
 
   e = create_sr_fails (f, host, smap (NULL), "iso");
