@@ -282,6 +282,32 @@ alert_after_snapshot_call (SimCall *call)
   return FALSE;
 }
 
+/* VM_MIGRATED, as message_forwarding raises it after a pool migration (also evacuations'). */
+static void
+alert_vm_migrated (SimServer  *server,
+                   SimObject  *vm,
+                   const char *source_ref)
+{
+  SimDb *db = sim_server_get_db (server);
+  const LagoonSchemaClass *host_class = sim_class (LAGOON_CLASS_HOST);
+  SimObject *source = sim_db_lookup_class (db, host_class, source_ref);
+  SimObject *target = sim_db_lookup_class (db, host_class,
+                                           sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON));
+  g_autofree char *body = NULL;
+
+  if (source == NULL || target == NULL)
+    return;
+  body = g_strdup_printf ("VM '%s' (uuid: %s) migrated from host '%s' (uuid: %s) to host '%s' "
+                          "(uuid: %s)", sim_object_get_string (vm, LAGOON_VM_NAME_LABEL),
+                          sim_object_get_string (vm, LAGOON_VM_UUID),
+                          sim_object_get_string (source, LAGOON_HOST_NAME_LABEL),
+                          sim_object_get_string (source, LAGOON_HOST_UUID),
+                          sim_object_get_string (target, LAGOON_HOST_NAME_LABEL),
+                          sim_object_get_string (target, LAGOON_HOST_UUID));
+  sim_message_create (server, "VM_MIGRATED", 5, "VM", sim_object_get_string (vm, LAGOON_VM_UUID),
+                      body);
+}
+
 /* The alerts xapi's message forwarding raises after VM operations (Api_messages). */
 static void
 alert_after_vm_call (SimCall *call)
@@ -290,10 +316,12 @@ alert_after_vm_call (SimCall *call)
   {
     const char *wire;
     const char *name;
-    const char *what;  /* NULL: "started on host" */
+    const char *what;  /* for VM_STARTED / VM_RESUMED: the verb before "on host: ..." */
   } alerts[] = {
-    { "VM.start", "VM_STARTED", NULL },
-    { "VM.start_on", "VM_STARTED", NULL },
+    { "VM.start", "VM_STARTED", "started" },
+    { "VM.start_on", "VM_STARTED", "started" },
+    { "VM.resume", "VM_RESUMED", "resumed" },
+    { "VM.resume_on", "VM_RESUMED", "resumed" },
     { "VM.clean_shutdown", "VM_SHUTDOWN", "shutdown" },
     { "VM.shutdown", "VM_SHUTDOWN", "shutdown" },
     { "VM.hard_shutdown", "VM_SHUTDOWN", "shutdown forcibly" },
@@ -319,7 +347,7 @@ alert_after_vm_call (SimCall *call)
       if (vm == NULL)
         return;
       name = sim_object_get_string (vm, LAGOON_VM_NAME_LABEL);
-      if (alerts[i].what == NULL)
+      if (g_str_equal (alerts[i].name, "VM_STARTED") || g_str_equal (alerts[i].name, "VM_RESUMED"))
         {
           SimObject *host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST),
                                                  sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON));
@@ -332,8 +360,8 @@ alert_after_vm_call (SimCall *call)
               host_uuid = sim_object_get_string (host, LAGOON_HOST_UUID);
             }
 
-          body = g_strdup_printf ("VM '%s' (uuid: %s) started on host: %s (uuid: %s)", name,
-                                  sim_object_get_string (vm, LAGOON_VM_UUID),
+          body = g_strdup_printf ("VM '%s' (uuid: %s) %s on host: %s (uuid: %s)", name,
+                                  sim_object_get_string (vm, LAGOON_VM_UUID), alerts[i].what,
                                   host_name, host_uuid);
         }
       else
@@ -754,6 +782,8 @@ host_evacuate (SimCall *call)
         continue;
       /* As xapi's evacuate: the first migration that fails fails the evacuation. */
       ok = sim_vm_migrate (call, vm, target);
+      if (ok)
+        alert_vm_migrated (call->server, vm, host_ref);
     }
   host = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_HOST), host_ref);
   if (host != NULL)
@@ -1114,10 +1144,31 @@ check_sr_alarms (SimServer *server)
     }
 }
 
-void
-sim_host_after_call (SimCall *call)
+/* What sim_host_after_call needs from before the call: a migrating VM's source host. */
+gpointer
+sim_host_before_call (SimCall *call)
 {
-  if (call->klass == sim_class (LAGOON_CLASS_VM))
+  SimObject *vm;
+
+  if (!g_str_equal (call->wire_name, "VM.pool_migrate"))
+    return NULL;
+  vm = sim_db_lookup_class (sim_server_get_db (call->server), sim_class (LAGOON_CLASS_VM),
+                            sim_arg_string (call, 1));
+  return vm != NULL ? g_strdup (sim_object_get_string (vm, LAGOON_VM_RESIDENT_ON)) : NULL;
+}
+
+void
+sim_host_after_call (SimCall  *call,
+                     gpointer  memo)
+{
+  if (g_str_equal (call->wire_name, "VM.pool_migrate") && memo != NULL)
+    {
+      SimObject *vm = sim_db_lookup_class (sim_server_get_db (call->server),
+                                           sim_class (LAGOON_CLASS_VM), sim_arg_string (call, 1));
+      if (vm != NULL)
+        alert_vm_migrated (call->server, vm, memo);
+    }
+  else if (call->klass == sim_class (LAGOON_CLASS_VM))
     alert_after_vm_call (call);
   check_sr_alarms (call->server);
 }

@@ -128,7 +128,8 @@ void                     sim_vif_update_allowed_operations (SimDb     *db,
 /*
  * Hosts, pool and alerts (sim-host.c). sim_message_create raises an alert (a message object;
  * cls is "VM", "Host", "SR", "Pool"...; xapi's priorities: 1 most urgent .. 5 informational).
- * sim_host_after_call runs after every successful call (alerts); sim_host_setup at start-up.
+ * sim_host_before_call / after_call run around every call (alerts; the memo, freed with
+ * g_free, carries what the alert needs from before); sim_host_setup at start-up.
  * sim_server_end_sessions (sim-server.c) ends the sessions a coordinator's toolstack restart
  * takes with it: every pool-wide one, and the local ones of @host_a / @host_b (or NULL).
  * sim_master_address follows pool.master.
@@ -139,7 +140,9 @@ SimObject               *sim_message_create   (SimServer     *server,
                                                const char    *cls,
                                                const char    *obj_uuid,
                                                const char    *body);
-void                     sim_host_after_call  (SimCall       *call);
+gpointer                 sim_host_before_call (SimCall       *call);
+void                     sim_host_after_call  (SimCall       *call,
+                                               gpointer       memo);
 /* Whether the host at @address is down (takes db->lock): its requests go unanswered. */
 gboolean                 sim_host_address_down (SimServer    *server,
                                                 const char   *address);

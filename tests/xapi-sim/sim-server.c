@@ -1105,7 +1105,8 @@ sim_server_check_credentials (SimServer  *server,
 static gboolean
 credentials_ok (SimCall *call)
 {
-  if (sim_server_check_credentials (call->server, sim_arg_string (call, 0), sim_arg_string (call, 1)))
+  if (sim_server_check_credentials (call->server, sim_arg_string (call, 0),
+                                    sim_arg_string (call, 1)))
     return TRUE;
   sim_fail (call, "SESSION_AUTHENTICATION_FAILED", sim_arg_string (call, 0),
             "Authentication failure", NULL);
@@ -1337,7 +1338,8 @@ write_event (SimObject  *obj,
   SimWriter *w = ew->w;
   char lower[64];
   /* Messages live outside xapi's database: their events carry id 0. */
-  gint64 id = obj->klass->id == LAGOON_CLASS_MESSAGE ? 0 : op == SIM_EVENT_DEL ? obj->dtime : obj->mtime;
+  gint64 id = obj->klass->id == LAGOON_CLASS_MESSAGE ? 0
+              : op == SIM_EVENT_DEL ? obj->dtime : obj->mtime;
   g_autofree char *id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
 
   class_name_lower (obj->klass, lower, sizeof lower);
@@ -1885,6 +1887,7 @@ call_locked (SimServer  *server,
   g_autofree GVariant **args = NULL;
   gboolean ok = FALSE;
   SimHandler handler;
+  gpointer memo;
 
   call.server = server;
   call.host_ref = host_ref;
@@ -1984,6 +1987,7 @@ call_locked (SimServer  *server,
       goto out;
     }
 
+  memo = sim_host_before_call (&call);
   handler = find_special (call.wire_name);
   if (handler != NULL)
     ok = handler (&call);
@@ -1996,7 +2000,8 @@ call_locked (SimServer  *server,
         sim_fail (&call, "NOT_IMPLEMENTED", call.wire_name, NULL);
     }
   if (ok)
-    sim_host_after_call (&call);
+    sim_host_after_call (&call, memo);
+  g_free (memo);
 
 out:
   if (args != NULL)

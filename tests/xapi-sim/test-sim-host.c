@@ -62,7 +62,8 @@ static const char pool_db[] =
   "<table name=\"SR\">"
   "<row ref=\"OpaqueRef:sr1\" uuid=\"sr-uuid-1\" name__label=\"shared\" type=\"nfs\" "
   "shared=\"true\" "
-  "physical_size=\"1099511627776\" PBDs=\"('OpaqueRef:pbd1')\"/>"
+  "physical_size=\"1099511627776\" "
+  "PBDs=\"('OpaqueRef:pbd1' 'OpaqueRef:pbd1b' 'OpaqueRef:pbd1c')\"/>"
   "<row ref=\"OpaqueRef:sr2\" uuid=\"sr-uuid-2\" name__label=\"tiny\" type=\"nfs\" "
   "shared=\"true\" physical_size=\"1048576\" PBDs=\"('OpaqueRef:pbd2')\"/>"
   "<row ref=\"OpaqueRef:sr3\" uuid=\"sr-uuid-3\" name__label=\"Local storage\" type=\"lvm\" "
@@ -71,6 +72,10 @@ static const char pool_db[] =
   "VDIs=\"('OpaqueRef:vdi3')\"/></table>"
   "<table name=\"PBD\">"
   "<row ref=\"OpaqueRef:pbd1\" uuid=\"pbd-uuid-1\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr1\" "
+  "currently_attached=\"true\"/>"
+  "<row ref=\"OpaqueRef:pbd1b\" uuid=\"pbd-uuid-1b\" host=\"OpaqueRef:host2\" SR=\"OpaqueRef:sr1\" "
+  "currently_attached=\"true\"/>"
+  "<row ref=\"OpaqueRef:pbd1c\" uuid=\"pbd-uuid-1c\" host=\"OpaqueRef:host3\" SR=\"OpaqueRef:sr1\" "
   "currently_attached=\"true\"/>"
   "<row ref=\"OpaqueRef:pbd2\" uuid=\"pbd-uuid-2\" host=\"OpaqueRef:host1\" SR=\"OpaqueRef:sr2\" "
   "currently_attached=\"true\"/>"
@@ -187,23 +192,24 @@ try_login (Sim        *sim,
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketConnection) conn = NULL;
   g_autoptr(GBytes) call = lagoon_xmlrpc_build_call ("session.login_with_password",
-                                                     g_variant_new ("(ss)", "root", "xenroot"), NULL);
+                                                     g_variant_new ("(ss)", "root",
+                                                                    "xenroot"), NULL);
   g_autofree char *head = g_strdup_printf ("POST / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
                                            "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", address,
                                            g_bytes_get_size (call));
   char buf[64] = { 0 };
   gsize n = 0;
+  GOutputStream *out;
 
   g_socket_client_set_timeout (client, 30);
   g_socket_client_set_enable_proxy (client, FALSE);
   conn = g_socket_client_connect_to_host (client, address, (guint16) sim->port, NULL, NULL);
   if (conn == NULL)
     return 0;
-  if (!g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), head,
-                                  strlen (head), NULL, NULL, NULL) ||
-      !g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
-                                  g_bytes_get_data (call, NULL), g_bytes_get_size (call), NULL, NULL,
-                                  NULL))
+  out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  if (!g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL) ||
+      !g_output_stream_write_all (out, g_bytes_get_data (call, NULL), g_bytes_get_size (call), NULL,
+                                  NULL, NULL))
     return 0;
   g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, 12, &n, NULL,
                            NULL);
@@ -433,6 +439,10 @@ wait_live (Sim        *sim,
     }
 }
 
+static GVariant *find_message (GVariant   *messages,
+                               const char *name,
+                               char      **ref_out);
+
 /* Waits (up to 10 s) for @task to leave "pending"; returns its record. */
 static GVariant *
 wait_task (Sim        *sim,
@@ -551,13 +561,44 @@ test_evacuate (void)
   g_assert_cmpuint (g_variant_n_children (prevent), ==, 0);
   g_clear_pointer (&prevent, g_variant_unref);
 
-  /* As an Async call: the task succeeds once both guests moved. */
+  /* A pool migration by hand first: VM_MIGRATED names both hosts. */
+  v = rpc (sim, "VM.pool_migrate",
+           g_variant_new ("(sssa{ss})", s, "OpaqueRef:vm2", "OpaqueRef:host1", NULL));
+  g_clear_pointer (&v, g_variant_unref);
+  {
+    g_autoptr(GVariant) msgs = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+    g_autoptr(GVariant) migrated = find_message (msgs, "VM_MIGRATED", NULL);
+
+    g_assert_nonnull (migrated);
+    g_assert_cmpstr (rec_str (migrated, "obj_uuid"), ==, "vm-uuid-2");
+    g_assert_cmpstr (rec_str (migrated, "body"), ==,
+                     "VM 'vm two' (uuid: vm-uuid-2) migrated from host 'host2' (uuid: host-uuid-2) "
+                     "to host 'host1' (uuid: host-uuid-1)");
+  }
+
+  /* As an Async call: the task succeeds once the guests moved, each announced. */
   v = rpc (sim, "Async.host.evacuate", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
   {
     g_autoptr(GVariant) task = wait_task (sim, g_variant_get_string (v, NULL));
     g_assert_cmpstr (rec_str (task, "status"), ==, "success");
   }
   g_clear_pointer (&v, g_variant_unref);
+  {
+    g_autoptr(GVariant) msgs = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+    GVariantIter iter;
+    const char *ref;
+    GVariant *rec;
+    gboolean vm1_moved = FALSE;
+
+    g_variant_iter_init (&iter, msgs);
+    while (g_variant_iter_next (&iter, "{&sv}", &ref, &rec))
+      {
+        vm1_moved |= g_str_equal (rec_str (rec, "name"), "VM_MIGRATED") &&
+                     g_str_equal (rec_str (rec, "obj_uuid"), "vm-uuid-1");
+        g_variant_unref (rec);
+      }
+    g_assert_true (vm1_moved);
+  }
   /* Both fit only on host1 (host3 has 1 GiB). */
   resident1 = get_field (sim, "VM", "OpaqueRef:vm1", "resident_on");
   resident2 = get_field (sim, "VM", "OpaqueRef:vm2", "resident_on");
@@ -934,6 +975,32 @@ test_messages (void)
 
     g_assert_null (r);
     g_assert_cmpuint (g_variant_n_children (again), ==, g_variant_n_children (all));
+  }
+
+  /* Suspend and resume. */
+  {
+    g_autoptr(GVariant) r1 = rpc (sim, "VM.start",
+                                  g_variant_new ("(ssbb)", s, "OpaqueRef:vm3", FALSE, FALSE));
+    g_autoptr(GVariant) r2 = rpc (sim, "VM.suspend", g_variant_new ("(ss)", s, "OpaqueRef:vm3"));
+    g_autoptr(GVariant) r3 = rpc (sim, "VM.resume",
+                                  g_variant_new ("(ssbb)", s, "OpaqueRef:vm3", FALSE, FALSE));
+    g_autoptr(GVariant) msgs = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
+    g_autoptr(GVariant) suspended = find_message (msgs, "VM_SUSPENDED", NULL);
+    g_autoptr(GVariant) resumed = find_message (msgs, "VM_RESUMED", NULL);
+    g_autofree char *host = get_field (sim, "VM", "OpaqueRef:vm3", "resident_on");
+    g_autoptr(GVariant) hrec = get_record (sim, "host", host);
+    g_autofree char *expected =
+      g_strdup_printf ("VM 'vm three' (uuid: vm-uuid-3) resumed on host: %s (uuid: %s)",
+                       rec_str (hrec, "name_label"), rec_str (hrec, "uuid"));
+
+    g_assert_nonnull (suspended);
+    g_assert_cmpstr (rec_str (suspended, "body"), ==, "VM 'vm three' (uuid: vm-uuid-3) suspended");
+    g_assert_nonnull (resumed);
+    g_assert_cmpstr (rec_str (resumed, "body"), ==, expected);
+  }
+  {
+    g_autoptr(GVariant) r = rpc (sim, "VM.hard_shutdown",
+                                 g_variant_new ("(ss)", s, "OpaqueRef:vm3"));
   }
 
   /* Snapshots and reverts are announced too, about the VM. */
