@@ -6,7 +6,8 @@
  * the simulator as the floor. Each path asks the guest's QEMU for full framebuffer updates
  * (raw 32-bit pixels) back to back and counts frames and bytes per second: one console, then
  * several consoles at once over the same SSH session (each path multiplexes its consoles over
- * one SSH connection).
+ * one SSH connection). Also the time to open a console: CONNECT, RFB handshake and the first
+ * full frame, on an SSH connection that is already up.
  *
  *   console-tunnel-bench [SECONDS_PER_ROUND] [ROUNDS]
  *
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "lagoon-http-client.h"
 #include "lagoon-rig.h"
@@ -124,6 +127,10 @@ rfb_over_tcp (guint16     port,
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   if (conn == NULL)
     g_error ("connect to %u: %s", port, error->message);
+  /* As Lagoon's own TCP opener does (and gtk-vnc would need): no Nagle delay on the small
+   * RFB requests. */
+  g_socket_set_option (g_socket_connection_get_socket (conn), IPPROTO_TCP, TCP_NODELAY, 1,
+                       NULL);
   if (!lagoon_http_connect_on_stream (G_IO_STREAM (conn), host, path, session, 20000, NULL,
                                       &error))
     g_error ("CONNECT: %s", error->message);
@@ -178,6 +185,52 @@ measure (Path  *path,
     }
   path->best_fps[slot] = MAX (path->best_fps[slot], fps);
   path->best_mib_s[slot] = MAX (path->best_mib_s[slot], mib_s);
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (GArray *values)
+{
+  g_array_sort (values, compare_doubles);
+  return g_array_index (values, double, values->len / 2);
+}
+
+/* Opening a console: a CONNECT, the RFB handshake and a first full frame, in ms. */
+static double
+open_console_ms (LagoonHttpClient *client,
+                 guint16           tcp_port,
+                 const char       *host,
+                 const char       *path,
+                 const char       *session)
+{
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pixels = NULL;
+  LagoonRigRfb *rfb;
+
+  if (client != NULL)
+    {
+      g_autoptr(GIOStream) tunnel = lagoon_http_client_open_tunnel (client, path, session, NULL,
+                                                                    &error);
+      if (tunnel == NULL)
+        g_error ("Lagoon CONNECT: %s", error->message);
+      rfb = rfb_on_stream (tunnel);
+    }
+  else
+    rfb = rfb_over_tcp (tcp_port, host, path, session);
+  pixels = lagoon_rig_rfb_grab (rfb, 20000, &error);
+  if (pixels == NULL)
+    g_error ("first frame: %s", error->message);
+  lagoon_rig_rfb_free (rfb);
+  return (double) (g_get_monotonic_time () - start) / 1000.0;
 }
 
 int
@@ -301,6 +354,37 @@ main (int   argc,
       paths[1].rfb[i] = rfb_over_tcp (local_port, host, accepted->pdata[i], session);
       paths[0].rfb[i] = rfb_over_tcp (port, host, accepted->pdata[i], session);
     }
+
+  {
+    GArray *opens[3] = { g_array_new (FALSE, FALSE, sizeof (double)),
+                         g_array_new (FALSE, FALSE, sizeof (double)),
+                         g_array_new (FALSE, FALSE, sizeof (double)) };
+
+    for (guint r = 0; r < 15; r++)
+      {
+        /* Each path goes first, second and third in turn: the order matters to QEMU. */
+        for (guint k = 0; k < 3; k++)
+          {
+            guint i = (r + k) % 3;
+            double ms = i == 2 ? open_console_ms (client, 0, host, accepted->pdata[0], session)
+                               : open_console_ms (NULL, i == 0 ? port : local_port, host,
+                                                  accepted->pdata[0], session);
+
+            g_array_append_val (opens[i], ms);
+          }
+      }
+    printf ("opening a console (CONNECT, RFB handshake, first full frame), median of 15:\n");
+    double medians[3];
+
+    for (guint i = 0; i < 3; i++)
+      {
+        medians[i] = median (opens[i]);
+        printf ("  %-20s %8.1f ms\n", paths[i].name, medians[i]);
+        g_array_unref (opens[i]);
+      }
+    printf ("  speed ratio Lagoon/OpenSSH (OpenSSH's time / Lagoon's): %.2f\n",
+            medians[1] / medians[2]);
+  }
 
   printf ("framebuffer %ux%u, 32-bit raw full updates back to back, %u rounds of %.1f s per "
           "path, best round\n",
