@@ -1125,14 +1125,10 @@ vm_set_devices_attached (SimDb     *db,
       for (guint r = 0; r < refs->len; r++)
         {
           SimObject *dev = lookup (db, lists[i][1], refs->pdata[r]);
-          gboolean want = attached;
 
-          /* An empty CD drive is never attached to anything. */
-          if (dev != NULL && lists[i][1] == LAGOON_CLASS_VBD &&
-              g_variant_get_boolean (dev->fields[LAGOON_VBD_EMPTY]))
-            want = FALSE;
-          if (dev != NULL && g_variant_get_boolean (dev->fields[lists[i][2]]) != want)
-            sim_db_set (db, dev, lists[i][2], sim_vbool (want));
+          /* Empty CD drives too: the drive is there, without a disc. */
+          if (dev != NULL && g_variant_get_boolean (dev->fields[lists[i][2]]) != attached)
+            sim_db_set (db, dev, lists[i][2], sim_vbool (attached));
         }
     }
 }
@@ -1332,6 +1328,8 @@ vm_boot (SimCall    *call,
   vm_guest_agent_boot (db, vm);
   vm_create_console (server, vm, host_ref);
   vm_update_allowed_operations (db, vm);
+  /* xapi's update_vbd_operations / update_vif_operations after a power change. */
+  sim_vm_update_device_operations (db, vm);
   host_update_memory_free (db, host_ref);
 }
 
@@ -1358,6 +1356,7 @@ vm_halt (SimDb      *db,
       sim_db_set (db, m, LAGOON_VM_METRICS_MEMORY_ACTUAL, sim_vint (0));
   }
   vm_update_allowed_operations (db, vm);
+  sim_vm_update_device_operations (db, vm);
   host_update_memory_free (db, host_ref);
 }
 
@@ -1775,6 +1774,7 @@ vm_duplicate (SimCall    *call,
   if (snapshot && vm != NULL)
     sim_db_set (db, vm, LAGOON_VM_PARENT, sim_vstr (copy->ref));
   vm_update_allowed_operations (db, copy);
+  sim_vm_update_device_operations (db, copy);
   return copy;
 }
 
@@ -2216,6 +2216,7 @@ do_revert (SimCall   *call,
   sim_db_set (db, vm, LAGOON_VM_POWER_STATE,
               sim_vstr (g_str_equal (target_state, "Suspended") ? "Suspended" : "Halted"));
   vm_update_allowed_operations (db, vm);
+  sim_vm_update_device_operations (db, vm);
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -2461,6 +2462,7 @@ do_provision (SimCall   *call,
       g_variant_unref (oc2);
   }
   vm_update_allowed_operations (db, vm);
+  sim_vm_update_device_operations (db, vm);
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -2623,6 +2625,7 @@ do_pause (SimCall   *call,
   sim_db_set (db, vm, LAGOON_VM_POWER_STATE,
               sim_vstr (g_str_equal (call->msg->name, "pause") ? "Paused" : "Running"));
   vm_update_allowed_operations (db, vm);
+  sim_vm_update_device_operations (db, vm);
   sim_writer_void (call->w);
   return TRUE;
 }
@@ -2660,6 +2663,7 @@ sim_vm_migrate (SimCall   *call,
   if (m != NULL)
     sim_db_set (db, m, LAGOON_VM_METRICS_LAST_UPDATED, sim_vnow ());
   vm_update_allowed_operations (db, vm);
+  sim_vm_update_device_operations (db, vm);
   host_update_memory_free (db, source);
   host_update_memory_free (db, host->ref);
   return TRUE;

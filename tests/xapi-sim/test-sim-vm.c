@@ -1287,6 +1287,12 @@ test_pool_migrate (void)
   g_clear_pointer (&rec, g_variant_unref);
   rec = record (sim, "VBD", "OpaqueRef:vbd1");
   g_assert_true (rec_bool (rec, "currently_attached"));
+  /* The empty CD drive is plugged too, and its operations follow the VM's state. */
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VBD", "OpaqueRef:vbdcd");
+  g_assert_true (rec_bool (rec, "currently_attached"));
+  g_assert_nonnull (strstr ((s = rec_set (rec, "allowed_operations")), "unplug"));
+  g_clear_pointer (&s, g_free);
   g_clear_pointer (&rec, g_variant_unref);
 
   /* Where it cannot go. */
@@ -1372,6 +1378,10 @@ test_pool_migrate (void)
   g_clear_pointer (&rec, g_variant_unref);
   rec = record (sim, "VBD", "OpaqueRef:vbd1");
   g_assert_false (rec_bool (rec, "currently_attached"));
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VBD", "OpaqueRef:vbdcd");
+  g_assert_null (strstr ((s = rec_set (rec, "allowed_operations")), "unplug"));
+  g_clear_pointer (&s, g_free);
   g_clear_pointer (&err, g_free);
   err = call_fails (sim, "HOST_DISABLED", "VM.resume_on", "(ssbb)", "OpaqueRef:vmh",
                     "OpaqueRef:host3", FALSE,
