@@ -1198,7 +1198,7 @@ build_pool (LagoonNetworkingPage *self)
                                         GTK_SORT_ASCENDING);
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->net_store), _("Networks"), &view);
   lagoon_page_add_name_column (view, _("Name"), NET_NAME);
-  lagoon_page_add_text_column (view, _("Description"), NET_DESCRIPTION, -1);
+  lagoon_page_add_note_column (view, _("Description"), NET_DESCRIPTION);
   lagoon_page_add_text_column (view, _("VLAN"), NET_VLAN, -1);
   lagoon_page_add_text_column (view, _("MTU"), NET_MTU, -1);
   lagoon_page_add_text_column (view, _("NICs"), NET_NICS, -1);

@@ -167,7 +167,23 @@ lagoon_page_add_name_column (GtkTreeView *view,
     g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
   g_list_free (cells);
   gtk_tree_view_column_set_expand (col, TRUE);
-  gtk_tree_view_column_set_min_width (col, 180);
+  gtk_tree_view_column_set_min_width (col, 120);
+  return col;
+}
+
+GtkTreeViewColumn *
+lagoon_page_add_note_column (GtkTreeView *view,
+                             const char  *title,
+                             int          column)
+{
+  GtkTreeViewColumn *col = lagoon_page_add_text_column (view, title, column, -1);
+  GList *cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (col));
+
+  /* Descriptions can be long: they give way to the figures (the General tab has them whole). */
+  if (cells != NULL)
+    g_object_set (cells->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 10, NULL);
+  g_list_free (cells);
+  gtk_tree_view_column_set_max_width (col, 160);
   return col;
 }
 
@@ -197,7 +213,7 @@ lagoon_page_add_bar_column (GtkTreeView *view,
                                                                      "value", value_column,
                                                                      "text", text_column, NULL);
 
-  gtk_tree_view_column_set_min_width (col, 120);
+  gtk_tree_view_column_set_min_width (col, 100);
   gtk_tree_view_column_set_resizable (col, TRUE);
   gtk_tree_view_column_set_sort_column_id (col, value_column);
   gtk_tree_view_append_column (view, col);

@@ -48,6 +48,10 @@ GtkTreeViewColumn *lagoon_page_add_text_column  (GtkTreeView *view,
 GtkTreeViewColumn *lagoon_page_add_name_column  (GtkTreeView *view,
                                                  const char  *title,
                                                  int          column);
+/* A text column that stays narrow (at most 160 px), ellipsized (descriptions). */
+GtkTreeViewColumn *lagoon_page_add_note_column  (GtkTreeView *view,
+                                                 const char  *title,
+                                                 int          column);
 GtkTreeViewColumn *lagoon_page_add_check_column (GtkTreeView *view,
                                                  const char  *title,
                                                  int          column);

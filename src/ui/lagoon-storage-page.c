@@ -654,10 +654,26 @@ show_srs (LagoonStoragePage *self,
       g_autofree char *used_text = NULL;
       g_autofree char *free_text = NULL;
       g_autofree char *usage = NULL;
+      g_autofree char *shared = NULL;
       GtkTreeIter iter;
 
       if (host_ref != NULL && !sr_on_host (cache, sr, host_ref))
         continue;
+      if (lagoon_record_get_bool (sr, LAGOON_SR_SHARED))
+        shared = g_strdup (_("Yes"));
+      else
+        {
+          guint n_pbds = 0;
+          const LagoonRecord *const *pbds = lagoon_cache_get_referrers (
+            cache, LAGOON_CLASS_PBD, LAGOON_PBD_SR, lagoon_record_get_opaque_ref (sr), &n_pbds);
+
+          /* Translators: a local SR, "No (host-01)": the server it belongs to */
+          shared = n_pbds > 0
+                     ? g_strdup_printf (_("No (%s)"),
+                                        ref_name (cache, lagoon_record_get_ref (pbds[0],
+                                                                                LAGOON_PBD_HOST)))
+                     : g_strdup (_("No"));
+        }
       size_text = lagoon_page_format_bytes (size);
       used_text = lagoon_page_format_bytes (used);
       free_text = lagoon_page_format_bytes (size - used);
@@ -669,8 +685,7 @@ show_srs (LagoonStoragePage *self,
                           SR_DESCRIPTION, lagoon_record_get_string (sr,
                                                                     LAGOON_SR_NAME_DESCRIPTION),
                           SR_TYPE, lagoon_record_get_string (sr, LAGOON_SR_TYPE),
-                          SR_SHARED, lagoon_record_get_bool (sr, LAGOON_SR_SHARED)
-                                       ? _("Yes") : _("No"),
+                          SR_SHARED, shared,
                           SR_PERCENT, percent_of (used, size),
                           SR_USAGE_TEXT, usage,
                           SR_SIZE, size_text,
@@ -1735,7 +1750,7 @@ build_vm (LagoonStoragePage *self)
   self->disk_view = view;
   lagoon_page_add_text_column (view, _("Position"), DISK_POSITION, DISK_POSITION_KEY);
   lagoon_page_add_name_column (view, _("Name"), DISK_NAME);
-  lagoon_page_add_text_column (view, _("Description"), DISK_DESCRIPTION, -1);
+  lagoon_page_add_note_column (view, _("Description"), DISK_DESCRIPTION);
   lagoon_page_add_text_column (view, _("Storage"), DISK_SR, -1);
   lagoon_page_add_text_column (view, _("Size"), DISK_SIZE, DISK_SIZE_BYTES);
   lagoon_page_add_check_column (view, _("Read-only"), DISK_READ_ONLY);
@@ -1805,7 +1820,7 @@ build_sr (LagoonStoragePage *self)
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->vdi_store), _("Disks of the SR"),
                                    &view);
   lagoon_page_add_name_column (view, _("Name"), VDI_NAME);
-  lagoon_page_add_text_column (view, _("Description"), VDI_DESCRIPTION, -1);
+  lagoon_page_add_note_column (view, _("Description"), VDI_DESCRIPTION);
   lagoon_page_add_text_column (view, _("Virtual size"), VDI_SIZE, VDI_SIZE_BYTES);
   lagoon_page_add_bar_column (view, _("Space used"), VDI_PERCENT, VDI_USED_TEXT);
   lagoon_page_add_text_column (view, _("Virtual machine"), VDI_VMS, -1);
@@ -1831,7 +1846,7 @@ build_srs (LagoonStoragePage *self)
   scrolled = lagoon_page_tree_new (GTK_TREE_MODEL (self->sr_store), _("Storage repositories"),
                                    &view);
   lagoon_page_add_name_column (view, _("Name"), SR_NAME);
-  lagoon_page_add_text_column (view, _("Description"), SR_DESCRIPTION, -1);
+  lagoon_page_add_note_column (view, _("Description"), SR_DESCRIPTION);
   lagoon_page_add_text_column (view, _("Type"), SR_TYPE, -1);
   lagoon_page_add_text_column (view, _("Shared"), SR_SHARED, -1);
   lagoon_page_add_bar_column (view, _("Usage"), SR_PERCENT, SR_USAGE_TEXT);

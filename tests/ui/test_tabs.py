@@ -292,8 +292,9 @@ def main():
             vdi = new_vdi()
             if vdi is None:
                 return None
-            for ref in pool.call("VM.get_VBDs", vm_ref):
-                if pool.call("VBD.get_VDI", ref) == vdi:
+            # One call: records read one by one may vanish in between.
+            for ref, rec in pool.call("VBD.get_all_records").items():
+                if rec["VM"] == vm_ref and rec["VDI"] == vdi:
                     return ref
             return None
         wait_for("the new disk in the simulator", lambda: new_vbd() is not None
@@ -444,11 +445,14 @@ def main():
         shot("tabs-networking-add.png")
         add.click()
 
+        def new_vif_record():
+            for ref, rec in pool.call("VIF.get_all_records").items():
+                if rec["VM"] == vm_ref and rec["MAC"] == "0a:16:3e:12:34:56":
+                    return ref, rec
+            return None, None
+
         def new_vif():
-            for ref in pool.call("VM.get_VIFs", vm_ref):
-                if pool.call("VIF.get_MAC", ref) == "0a:16:3e:12:34:56":
-                    return ref
-            return None
+            return new_vif_record()[0]
         wait_for("the new interface in the simulator", lambda: new_vif() is not None
                  or events_failure("Add network interface"), timeout=ACTION_TIMEOUT)
         assert not events_failure("Add network interface"), events_failure(
@@ -481,8 +485,8 @@ def main():
         wait_for("OK to be enabled", lambda: ok.sensitive)
         ok.click()
         wait_for(f"the interface to move to {other_name}",
-                 lambda: (new_vif() is not None
-                          and pool.call("VIF.get_network", new_vif()) == other_ref)
+                 lambda: new_vif_record()[1] is not None
+                 and new_vif_record()[1]["network"] == other_ref
                  or events_failure("Change network interface"), timeout=ACTION_TIMEOUT)
         assert new_vif() is not None and pool.call("VIF.get_network", new_vif()) == other_ref, \
             events_failure("Change network interface")
