@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * lagoon-search-page.h: the Search tab (a LagoonTab). Not written yet: handles no class, so the
- * window never shows it.
+ * lagoon-search-page.h: the Search tab of a pool (a LagoonTab): every VM, server, storage
+ * repository, network, template or snapshot of every connected pool whose name, description,
+ * address or UUID matches what is typed, with its pool and state; activating a result selects it
+ * in the tree.
  */
 #pragma once
 

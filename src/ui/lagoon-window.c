@@ -474,6 +474,40 @@ on_stop_search (GtkSearchEntry *entry,
   gtk_entry_set_text (GTK_ENTRY (entry), "");
 }
 
+void
+lagoon_window_select_object (LagoonWindow *self,
+                             LagoonServer *server,
+                             const char   *ref)
+{
+  GtkTreeIter iter;
+  g_autoptr(GtkTreePath) path = NULL;
+
+  g_return_if_fail (LAGOON_IS_WINDOW (self));
+  g_return_if_fail (LAGOON_IS_SERVER (server));
+
+  if (self->model == NULL)
+    return;
+  /* A search may hide the row: end it first. */
+  if (!lagoon_view_model_find_ref (self->model, server, ref, &iter) && self->filtering)
+    {
+      gtk_entry_set_text (GTK_ENTRY (self->search_entry), "");
+      on_search_changed (self->search_entry, self);
+    }
+  if (!lagoon_view_model_find_ref (self->model, server, ref, &iter))
+    return;
+  path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->model), &iter);
+  if (gtk_tree_path_get_depth (path) > 1)
+    {
+      gtk_tree_path_up (path);
+      gtk_tree_view_expand_to_path (self->resource_tree, path);
+      gtk_tree_path_down (path);
+      g_clear_pointer (&path, gtk_tree_path_free);
+      path = gtk_tree_model_get_path (GTK_TREE_MODEL (self->model), &iter);
+    }
+  gtk_tree_view_set_cursor (self->resource_tree, path, NULL, FALSE);
+  gtk_tree_view_scroll_to_cell (self->resource_tree, path, NULL, FALSE, 0, 0);
+}
+
 /* ---- the selection and the tabs ---------------------------------------------------------- */
 
 /* The LagoonTab pages of the details notebook, in the window's order. */

@@ -16,5 +16,9 @@ void          lagoon_window_show_message (LagoonWindow      *self,
                                           GtkMessageType     type,
                                           const char        *message);
 void          lagoon_window_hide_message (LagoonWindow      *self);
+/* Selects @ref of @server in the tree (ending a search that hides it), as a click would. */
+void          lagoon_window_select_object (LagoonWindow     *self,
+                                           LagoonServer     *server,
+                                           const char       *ref);
 
 G_END_DECLS

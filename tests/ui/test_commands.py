@@ -553,6 +553,31 @@ def main():
             log(f"{sr['name_label']} detached from {len(sr['PBDs'])} servers and repaired")
         else:
             log("no storage without attached disks, or no PBD.unplug: Detach not exercised")
+        # ---- The Search tab of a pool: every matching object; a result selects its row ---
+        pool_name = list(pool.call("pool.get_all_records").values())[0]["name_label"]
+        ui.select(pool_name)
+        window.child(name="Search", roleName="radio button").click()
+        query = window.child(name="Search every pool", roleName="text")
+        query.grabFocus()
+        query.typeText("web")
+        results = window.findChild(lambda n: n.name == "Search results" and n.showing)
+        expected = sorted(v["name_label"] for v in vms().values() if "web" in v["name_label"])
+
+        def found_names():
+            return sorted(c.name for c in results.findChildren(
+                lambda n: n.roleName == "table cell" and n.name in expected, recursive=True))
+        wait_for("the search results", lambda: found_names() == expected)
+        screenshot("search-tab.png")
+        target = expected[0]
+        cell = results.findChild(lambda n: n.roleName == "table cell" and n.name == target)
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.doubleClick(x + w // 2, y + h // 2)
+        wait_for("the result selected in the tree", lambda: [
+            c.name for c in ui.table.findChildren(
+                lambda n: n.roleName == "table cell" and n.name
+                and n.getState().contains(pyatspi.STATE_SELECTED), recursive=True)] == [target])
+        log(f"Search tab found {len(expected)} VMs matching 'web'; {target!r} selected from it")
         return 0
     finally:
         proc.terminate()
