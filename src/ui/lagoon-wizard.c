@@ -274,12 +274,47 @@ clear_summary (LagoonWizard *self)
 }
 
 static void
+on_page_allocated (GtkWidget    *page,
+                   GdkRectangle *allocation,
+                   LagoonWizard *self)
+{
+  g_signal_handlers_disconnect_by_func (page, on_page_allocated, self);
+  if (current_info (self)->page != page)
+    return;
+  /* GTK may have put the focus somewhere in the page meanwhile, in no particular order:
+   * start again from the top. */
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  gtk_widget_child_focus (page, GTK_DIR_TAB_FORWARD);
+}
+
+/* Keyboard users land in the page, not on the button they pressed nor in the rail. GTK orders
+ * Tab by position: a page never shown yet has none, so wait for its first allocation. */
+static void
+focus_page (LagoonWizard *self)
+{
+  PageInfo *info = current_info (self);
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self)))
+    return;
+  g_signal_handlers_disconnect_by_func (info->page, on_page_allocated, self);
+  /* (GtkStack itself may already have moved the focus into the unallocated page.) */
+  if (gtk_widget_get_allocated_width (info->page) <= 1)
+    {
+      g_signal_connect_after (info->page, "size-allocate", G_CALLBACK (on_page_allocated), self);
+      return;
+    }
+  if (focus != NULL && gtk_widget_is_ancestor (focus, info->page))
+    return;
+  gtk_widget_child_focus (info->page, GTK_DIR_TAB_FORWARD);
+}
+
+static void
 show_page (LagoonWizard *self,
            guint         index)
 {
   LagoonWizardPrivate *priv = lagoon_wizard_get_instance_private (self);
   PageInfo *info = g_ptr_array_index (priv->pages, index);
-  GtkWidget *focus;
 
   priv->current = index;
   info->visited = TRUE;
@@ -296,10 +331,7 @@ show_page (LagoonWizard *self,
   gtk_stack_set_visible_child (priv->stack, info->page);
   update_state (self);
 
-  /* Keyboard users land in the page, not on the button they pressed. */
-  focus = gtk_window_get_focus (GTK_WINDOW (self));
-  if (focus == NULL || !gtk_widget_is_ancestor (focus, info->page))
-    gtk_widget_child_focus (info->page, GTK_DIR_TAB_FORWARD);
+  focus_page (self);
 }
 
 static GtkWidget *
@@ -784,6 +816,7 @@ lagoon_wizard_show (GtkWidget *widget)
       show_page (self, first >= 0 ? (guint) first : priv->pages->len - 1);
     }
   GTK_WIDGET_CLASS (lagoon_wizard_parent_class)->show (widget);
+  focus_page (self);
 }
 
 static gboolean

@@ -199,6 +199,13 @@ test_keyboard (void)
   /* Enter in an entry is Next, and the focus moves into the new page. */
   send_key (GTK_WIDGET (wizard), GDK_KEY_Return, 0);
   g_assert_true (lagoon_wizard_get_current_page (wizard) == two);
+  /* The focus goes into the page once it has been laid out. */
+  {
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    while (!gtk_widget_has_focus (two) && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  }
   g_assert_true (gtk_widget_has_focus (two));
 
   /* An invalid page does not move on Enter. */

@@ -263,6 +263,41 @@ def main():
         wait_for("the tree to show the pool", lambda: cell_named(table, pool_name) is not None)
         log(f"pool {pool_name!r}: SR {sr_name!r}, network {net_name!r}, ISO {isos[0]!r}")
 
+        # ---- 0. The keyboard alone: type, Tab, arrows, Enter = Next, Alt+B, Escape ------
+        vm_count = len(pool.call("VM.get_all"))
+        wizard = open_wizard(app, window, table, pool_name)
+        search = named(wizard, "Search templates")
+        wait_for("the focus in the search entry", lambda: search.focused)
+        rawinput.typeText("Bookworm")
+        templates = named(wizard, "Templates")
+        wait_for("the search to filter", lambda: cell_named(templates, template) is not None)
+        rawinput.pressKey("Tab")
+        next_button = button(wizard, "Next")
+        for _ in range(4):
+            if next_button.sensitive:
+                break
+            rawinput.pressKey("Down")
+            time.sleep(0.3)
+        wait_for("a template chosen with the arrow keys", lambda: next_button.sensitive)
+        rawinput.pressKey("Return")
+        wait_for("Enter on the template to go to Name", lambda: heading_shows(
+            wizard, "Name the new VM"))
+        wait_for("the focus in the name entry", lambda: named(wizard, "Name", "text").focused)
+        rawinput.pressKey("Return")
+        wait_for("Enter in the name to go on", lambda: heading_shows(
+            wizard, "How many VMs, and what they are called"))
+        rawinput.pressKey("Return")
+        wait_for("Enter again", lambda: heading_shows(
+            wizard, "Locate the operating system installation media"))
+        rawinput.keyCombo("<Alt>b")
+        wait_for("Alt+B to go back", lambda: heading_shows(
+            wizard, "How many VMs, and what they are called"))
+        rawinput.pressKey("Escape")
+        wait_for("Escape to close the wizard", lambda: not wizard.showing)
+        assert len(pool.call("VM.get_all")) == vm_count, "Cancel created something"
+        log("keyboard only: arrows pick the template, Enter is Next, Alt+B is Back, "
+            "Escape cancels and creates nothing")
+
         # ---- 1. One VM ------------------------------------------------------------------
         wizard = open_wizard(app, window, table, pool_name)
         next_button = button(wizard, "Next")
