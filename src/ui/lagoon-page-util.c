@@ -425,6 +425,13 @@ bar_draw (GtkWidget *widget,
               cairo_move_to (cr, x + (w - lw) / 2, (height - lh) / 2.0);
               pango_cairo_show_layout (cr, layout);
             }
+          else if (i + 1 == bar->segments->len && x + w + lw + 12 <= width)
+            {
+              /* The last part is too narrow for its label: it goes in the free space. */
+              cairo_set_source_rgb (cr, fg.red, fg.green, fg.blue);
+              cairo_move_to (cr, x + w + 6, (height - lh) / 2.0);
+              pango_cairo_show_layout (cr, layout);
+            }
         }
       /* A thin gap between segments. */
       cairo_set_source_rgba (cr, 1.0, 1.0, 1.0, 0.6);

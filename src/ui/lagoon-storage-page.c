@@ -1823,7 +1823,7 @@ build_sr (LagoonStoragePage *self)
   lagoon_page_add_note_column (view, _("Description"), VDI_DESCRIPTION);
   lagoon_page_add_text_column (view, _("Virtual size"), VDI_SIZE, VDI_SIZE_BYTES);
   lagoon_page_add_bar_column (view, _("Space used"), VDI_PERCENT, VDI_USED_TEXT);
-  lagoon_page_add_text_column (view, _("Virtual machine"), VDI_VMS, -1);
+  lagoon_page_add_note_column (view, _("Virtual machine"), VDI_VMS);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
   return box;
 }
