@@ -210,12 +210,15 @@ def type_and_see(container, display, text="lagoon xyz"):
     wait_for("the grab indicator", lambda: label_showing(container, GRABBED) is not None,
              timeout=5)
     rawinput.typeText(text)
+    typed = time.monotonic()
     changed = []
 
     def echoed():
         changed[:] = [changed_pixels(grab(display), before)]
         return changed[0] > 25 * len(text) + 100
     wait_for(f"the guest to echo {text!r}", echoed, timeout=10)
+    log(f"  {text!r} on the guest's screen {time.monotonic() - typed:.2f} s after the last key "
+        "(screen grabs poll every 0.1 s or so)")
     release_grab(container)
     rawinput.absoluteMotion(5, 1000)
     return changed[0]
@@ -372,7 +375,9 @@ def undock_and_dock(app, window, display, vm_name, pid, port, console_area, conn
     win = frame(app, title)
     log("the window's title follows the VM's name")
 
-    button(win, "Dock").doActionNamed("click")
+    # The tab's own buttons: Show Console Window, then Dock Console.
+    button(window, "Show Console Window").doActionNamed("click")
+    button(window, "Dock Console").doActionNamed("click")
     wait_for("the console window to close", lambda: frame(app, title) is None)
     wait_for("the console back in the tab", lambda: console_area() is not None
              and console_area().description == connected, timeout=5)
