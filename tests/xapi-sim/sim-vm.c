@@ -963,6 +963,27 @@ host_update_memory_free (SimDb      *db,
  * a suspended VM) must have a plugged PBD on @host. An SR without any PBD (hand-written dumps)
  * is taken as visible everywhere. The first SR missing, or NULL.
  */
+/* A plugged PBD of @sr on @host (an SR without any PBD counts as visible everywhere). */
+static gboolean
+sr_visible (SimDb     *db,
+            SimObject *sr,
+            SimObject *host)
+{
+  g_autoptr(GPtrArray) pbds = refs_of (sr->fields[LAGOON_SR_PBDS]);
+
+  if (pbds->len == 0)
+    return TRUE;
+  for (guint p = 0; p < pbds->len; p++)
+    {
+      SimObject *pbd = lookup (db, LAGOON_CLASS_PBD, pbds->pdata[p]);
+
+      if (pbd != NULL && g_str_equal (sim_object_get_string (pbd, LAGOON_PBD_HOST), host->ref) &&
+          g_variant_get_boolean (pbd->fields[LAGOON_PBD_CURRENTLY_ATTACHED]))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static const char *
 missing_sr (SimDb     *db,
             SimObject *vm,
@@ -991,21 +1012,8 @@ missing_sr (SimDb     *db,
   for (guint i = 0; i < vdis->len; i++)
     {
       SimObject *sr = follow (db, vdis->pdata[i], LAGOON_VDI_SR, LAGOON_CLASS_SR);
-      g_autoptr(GPtrArray) pbds = NULL;
-      gboolean seen = FALSE;
 
-      if (sr == NULL || g_variant_n_children (sr->fields[LAGOON_SR_PBDS]) == 0)
-        continue;
-      pbds = refs_of (sr->fields[LAGOON_SR_PBDS]);
-      for (guint p = 0; p < pbds->len && !seen; p++)
-        {
-          SimObject *pbd = lookup (db, LAGOON_CLASS_PBD, pbds->pdata[p]);
-
-          seen = pbd != NULL &&
-                 g_str_equal (sim_object_get_string (pbd, LAGOON_PBD_HOST), host->ref) &&
-                 g_variant_get_boolean (pbd->fields[LAGOON_PBD_CURRENTLY_ATTACHED]);
-        }
-      if (!seen)
+      if (sr != NULL && !sr_visible (db, sr, host))
         return sr->ref;
     }
   return NULL;
@@ -1852,15 +1860,21 @@ suspend_vdi_create (SimCall   *call,
   SimDb *db = sim_server_get_db (call->server);
   const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_VDI);
   SimObject *pool = sim_pool_object (call->server);
-  SimObject *sr = follow (db, vm, field_of (LAGOON_CLASS_VM, "suspend_SR"), LAGOON_CLASS_SR);
+  SimObject *host = follow (db, vm, LAGOON_VM_RESIDENT_ON, LAGOON_CLASS_HOST);
+  /* xapi's choose_suspend_sr: the VM's, the pool's, then its host's, if the host sees it. */
+  SimObject *candidates[] = {
+    follow (db, vm, LAGOON_VM_SUSPEND_SR, LAGOON_CLASS_SR),
+    pool != NULL ? follow (db, pool, LAGOON_POOL_SUSPEND_IMAGE_SR, LAGOON_CLASS_SR) : NULL,
+    host != NULL ? follow (db, host, LAGOON_HOST_SUSPEND_IMAGE_SR, LAGOON_CLASS_SR) : NULL,
+  };
+  SimObject *sr = NULL;
   GVariant **fields;
   g_autofree char *label = g_strdup_printf ("Suspend image for %s",
                                             sim_object_get_string (vm, LAGOON_VM_NAME_LABEL));
 
-  if (sr == NULL && pool != NULL)
-    sr = follow (db, pool, LAGOON_POOL_SUSPEND_IMAGE_SR, LAGOON_CLASS_SR);
-  if (sr == NULL)
-    sr = default_sr (call);
+  for (guint i = 0; i < G_N_ELEMENTS (candidates) && sr == NULL; i++)
+    if (candidates[i] != NULL && (host == NULL || sr_visible (db, candidates[i], host)))
+      sr = candidates[i];
   if (sr == NULL)
     {
       sim_fail (call, "VM_NO_SUSPEND_SR", vm->ref, NULL);

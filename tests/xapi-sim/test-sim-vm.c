@@ -1368,6 +1368,16 @@ test_pool_migrate (void)
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.pool_migrate", "(ssa{ss})", "OpaqueRef:vmh", "OpaqueRef:host2", NULL);
 
+  /* The memory image goes to an SR the VM's host sees (xapi's choose_suspend_sr: the VM's,
+   * the pool's, the host's suspend SR): sr3 is plugged on host1 only. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "pool.set_suspend_image_SR", "(ss)", "OpaqueRef:pool", "OpaqueRef:sr3");
+  g_clear_pointer (&err, g_free);
+  err = call_fails (sim, "VM_NO_SUSPEND_SR", "VM.suspend", "(s)", "OpaqueRef:vmh");
+  g_assert_cmpstr (err, ==, "VM_NO_SUSPEND_SR,OpaqueRef:vmh");
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "pool.set_suspend_image_SR", "(ss)", "OpaqueRef:pool", "OpaqueRef:sr1");
+
   /* resume_on: suspended VMs come back where they are told. */
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.suspend", "(s)", "OpaqueRef:vmh");
