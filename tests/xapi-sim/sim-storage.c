@@ -819,6 +819,9 @@ sr_check_attached (SimCall   *call,
   return FALSE;
 }
 
+static void vbd_update_allowed_operations (SimDb     *db,
+                                           SimObject *vbd);
+
 /* ---- VDIs -------------------------------------------------------------------------------- */
 
 static gboolean
@@ -1189,6 +1192,42 @@ vdi_clone (SimCall *call)
   return TRUE;
 }
 
+/* A full copy of @vdi on @sr, its data charged there; NULL with the error set. */
+static SimObject *
+vdi_copy_to (SimCall   *call,
+             SimObject *vdi,
+             SimObject *sr)
+{
+  SimDb *db = call_db (call);
+  SimObject *copy;
+
+  if (!sr_check_attached (call, sr))
+    return NULL;
+  copy = sim_vdi_create_accounted (call, sr, vdi_fields_like (vdi));
+  if (copy == NULL)
+    return NULL;
+  /* A copy holds the data: on a thin SR it takes what the source holds. */
+  if (!type_is_thick (sim_object_get_string (sr, LAGOON_SR_TYPE)))
+    {
+      gint64 data = MIN (sim_object_get_int (vdi, LAGOON_VDI_PHYSICAL_UTILISATION),
+                         sim_object_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE));
+
+      data = MAX (data, sim_object_get_int (copy, LAGOON_VDI_PHYSICAL_UTILISATION));
+      if (data - sim_object_get_int (copy, LAGOON_VDI_PHYSICAL_UTILISATION) > sr_free_space (sr))
+        {
+          g_autofree char *n = int_string (data);
+          g_autofree char *a = int_string (sr_free_space (sr));
+
+          sim_vdi_destroy_accounted (db, copy);
+          sim_fail (call, "SR_FULL", n, a, NULL);
+          return NULL;
+        }
+      sim_db_set (db, copy, LAGOON_VDI_PHYSICAL_UTILISATION, sim_vint (data));
+      sr_recount (db, sr);
+    }
+  return copy;
+}
+
 static gboolean
 vdi_copy (SimCall *call)
 {
@@ -1221,30 +1260,65 @@ vdi_copy (SimCall *call)
       sim_writer_string (call->w, into->ref);
       return TRUE;
     }
-  if (!sr_check_attached (call, sr))
-    return FALSE;
-  copy = sim_vdi_create_accounted (call, sr, vdi_fields_like (vdi));
+  copy = vdi_copy_to (call, vdi, sr);
   if (copy == NULL)
     return FALSE;
-  /* A copy holds the data: on a thin SR it takes what the source holds. */
-  if (!type_is_thick (sim_object_get_string (sr, LAGOON_SR_TYPE)))
+  sim_writer_string (call->w, copy->ref);
+  return TRUE;
+}
+
+/*
+ * VDI.pool_migrate: a disk of a running VM moves to @sr while the VM runs (storage motion):
+ * the copy takes its place in the VM's VBD and the source goes. A disk no running VM uses
+ * fails with VDI_NEEDS_VM_FOR_MIGRATE [vdi] (clients then copy it instead).
+ */
+static gboolean
+vdi_pool_migrate (SimCall *call)
+{
+  SimDb *db = call_db (call);
+  SimObject *vdi = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VDI));
+  SimObject *sr = vdi != NULL ? sim_arg_object (call, 2, sim_class (LAGOON_CLASS_SR)) : NULL;
+  g_autoptr(GPtrArray) vbds = NULL;
+  SimObject *vbd = NULL;
+  SimObject *copy;
+
+  if (vdi == NULL || sr == NULL)
+    return FALSE;
+  if (g_str_equal (sim_object_get_string (vdi, LAGOON_VDI_TYPE), "cbt_metadata"))
     {
-      gint64 data = MIN (sim_object_get_int (vdi, LAGOON_VDI_PHYSICAL_UTILISATION),
-                         sim_object_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE));
-
-      data = MAX (data, sim_object_get_int (copy, LAGOON_VDI_PHYSICAL_UTILISATION));
-      if (data - sim_object_get_int (copy, LAGOON_VDI_PHYSICAL_UTILISATION) > sr_free_space (sr))
-        {
-          g_autofree char *n = int_string (data);
-          g_autofree char *a = int_string (sr_free_space (sr));
-
-          sim_vdi_destroy_accounted (db, copy);
-          sim_fail (call, "SR_FULL", n, a, NULL);
-          return FALSE;
-        }
-      sim_db_set (db, copy, LAGOON_VDI_PHYSICAL_UTILISATION, sim_vint (data));
-      sr_recount (db, sr);
+      sim_fail (call, "VDI_INCOMPATIBLE_TYPE", vdi->ref, "cbt_metadata", NULL);
+      return FALSE;
     }
+  if (g_variant_get_boolean (vdi->fields[LAGOON_VDI_CBT_ENABLED]))
+    {
+      sim_fail (call, "VDI_CBT_ENABLED", vdi->ref, NULL);
+      return FALSE;
+    }
+  vbds = ref_list (vdi, LAGOON_VDI_VBDS);
+  for (guint i = 0; i < vbds->len && vbd == NULL; i++)
+    {
+      SimObject *candidate = sim_db_lookup (db, g_ptr_array_index (vbds, i));
+      SimObject *vm;
+
+      if (candidate == NULL ||
+          !g_variant_get_boolean (candidate->fields[LAGOON_VBD_CURRENTLY_ATTACHED]))
+        continue;
+      vm = sim_db_lookup (db, sim_object_get_string (candidate, LAGOON_VBD_VM));
+      if (vm != NULL && g_str_equal (sim_object_get_string (vm, LAGOON_VM_POWER_STATE), "Running"))
+        vbd = candidate;
+    }
+  if (vbd == NULL)
+    {
+      sim_fail (call, "VDI_NEEDS_VM_FOR_MIGRATE", vdi->ref, NULL);
+      return FALSE;
+    }
+  copy = vdi_copy_to (call, vdi, sr);
+  if (copy == NULL)
+    return FALSE;
+  sim_db_set (db, vbd, LAGOON_VBD_VDI, sim_vstr (copy->ref));
+  sim_vdi_destroy_accounted (db, vdi);
+  vdi_update_allowed_operations (db, copy);
+  vbd_update_allowed_operations (db, vbd);
   sim_writer_string (call->w, copy->ref);
   return TRUE;
 }
@@ -2580,6 +2654,7 @@ const SimSpecial sim_storage_specials[] = {
   { "VDI.snapshot", vdi_snapshot_guarded },
   { "VDI.clone", vdi_clone_guarded },
   { "VDI.copy", vdi_copy },
+  { "VDI.pool_migrate", vdi_pool_migrate },
   { "VBD.create", vbd_create },
   { "VBD.destroy", vbd_destroy },
   { "VBD.plug", vbd_plug },

@@ -2261,6 +2261,54 @@ test_sr_current_operations (Fixture       *f,
   g_assert_true (set_contains (f, "SR", sr, "allowed_operations", "vdi_create"));
 }
 
+/* Storage motion of a running VM's disk; other disks are refused for the client to copy. */
+static void
+test_vdi_pool_migrate (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *running = find_vm (f, "Running");
+  g_autofree char *from = nfs_sr (f, "/export/scratch");
+  g_autofree char *to = iscsi_sr (f, 0);
+  g_autofree char *vdi = create_vdi (f, from, "moving", 4 * GiB);
+  g_autofree char *idle = create_vdi (f, from, "idle", GiB);
+  g_autofree char *vbd = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *moved_sr = NULL;
+  g_autofree char *vbd_vdi = NULL;
+  g_autofree char *name = NULL;
+  g_auto(GStrv) e = NULL;
+
+  e = fail (f, "VDI.pool_migrate", "(ss@a{ss})", idle, to, smap (NULL));
+  assert_error (e, "VDI_NEEDS_VM_FOR_MIGRATE", idle, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  e = fail (f, "VDI.pool_migrate", "(ss@a{ss})", idle, "OpaqueRef:none", smap (NULL));
+  assert_error (e, "HANDLE_INVALID", "SR", "OpaqueRef:none", NULL);
+  g_clear_pointer (&e, g_strfreev);
+
+  vbd = OK_STR (f, "VBD.create", "(@a{sv})",
+                vbd_record (running, vdi, "autodetect", "RW", "Disk", FALSE, TRUE));
+  /* Created but not plugged: still no running VM uses it. */
+  e = fail (f, "VDI.pool_migrate", "(ss@a{ss})", vdi, to, smap (NULL));
+  assert_error (e, "VDI_NEEDS_VM_FOR_MIGRATE", vdi, NULL);
+  g_clear_pointer (&e, g_strfreev);
+  OK_VOID (f, "VBD.plug", "(s)", vbd);
+
+  moved = OK_STR (f, "VDI.pool_migrate", "(ss@a{ss})", vdi, to, smap (NULL));
+  g_assert_cmpstr (moved, !=, vdi);
+  moved_sr = field_str (f, "VDI", moved, "SR");
+  g_assert_cmpstr (moved_sr, ==, to);
+  name = field_str (f, "VDI", moved, "name_label");
+  g_assert_cmpstr (name, ==, "moving");
+  vbd_vdi = field_str (f, "VBD", vbd, "VDI");
+  g_assert_cmpstr (vbd_vdi, ==, moved);
+  g_assert_true (field_bool (f, "VBD", vbd, "currently_attached"));
+  g_assert_false (exists (f, "VDI", vdi));
+  g_assert_false (set_contains (f, "SR", from, "VDIs", vdi));
+  g_assert_true (set_contains (f, "VDI", moved, "VBDs", vbd));
+  g_assert_cmpint (field_int (f, "SR", to, "virtual_allocation"), ==, 4 * GiB);
+  g_assert_cmpint (field_int (f, "SR", from, "virtual_allocation"), ==, GiB);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2278,6 +2326,7 @@ main (int   argc,
   ADD ("sr/destroy", test_sr_destroy);
   ADD ("vdi/accounting", test_vdi_accounting);
   ADD ("vdi/snapshot-clone-copy", test_vdi_snapshot_clone_copy);
+  ADD ("vdi/pool-migrate", test_vdi_pool_migrate);
   ADD ("vbd/plug", test_vbd_plug);
   ADD ("vbd/cd", test_vbd_cd);
   ADD ("network/vif", test_network_vif);
