@@ -3198,6 +3198,51 @@ vm_set_vcpus_live (SimCall *call)
   return vm_run (call, "changing_VCPUs_live", do_set_vcpus_live);
 }
 
+/* OCaml's string_of_float, as xapi's error parameters print floats ("2.5", "1.", "0.5"). */
+static char *
+ocaml_float (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_formatd (buf, sizeof buf, "%.12g", value);
+  if (strpbrk (buf, ".eni") == NULL)
+    return g_strconcat (buf, ".", NULL);
+  return g_strdup (buf);
+}
+
+/*
+ * VM.set_HVM_shadow_multiplier (Halted, changing_shadow_memory) and set_shadow_multiplier_live
+ * (Running, changing_shadow_memory_live): at least 1, else INVALID_VALUE [multiplier, value];
+ * the memory overhead follows.
+ */
+static gboolean
+do_set_shadow (SimCall   *call,
+               SimObject *vm)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  double value = g_variant_get_double (call->args[2]);
+
+  if (!(value >= 1.0))
+    {
+      g_autofree char *text = ocaml_float (value);
+
+      sim_fail (call, "INVALID_VALUE", "multiplier", text, NULL);
+      return FALSE;
+    }
+  sim_db_set (db, vm, LAGOON_VM_HVM_SHADOW_MULTIPLIER,
+              g_variant_ref_sink (g_variant_new_double (value)));
+  vm_update_memory_overhead (db, vm);
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_set_shadow (SimCall *call)
+{
+  return vm_run (call, g_str_equal (call->msg->name, "set_HVM_shadow_multiplier")
+                       ? "changing_shadow_memory" : "changing_shadow_memory_live", do_set_shadow);
+}
+
 /* VM.set_affinity: a host or the null ref. */
 static gboolean
 vm_set_affinity (SimCall *call)
@@ -3420,6 +3465,8 @@ const SimSpecial sim_vm_specials[] = {
   { "VM.set_VCPUs_at_startup", vm_set_vcpus_at_startup },
   { "VM.set_VCPUs_number_live", vm_set_vcpus_live },
   { "VM.set_affinity", vm_set_affinity },
+  { "VM.set_HVM_shadow_multiplier", vm_set_shadow },
+  { "VM.set_shadow_multiplier_live", vm_set_shadow },
   { "VM.set_is_a_template", vm_set_is_a_template },
   { "VM.set_blocked_operations", vm_blocked_operations },
   { "VM.add_to_blocked_operations", vm_blocked_operations },

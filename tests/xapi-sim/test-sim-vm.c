@@ -1115,6 +1115,23 @@ test_vcpus (void)
   r = call (sim, "VM.set_VCPUs_max", "(sx)", "OpaqueRef:vmh", (gint64) 6);
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.set_VCPUs_at_startup", "(sx)", "OpaqueRef:vmh", (gint64) 5);
+  /* The overhead follows VCPUs_max and the shadow multiplier (PV, static_max 2 GiB): 6 vCPUs:
+   * 1 + 22 shadow + 1 MiB; multiplier 2: 1 + 44 + 1 MiB. */
+  rec = record (sim, "VM", "OpaqueRef:vmh");
+  g_assert_cmpint (rec_int (rec, "memory_overhead"), ==, 24 * MIB);
+  err = call_fails (sim, "INVALID_VALUE", "VM.set_HVM_shadow_multiplier", "(sd)", "OpaqueRef:vmh",
+                    0.5);
+  g_assert_cmpstr (err, ==, "INVALID_VALUE,multiplier,0.5");
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.set_HVM_shadow_multiplier", "(sd)", "OpaqueRef:vmh", 2.0);
+  g_clear_pointer (&rec, g_variant_unref);
+  rec = record (sim, "VM", "OpaqueRef:vmh");
+  g_assert_cmpint (rec_int (rec, "memory_overhead"), ==, 46 * MIB);
+  g_clear_pointer (&rec, g_variant_unref);
+  err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.set_shadow_multiplier_live", "(sd)",
+                    "OpaqueRef:vmh", 3.0);
+  g_clear_pointer (&err, g_free);
   err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.set_VCPUs_number_live", "(sx)", "OpaqueRef:vmh",
                     (gint64) 2);
   g_assert_cmpstr (err, ==, "VM_BAD_POWER_STATE,OpaqueRef:vmh,running,halted");
@@ -1122,6 +1139,15 @@ test_vcpus (void)
 
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.start", "(sbb)", "OpaqueRef:vmh", FALSE, FALSE);
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.set_shadow_multiplier_live", "(sd)", "OpaqueRef:vmh", 3.0);
+  err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.set_HVM_shadow_multiplier", "(sd)",
+                    "OpaqueRef:vmh", 1.0);
+  g_assert_cmpstr (err, ==, "VM_BAD_POWER_STATE,OpaqueRef:vmh,halted,running");
+  g_clear_pointer (&err, g_free);
+  rec = record (sim, "VM", "OpaqueRef:vmh");
+  g_assert_cmpint (rec_int (rec, "memory_overhead"), ==, 68 * MIB);
+  g_clear_pointer (&rec, g_variant_unref);
   err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.set_VCPUs_max", "(sx)", "OpaqueRef:vmh",
                     (gint64) 8);
   g_assert_cmpstr (err, ==, "VM_BAD_POWER_STATE,OpaqueRef:vmh,halted,running");
@@ -1711,7 +1737,8 @@ test_nonsense (void)
     "VM.set_VCPUs_at_startup", "VM.set_VCPUs_number_live", "VM.set_affinity",
     "VM.assert_can_boot_here", "VM.get_possible_hosts", "VM.set_is_a_template",
     "VM.set_blocked_operations", "VM.add_to_blocked_operations",
-    "VM.remove_from_blocked_operations", "VM_appliance.start",
+    "VM.remove_from_blocked_operations", "VM.set_HVM_shadow_multiplier",
+    "VM.set_shadow_multiplier_live", "VM_appliance.start",
     "VM_appliance.clean_shutdown",
   };
   static const char *const values[] = {
