@@ -21,6 +21,8 @@
 /* Hosts disabled with auto_enable=false (xapi keeps that flag in each host's local db). */
 static GHashTable *no_auto_enable;
 
+static GVariant *pool_allowed_operations (SimServer *server);
+
 /* ---- small helpers ----------------------------------------------------------------------- */
 
 static GPtrArray *
@@ -1193,10 +1195,136 @@ sim_host_setup (SimServer *server)
 
       sim_db_set_quiet (db, host, LAGOON_HOST_ALLOWED_OPERATIONS, host_allowed_operations (host));
     }
+  if (sim_pool_object (server) != NULL)
+    sim_db_set_quiet (db, sim_pool_object (server), LAGOON_POOL_ALLOWED_OPERATIONS,
+                      pool_allowed_operations (server));
 }
 
 /* ---- the pool ---------------------------------------------------------------------------- */
 
+/*
+ * Pool operations as xapi_pool_helpers partitions them: a "blocking" one in progress refuses
+ * the other blocking ones with its own *_IN_PROGRESS error and the waiting ones with
+ * OTHER_OPERATION_IN_PROGRESS; a "waiting" one in progress refuses everything with
+ * OTHER_OPERATION_IN_PROGRESS [pool, ref, op, op_ref]; when idle, HA and cluster state decide.
+ */
+static const char *const pool_blocking_ops[][2] = {
+  { "ha_enable", "HA_ENABLE_IN_PROGRESS" },
+  { "ha_disable", "HA_DISABLE_IN_PROGRESS" },
+  { "cluster_create", "CLUSTER_CREATE_IN_PROGRESS" },
+  { "designate_new_master", "DESIGNATE_NEW_MASTER_IN_PROGRESS" },
+  { "tls_verification_enable", "TLS_VERIFICATION_ENABLE_IN_PROGRESS" },
+  { "configure_repositories", "CONFIGURE_REPOSITORIES_IN_PROGRESS" },
+  { "sync_updates", "SYNC_UPDATES_IN_PROGRESS" },
+  { "sync_bundle", "SYNC_BUNDLE_IN_PROGRESS" },
+  { "apply_updates", "APPLY_UPDATES_IN_PROGRESS" },
+};
+static const char *const pool_waiting_ops[] = {
+  "cert_refresh", "exchange_certificates_on_join", "exchange_ca_certificates_on_join",
+  "copy_primary_host_certs", "eject", "get_updates", "exchange_crls_on_join",
+};
+
+static const char *
+pool_blocking_reason (const char *op)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pool_blocking_ops); i++)
+    if (g_str_equal (pool_blocking_ops[i][0], op))
+      return pool_blocking_ops[i][1];
+  return NULL;
+}
+
+/* The error @op would get now (code, params), or NULL when it is allowed. */
+static GPtrArray *
+pool_operation_error (SimServer  *server,
+                      const char *op)
+{
+  SimDb *db = sim_server_get_db (server);
+  SimObject *pool = sim_pool_object (server);
+  GPtrArray *err = g_ptr_array_new_with_free_func (g_free);
+  const char *blocking = NULL;
+  g_autofree char *waiting_ref = NULL;
+  g_autofree char *waiting_op = NULL;
+  gboolean ha = g_variant_get_boolean (pool->fields[LAGOON_POOL_HA_ENABLED]);
+  GVariantIter iter;
+  const char *k;
+  GVariant *v;
+
+  g_variant_iter_init (&iter, pool->fields[LAGOON_POOL_CURRENT_OPERATIONS]);
+  while (g_variant_iter_next (&iter, "{&sv}", &k, &v))
+    {
+      const char *cur = g_variant_is_of_type (v, G_VARIANT_TYPE_STRING)
+                        ? g_variant_get_string (v, NULL) : "";
+
+      if (blocking == NULL)
+        blocking = pool_blocking_reason (cur);
+      if (waiting_op == NULL && pool_blocking_reason (cur) == NULL)
+        {
+          waiting_ref = g_strdup (k);
+          waiting_op = g_strdup (cur);
+        }
+      g_variant_unref (v);
+    }
+
+  if (blocking != NULL && pool_blocking_reason (op) != NULL)
+    g_ptr_array_add (err, g_strdup (blocking));
+  else if (blocking != NULL || waiting_op != NULL)
+    {
+      g_ptr_array_add (err, g_strdup ("OTHER_OPERATION_IN_PROGRESS"));
+      g_ptr_array_add (err, g_strdup ("pool"));
+      g_ptr_array_add (err, g_strdup (pool->ref));
+      if (waiting_op != NULL)
+        {
+          g_ptr_array_add (err, g_strdup (waiting_op));
+          g_ptr_array_add (err, g_strdup (waiting_ref));
+        }
+    }
+  else if (ha && (g_str_equal (op, "ha_enable") || g_str_equal (op, "tls_verification_enable")))
+    g_ptr_array_add (err, g_strdup ("HA_IS_ENABLED"));
+  else if (!ha && g_str_equal (op, "ha_disable"))
+    g_ptr_array_add (err, g_strdup ("HA_NOT_ENABLED"));
+  else if (g_str_equal (op, "cluster_create") &&
+           !g_queue_is_empty (sim_db_class_objects (db, sim_class (LAGOON_CLASS_CLUSTER))))
+    g_ptr_array_add (err, g_strdup ("CLUSTER_ALREADY_EXISTS"));
+  else if (g_str_equal (op, "cluster_create") && ha)
+    {
+      g_ptr_array_add (err, g_strdup ("INCOMPATIBLE_CLUSTER_STACK_ACTIVE"));
+      g_ptr_array_add (err, g_strdup (sim_object_get_string (pool, LAGOON_POOL_HA_CLUSTER_STACK)));
+    }
+  if (err->len == 0)
+    g_clear_pointer (&err, g_ptr_array_unref);
+  return err;
+}
+
+static GVariant *
+pool_allowed_operations (SimServer *server)
+{
+  g_autoptr(GPtrArray) allowed = g_ptr_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (pool_blocking_ops) + G_N_ELEMENTS (pool_waiting_ops); i++)
+    {
+      const char *op = i < G_N_ELEMENTS (pool_blocking_ops)
+                       ? pool_blocking_ops[i][0]
+                       : pool_waiting_ops[i - G_N_ELEMENTS (pool_blocking_ops)];
+      g_autoptr(GPtrArray) err = pool_operation_error (server, op);
+
+      if (err == NULL)
+        g_ptr_array_add (allowed, (gpointer) op);
+    }
+  return sim_vstrv ((const char *const *) allowed->pdata, allowed->len);
+}
+
+static void
+pool_update_allowed_operations (SimServer *server)
+{
+  SimObject *pool = sim_pool_object (server);
+  g_autoptr(GVariant) ops = pool_allowed_operations (server);
+
+  if (!g_variant_equal (ops, pool->fields[LAGOON_POOL_ALLOWED_OPERATIONS]))
+    sim_db_set (sim_server_get_db (server), pool, LAGOON_POOL_ALLOWED_OPERATIONS,
+                g_steal_pointer (&ops));
+}
+
+/* xapi's with_pool_operation: the check, then @op in current_operations until the end. */
 static gboolean
 pool_begin_operation (SimCall    *call,
                       const char *op,
@@ -1204,25 +1332,26 @@ pool_begin_operation (SimCall    *call,
 {
   SimDb *db = sim_server_get_db (call->server);
   SimObject *pool = sim_pool_object (call->server);
+  g_autoptr(GPtrArray) err = NULL;
   g_autofree char *uuid = NULL;
-  GVariantIter iter;
-  const char *k;
-  GVariant *v;
 
-  g_variant_iter_init (&iter, pool->fields[LAGOON_POOL_CURRENT_OPERATIONS]);
-  if (g_variant_iter_next (&iter, "{&sv}", &k, &v))
+  if (g_variant_get_boolean (pool->fields[LAGOON_POOL_IS_PSR_PENDING]))
     {
-      g_autofree char *ref = g_strdup (k);
-      const char *running = g_variant_is_of_type (v, G_VARIANT_TYPE_STRING)
-                            ? g_variant_get_string (v, NULL) : "";
-
-      sim_fail (call, "OTHER_OPERATION_IN_PROGRESS", "pool", pool->ref, running, ref, NULL);
-      g_variant_unref (v);
+      sim_fail (call, "POOL_SECRET_ROTATION_PENDING", NULL);
+      return FALSE;
+    }
+  err = pool_operation_error (call->server, op);
+  if (err != NULL)
+    {
+      g_ptr_array_set_size (call->error, 0);
+      for (guint i = 0; i < err->len; i++)
+        g_ptr_array_add (call->error, g_strdup (g_ptr_array_index (err, i)));
       return FALSE;
     }
   uuid = sim_db_new_uuid ();
   *key_out = g_strconcat ("OpaqueRef:", uuid, NULL);
   set_map_entry (db, pool, LAGOON_POOL_CURRENT_OPERATIONS, *key_out, op);
+  pool_update_allowed_operations (call->server);
   return TRUE;
 }
 
@@ -1232,6 +1361,7 @@ pool_end_operation (SimCall    *call,
 {
   set_map_entry (sim_server_get_db (call->server), sim_pool_object (call->server),
                  LAGOON_POOL_CURRENT_OPERATIONS, key, NULL);
+  pool_update_allowed_operations (call->server);
 }
 
 static gboolean
@@ -1267,20 +1397,27 @@ pool_designate_new_master (SimCall *call)
   g_autofree char *key = NULL;
   g_autofree char *host_ref = NULL;
 
-  if (host == NULL)
+  if (host == NULL || !pool_begin_operation (call, "designate_new_master", &key))
     return FALSE;
-  /* Forwarded to the new coordinator, which does nothing when it already is one. */
-  if (g_str_equal (host->ref, sim_master_ref (call->server)))
-    return sim_write_void (call);
-  if (!pool_ha_check (call))
-    return FALSE;
-  if (!host_is_live (sim_server_get_db (call->server), host))
+  /* Forwarded to the new coordinator (HOST_OFFLINE when it is down), which does nothing when
+   * it already is one, and checks HA. */
+  if (!g_str_equal (host->ref, sim_master_ref (call->server)) &&
+      !host_is_live (sim_server_get_db (call->server), host))
     {
       sim_fail (call, "HOST_OFFLINE", host->ref, NULL);
+      pool_end_operation (call, key);
       return FALSE;
     }
-  if (!pool_begin_operation (call, "designate_new_master", &key))
-    return FALSE;
+  if (g_str_equal (host->ref, sim_master_ref (call->server)))
+    {
+      pool_end_operation (call, key);
+      return sim_write_void (call);
+    }
+  if (!pool_ha_check (call))
+    {
+      pool_end_operation (call, key);
+      return FALSE;
+    }
   host_ref = g_strdup (host->ref);
   /* The database is synced to every member, then the two toolstacks restart. */
   sim_wait_unlocked (call->server, 0.5);
@@ -1423,14 +1560,14 @@ pool_eject (SimCall *call)
     return FALSE;
   if (!pool_begin_operation (call, "eject", &key))
     return FALSE;
-  if (!pool_ha_check (call))
-    goto fail;
   if (g_str_equal (host->ref, sim_master_ref (call->server)))
     {
       /* An OCaml exception xapi does not map to an API error. */
       sim_fail (call, "INTERNAL_ERROR", "Xapi_pool.Cannot_eject_master", NULL);
       goto fail;
     }
+  if (!pool_ha_check (call))
+    goto fail;
   guests = resident_guests (db, host);
   for (guint i = 0; i < guests->len; i++)
     if (!g_str_equal (sim_object_get_string (g_ptr_array_index (guests, i), LAGOON_VM_POWER_STATE),

@@ -29,7 +29,8 @@ static const char pool_db[] =
   "<pair key=\"schema_major_vsn\" value=\"5\"/><pair key=\"schema_minor_vsn\" value=\"786\"/>"
   "<pair key=\"generation_count\" value=\"100\"/></manifest>"
   "<table name=\"pool\"><row ref=\"OpaqueRef:pool1\" uuid=\"pool-uuid-1\" name__label=\"p\" "
-  "master=\"OpaqueRef:host1\" default_SR=\"OpaqueRef:sr1\"/></table>"
+  "master=\"OpaqueRef:host1\" default_SR=\"OpaqueRef:sr1\" "
+  "suspend_image_SR=\"OpaqueRef:sr1\"/></table>"
   "<table name=\"host\">"
   "<row ref=\"OpaqueRef:host1\" uuid=\"host-uuid-1\" name__label=\"host1\" enabled=\"true\" "
   "metrics=\"OpaqueRef:hm1\"/>"
@@ -1119,7 +1120,62 @@ test_designate_new_master (void)
                      g_variant_new ("(ss)", "root", "xenroot"), &error);
     g_assert_no_error (error);
   }
-  v = rpc (sim, "pool.designate_new_master", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  /* Idle, the pool offers xapi's operations; with HA off, not ha_disable. */
+  {
+    g_autoptr(GVariant) ops = rpc (sim, "pool.get_allowed_operations",
+                                   g_variant_new ("(ss)", s, "OpaqueRef:pool1"));
+    g_assert_true (set_contains (ops, "designate_new_master"));
+    g_assert_true (set_contains (ops, "eject"));
+    g_assert_true (set_contains (ops, "ha_enable"));
+    g_assert_false (set_contains (ops, "ha_disable"));
+  }
+  /* Asynchronously, to meet it in progress: another designation and an eject are refused. */
+  v = rpc (sim, "Async.pool.designate_new_master", g_variant_new ("(ss)", s, "OpaqueRef:host2"));
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    g_autoptr(GVariant) task = NULL;
+
+    for (;;)
+      {
+        g_autoptr(GVariant) cur = rpc (sim, "pool.get_current_operations",
+                                       g_variant_new ("(ss)", s, "OpaqueRef:pool1"));
+        if (g_variant_n_children (cur) > 0)
+          break;
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (10 * 1000);
+      }
+    expect_error (sim, "127.0.0.1", "pool.designate_new_master",
+                  g_variant_new ("(ss)", s, "OpaqueRef:host3"), "DESIGNATE_NEW_MASTER_IN_PROGRESS",
+                  NULL);
+    expect_error (sim, "127.0.0.1", "pool.eject", g_variant_new ("(ss)", s, "OpaqueRef:host3"),
+                  "OTHER_OPERATION_IN_PROGRESS", "pool", "OpaqueRef:pool1", NULL);
+    {
+      g_autoptr(GVariant) ops = rpc (sim, "pool.get_allowed_operations",
+                                     g_variant_new ("(ss)", s, "OpaqueRef:pool1"));
+      g_assert_cmpuint (g_variant_n_children (ops), ==, 0);
+    }
+    /* Done when host2 takes logins (the old sessions end with it); tasks are kept. */
+    for (;;)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) fresh = rpc_at (sim, "127.0.0.2", "session.login_with_password",
+                                            g_variant_new ("(ss)", "root", "xenroot"), &error);
+
+        if (fresh != NULL)
+          {
+            g_autoptr(GError) terr = NULL;
+            task = rpc_at (sim, "127.0.0.2", "task.get_record",
+                           g_variant_new ("(ss)", g_variant_get_string (fresh, NULL),
+                                          g_variant_get_string (v, NULL)), &terr);
+            g_assert_no_error (terr);
+            break;
+          }
+        g_assert_cmpstr (lagoon_xenapi_error_get_code_string (error), ==, "HOST_IS_SLAVE");
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_usleep (10 * 1000);
+      }
+    g_assert_cmpstr (rec_str (task, "status"), ==, "success");
+  }
   g_clear_pointer (&v, g_variant_unref);
   {
     g_autoptr(GError) error = NULL;
