@@ -19,6 +19,8 @@ enum {
   COLUMN_REF,
   COLUMN_ICON_NAME,
   COLUMN_WEIGHT,
+  COLUMN_SIZE,
+  COLUMN_SIZE_TEXT,
   N_COLUMNS
 };
 
@@ -91,14 +93,22 @@ snapshot_type (const LagoonRecord *snapshot)
 }
 
 static char *
-format_time (gint64 unix_time)
+format_time_as (gint64      unix_time,
+                const char *format)
 {
   g_autoptr(GDateTime) dt = NULL;
 
   if (unix_time <= 0)
     return g_strdup ("");
   dt = g_date_time_new_from_unix_local (unix_time);
-  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : g_strdup ("");
+  return dt != NULL ? g_date_time_format (dt, format) : g_strdup ("");
+}
+
+/* Rows show minutes; the details pane the seconds too. */
+static char *
+format_time (gint64 unix_time)
+{
+  return format_time_as (unix_time, "%Y-%m-%d %H:%M");
 }
 
 /* What the snapshot's disks (and memory image) take on their SRs. */
@@ -265,11 +275,34 @@ single_selected (LagoonSnapshotsPage *self)
 
 /* ---- building the views ------------------------------------------------------------------ */
 
+/* What the Now row says: the VM's state, or the snapshot operation running on it. */
+static const char *
+now_text (const LagoonRecord *vm)
+{
+  guint n = 0;
+  const char * const *ops = vm != NULL ? lagoon_record_get_map (vm, LAGOON_VM_CURRENT_OPERATIONS,
+                                                                 &n)
+                                       : NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *op = ops[2 * i + 1];
+
+      if (g_strcmp0 (op, "snapshot") == 0 || g_strcmp0 (op, "checkpoint") == 0 ||
+          g_strcmp0 (op, "snapshot_with_quiesce") == 0)
+        return _("Taking a snapshot…");
+      if (g_strcmp0 (op, "revert") == 0 || g_strcmp0 (op, "reverting") == 0)
+        return _("Reverting…");
+    }
+  return _("The VM's current state");
+}
+
 static void
 tree_add (LagoonSnapshotsPage *self,
           GtkTreeIter         *parent,
           const LagoonRecord  *snapshot,
           GPtrArray           *snapshots,
+          const LagoonRecord  *vm,
           const char          *now_parent,
           guint                depth)
 {
@@ -301,13 +334,13 @@ tree_add (LagoonSnapshotsPage *self,
       const LagoonRecord *child = g_ptr_array_index (snapshots, i);
 
       if (g_strcmp0 (lagoon_record_get_ref (child, LAGOON_VM_PARENT), ref) == 0)
-        tree_add (self, &iter, child, snapshots, now_parent, depth + 1);
+        tree_add (self, &iter, child, snapshots, vm, now_parent, depth + 1);
     }
   if (g_strcmp0 (now_parent, ref) == 0)
     gtk_tree_store_insert_with_values (self->tree_store, NULL, &iter, -1,
                                        COLUMN_NAME, _("Now"),
                                        COLUMN_TIME_TEXT, "",
-                                       COLUMN_TYPE, _("The VM's current state"),
+                                       COLUMN_TYPE, now_text (vm),
                                        COLUMN_ICON_NAME, "video-display-symbolic",
                                        COLUMN_WEIGHT, PANGO_WEIGHT_BOLD,
                                        -1);
@@ -330,6 +363,8 @@ rebuild (LagoonSnapshotsPage *self)
     {
       const LagoonRecord *snapshot = g_ptr_array_index (snapshots, i);
       g_autofree char *time_text = NULL;
+      gint64 size = snapshot_size (self, snapshot);
+      g_autofree char *size_text = g_format_size_full ((guint64) size, G_FORMAT_SIZE_IEC_UNITS);
 
       g_hash_table_add (self->shown, g_strdup (lagoon_record_get_opaque_ref (snapshot)));
       if (g_strcmp0 (vm_parent, lagoon_record_get_opaque_ref (snapshot)) == 0)
@@ -346,6 +381,8 @@ rebuild (LagoonSnapshotsPage *self)
         COLUMN_ICON_NAME, is_disk_and_memory (snapshot) ? "media-playback-pause-symbolic"
                                                         : "camera-photo-symbolic",
         COLUMN_WEIGHT, PANGO_WEIGHT_NORMAL,
+        COLUMN_SIZE, size,
+        COLUMN_SIZE_TEXT, size_text,
         -1);
     }
 
@@ -356,13 +393,13 @@ rebuild (LagoonSnapshotsPage *self)
       const char *parent = lagoon_record_get_ref (snapshot, LAGOON_VM_PARENT);
 
       if (parent == NULL || !g_hash_table_contains (self->shown, parent))
-        tree_add (self, NULL, snapshot, snapshots, vm_parent, 0);
+        tree_add (self, NULL, snapshot, snapshots, vm, vm_parent, 0);
     }
   if (vm != NULL && !now_placed)
     gtk_tree_store_insert_with_values (self->tree_store, NULL, NULL, -1,
                                        COLUMN_NAME, _("Now"),
                                        COLUMN_TIME_TEXT, "",
-                                       COLUMN_TYPE, _("The VM's current state"),
+                                       COLUMN_TYPE, now_text (vm),
                                        COLUMN_ICON_NAME, "video-display-symbolic",
                                        COLUMN_WEIGHT, PANGO_WEIGHT_BOLD,
                                        -1);
@@ -407,8 +444,9 @@ update_details (LagoonSnapshotsPage *self)
 
   if (snapshot != NULL)
     {
-      g_autofree char *taken = format_time (lagoon_record_get_datetime (snapshot,
-                                                                         LAGOON_VM_SNAPSHOT_TIME));
+      g_autofree char *taken = format_time_as (lagoon_record_get_datetime (
+                                                 snapshot, LAGOON_VM_SNAPSHOT_TIME),
+                                               "%Y-%m-%d %H:%M:%S");
       g_autofree char *size = g_format_size_full ((guint64) snapshot_size (self, snapshot),
                                                   G_FORMAT_SIZE_IEC_UNITS);
       const char *description = lagoon_record_get_string (snapshot, LAGOON_VM_NAME_DESCRIPTION);
@@ -833,6 +871,7 @@ add_columns (GtkTreeView *view,
   column = gtk_tree_view_column_new ();
   gtk_tree_view_column_set_title (column, _("Name"));
   gtk_tree_view_column_set_expand (column, TRUE);
+  gtk_tree_view_column_set_min_width (column, 120);
   gtk_tree_view_column_set_resizable (column, TRUE);
   gtk_tree_view_column_set_sort_column_id (column, COLUMN_NAME);
   cell = gtk_cell_renderer_pixbuf_new ();
@@ -859,6 +898,12 @@ add_columns (GtkTreeView *view,
 
   if (with_description)
     {
+      column = gtk_tree_view_column_new_with_attributes (_("Size"), gtk_cell_renderer_text_new (),
+                                                         "text", COLUMN_SIZE_TEXT, NULL);
+      gtk_tree_view_column_set_sort_column_id (column, COLUMN_SIZE);
+      gtk_tree_view_column_set_resizable (column, TRUE);
+      gtk_tree_view_append_column (view, column);
+
       cell = gtk_cell_renderer_text_new ();
       g_object_set (cell, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
       column = gtk_tree_view_column_new_with_attributes (_("Description"), cell,
@@ -946,10 +991,10 @@ lagoon_snapshots_page_init (LagoonSnapshotsPage *self)
 
   self->tree_store = gtk_tree_store_new (N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64,
                                          G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                                         G_TYPE_STRING, G_TYPE_INT);
+                                         G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT64, G_TYPE_STRING);
   self->list_store = gtk_list_store_new (N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64,
                                          G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                                         G_TYPE_STRING, G_TYPE_INT);
+                                         G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT64, G_TYPE_STRING);
   gtk_tree_sortable_set_sort_column_id (GTK_TREE_SORTABLE (self->list_store), COLUMN_TIME,
                                         GTK_SORT_ASCENDING);
   gtk_tree_view_set_model (self->tree_view, GTK_TREE_MODEL (self->tree_store));
