@@ -278,6 +278,31 @@ sr_reachable_from (LagoonNewVmWizard  *self,
   return FALSE;
 }
 
+/* An SR's name; local SRs (often all "Local storage") with their server's. */
+static char *
+sr_display_name (LagoonNewVmWizard  *self,
+                 const LagoonRecord *sr)
+{
+  guint n = 0;
+  const char * const *pbds;
+  const LagoonRecord *pbd;
+  const LagoonRecord *host;
+
+  if (sr == NULL)
+    return g_strdup ("");
+  if (lagoon_record_get_bool (sr, LAGOON_SR_SHARED))
+    return g_strdup (lagoon_record_get_name (sr));
+  pbds = lagoon_record_get_set (sr, LAGOON_SR_PBDS, &n);
+  pbd = n > 0 ? lookup (self, LAGOON_CLASS_PBD, pbds[0]) : NULL;
+  host = pbd != NULL ? lookup (self, LAGOON_CLASS_HOST, lagoon_record_get_ref (pbd, LAGOON_PBD_HOST))
+                     : NULL;
+  if (host == NULL)
+    return g_strdup (lagoon_record_get_name (sr));
+  /* TRANSLATORS: an SR local to a server, "Local storage on host-01" */
+  return g_strdup_printf (_("%s on %s"), lagoon_record_get_name (sr),
+                          lagoon_record_get_name (host));
+}
+
 static gint64
 host_free_memory (LagoonNewVmWizard  *self,
                   const LagoonRecord *host)
@@ -506,7 +531,7 @@ disk_on_sr (LagoonNewVmWizard *self,
   g_free (disk->sr_name);
   disk->sr = g_strdup (sr != NULL ? sr_ref : NULL);
   disk->sr_uuid = g_strdup (sr != NULL ? lagoon_record_get_uuid (sr) : NULL);
-  disk->sr_name = g_strdup (sr != NULL ? lagoon_record_get_name (sr) : NULL);
+  disk->sr_name = sr != NULL ? sr_display_name (self, sr) : NULL;
   return disk;
 }
 
@@ -983,30 +1008,16 @@ fill_sr_combo (LagoonNewVmWizard *self)
       const LagoonRecord *sr = g_ptr_array_index (srs, i);
       g_autofree char *free_text = NULL;
       g_autofree char *text = NULL;
+      g_autofree char *name = NULL;
 
       if (!sr_is_disk_sr (sr))
         continue;
       free_text = format_size (sr_free (sr));
+      name = sr_display_name (self, sr);
       if (lagoon_record_get_bool (sr, LAGOON_SR_SHARED))
-        text = g_strdup_printf (_("%s (%s free, shared)"), lagoon_record_get_name (sr),
-                                free_text);
+        text = g_strdup_printf (_("%s (%s free, shared)"), name, free_text);
       else
-        {
-          /* Local SRs are often all called "Local storage": say whose it is. */
-          guint n = 0;
-          const char * const *pbds = lagoon_record_get_set (sr, LAGOON_SR_PBDS, &n);
-          const LagoonRecord *pbd = n > 0 ? lookup (self, LAGOON_CLASS_PBD, pbds[0]) : NULL;
-          const LagoonRecord *host = pbd != NULL
-                                     ? lookup (self, LAGOON_CLASS_HOST,
-                                               lagoon_record_get_ref (pbd, LAGOON_PBD_HOST))
-                                     : NULL;
-
-          if (host != NULL)
-            text = g_strdup_printf (_("%s on %s (%s free)"), lagoon_record_get_name (sr),
-                                    lagoon_record_get_name (host), free_text);
-          else
-            text = g_strdup_printf (_("%s (%s free)"), lagoon_record_get_name (sr), free_text);
-        }
+        text = g_strdup_printf (_("%s (%s free)"), name, free_text);
       gtk_combo_box_text_append (self->disk_sr_combo, lagoon_record_get_opaque_ref (sr), text);
     }
   self->filling--;
@@ -1100,15 +1111,15 @@ check_disks (LagoonNewVmWizard *self,
       const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR, sr_ref);
       gint64 *sum = sr_ref != NULL ? g_hash_table_lookup (need, sr_ref) : NULL;
       g_autofree char *status = NULL;
+      g_autofree char *sr_name = sr_display_name (self, sr);
 
       if (sr == NULL)
         status = g_strdup (_("Choose a storage repository"));
       else if (!sr_reachable_from (self, sr, home))
         status = home != NULL
-                 ? g_strdup_printf (_("%s is not reachable from the home server"),
-                                    lagoon_record_get_name (sr))
+                 ? g_strdup_printf (_("%s is not reachable from the home server"), sr_name)
                  : g_strdup_printf (_("%s is local storage: choose a home server that has it"),
-                                    lagoon_record_get_name (sr));
+                                    sr_name);
       else if (disk->size <= 0)
         status = g_strdup (_("The size must be more than 0"));
       else if (sum != NULL && *sum > sr_free (sr))
@@ -1116,8 +1127,8 @@ check_disks (LagoonNewVmWizard *self,
           g_autofree char *needed = format_size (*sum);
           g_autofree char *free_text = format_size (sr_free (sr));
 
-          status = g_strdup_printf (_("%s has %s free; the disks need %s"),
-                                    lagoon_record_get_name (sr), free_text, needed);
+          status = g_strdup_printf (_("%s has %s free; the disks need %s"), sr_name, free_text,
+                                    needed);
         }
       if (status != NULL && problem == NULL)
         problem = g_strdup_printf (_("Disk %s: %s."), disk->userdevice, status);
@@ -1152,11 +1163,12 @@ fill_disk_rows (LagoonNewVmWizard *self)
       const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR,
                                        from_template ? template_disk_sr (self, disk) : disk->sr);
       g_autofree char *size = format_size (disk->size);
+      g_autofree char *sr_name = sr_display_name (self, sr);
 
       gtk_list_store_insert_with_values (self->disk_store, &iter, -1,
                                          DISK_COL_DEVICE, disk->userdevice,
                                          DISK_COL_SIZE, size,
-                                         DISK_COL_SR, sr != NULL ? lagoon_record_get_name (sr) : "",
+                                         DISK_COL_SR, sr_name,
                                          DISK_COL_STATUS, g_ptr_array_index (statuses, i),
                                          DISK_COL_INDEX, row, -1);
     }
@@ -1679,6 +1691,7 @@ validate_storage (LagoonNewVmWizard *self)
       gint64 need = 0;
       g_autofree char *need_text = NULL;
       g_autofree char *free_text = NULL;
+      g_autofree char *sr_name = NULL;
 
       if (sr == NULL || g_hash_table_contains (seen, disk->sr))
         continue;
@@ -1688,20 +1701,22 @@ validate_storage (LagoonNewVmWizard *self)
           need += ((LagoonNewVmDisk *) g_ptr_array_index (self->disks, j))->size;
       need_text = format_size (need * (gint64) vm_count (self));
       free_text = format_size (sr_free (sr));
-      g_string_append_printf (status, _("%s: %s needed, %s free.\n"), lagoon_record_get_name (sr),
-                              need_text, free_text);
+      sr_name = sr_display_name (self, sr);
+      g_string_append_printf (status, _("%s: %s needed, %s free.\n"), sr_name, need_text,
+                              free_text);
     }
   if (copying (self) && lookup (self, LAGOON_CLASS_SR, self->copy_sr) != NULL)
     {
       gint64 need = 0;
       g_autofree char *need_text = NULL;
+      g_autofree char *copy_name = NULL;
 
       for (guint i = 0; i < self->template_disks->len; i++)
         need += ((LagoonNewVmDisk *) g_ptr_array_index (self->template_disks, i))->size;
       need_text = format_size (need * (gint64) vm_count (self));
+      copy_name = sr_display_name (self, lookup (self, LAGOON_CLASS_SR, self->copy_sr));
       g_string_append_printf (status, _("The template's disks are copied in full to %s (%s).\n"),
-                              lagoon_record_get_name (lookup (self, LAGOON_CLASS_SR,
-                                                              self->copy_sr)), need_text);
+                              copy_name, need_text);
     }
   if (self->disks->len == 0 && self->template_disks->len == 0)
     g_string_append (status, _("No disks: the VM boots from the network or from its CD.\n"));
@@ -2082,13 +2097,14 @@ lagoon_new_vm_wizard_summarize (LagoonWizard *wizard)
     {
       LagoonNewVmDisk *disk = g_ptr_array_index (self->template_disks, i);
       const LagoonRecord *sr = lookup (self, LAGOON_CLASS_SR, template_disk_sr (self, disk));
+      g_autofree char *sr_name = sr_display_name (self, sr);
       g_autofree char *size = format_size (disk->size);
       g_autofree char *key = g_strdup_printf (_("Disk %s"), disk->userdevice);
       g_autofree char *value = g_strdup_printf (copying (self) ? _("%s on %s (a full copy of the "
                                                                   "template's disk)")
                                                                : _("%s on %s (a fast clone of the "
                                                                    "template's disk)"),
-                                                size, sr != NULL ? lagoon_record_get_name (sr) : "");
+                                                size, sr_name);
 
       lagoon_wizard_add_summary_row (wizard, key, value);
     }

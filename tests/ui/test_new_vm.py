@@ -493,7 +493,7 @@ def main():
                           n.name.startswith(f"{local_name} on {host_names[0]} ("),
                           recursive=True).click()
             wait_for("the disk to go to the local SR",
-                     lambda: cell_named(disks, local_name) is not None)
+                     lambda: cell_named(disks, f"{local_name} on {host_names[0]}") is not None)
             screenshot("storage-copy")
             go_next(wizard, "Configure networking on the new VM")
             go_next(wizard, "All the necessary information has been collected")
