@@ -1020,6 +1020,68 @@ missing_sr (SimDb     *db,
 }
 
 /*
+ * xapi's assert_can_see_named_networks: a network with PIFs must have one on @host; one
+ * without (internal) is fine when other_config:assume_network_is_shared=true or it is not
+ * managed, else it is pinned to the hosts its running VMs are on. The first network missing,
+ * or NULL.
+ */
+static const char *
+missing_network (SimDb     *db,
+                 SimObject *vm,
+                 SimObject *host)
+{
+  g_autoptr(GPtrArray) vifs = refs_of (vm->fields[LAGOON_VM_VIFS]);
+
+  for (guint i = 0; i < vifs->len; i++)
+    {
+      SimObject *vif = lookup (db, LAGOON_CLASS_VIF, vifs->pdata[i]);
+      SimObject *net = vif != NULL
+                       ? follow (db, vif, LAGOON_VIF_NETWORK, LAGOON_CLASS_NETWORK) : NULL;
+      g_autoptr(GPtrArray) pifs = NULL;
+      g_autofree char *shared = NULL;
+      gboolean seen = FALSE;
+
+      if (net == NULL)
+        continue;
+      pifs = refs_of (net->fields[LAGOON_NETWORK_PIFS]);
+      if (pifs->len > 0)
+        {
+          for (guint p = 0; p < pifs->len && !seen; p++)
+            {
+              SimObject *pif = lookup (db, LAGOON_CLASS_PIF, pifs->pdata[p]);
+
+              seen = pif != NULL && g_str_equal (sim_object_get_string (pif, LAGOON_PIF_HOST),
+                                                 host->ref);
+            }
+        }
+      else
+        {
+          g_autoptr(GPtrArray) users = refs_of (net->fields[LAGOON_NETWORK_VIFS]);
+          gboolean pinned = FALSE;
+
+          shared = map_dup (net->fields[LAGOON_NETWORK_OTHER_CONFIG], "assume_network_is_shared");
+          seen = g_strcmp0 (shared, "true") == 0 ||
+                 !g_variant_get_boolean (net->fields[LAGOON_NETWORK_MANAGED]);
+          for (guint u = 0; u < users->len && !seen; u++)
+            {
+              SimObject *other = lookup (db, LAGOON_CLASS_VIF, users->pdata[u]);
+              SimObject *owner = other != NULL ? follow (db, other, LAGOON_VIF_VM, LAGOON_CLASS_VM)
+                                               : NULL;
+
+              if (owner == NULL || !g_str_equal (power_state (owner), "Running"))
+                continue;
+              pinned = TRUE;
+              seen = g_str_equal (sim_object_get_string (owner, LAGOON_VM_RESIDENT_ON), host->ref);
+            }
+          seen = seen || !pinned;
+        }
+      if (!seen)
+        return net->ref;
+    }
+  return NULL;
+}
+
+/*
  * xapi's assert_can_boot_here, the parts the simulator models: the host is live, enabled
  * (unless the VM is a control domain or already runs there), sees the VM's SRs
  * (VM_REQUIRES_SR [vm, sr]) and has the memory. A host without
@@ -1054,6 +1116,11 @@ can_boot_here (SimDb      *db,
   if ((sr = missing_sr (db, vm, host)) != NULL)
     {
       set_error (err, "VM_REQUIRES_SR", vm->ref, sr, NULL);
+      return FALSE;
+    }
+  if ((sr = missing_network (db, vm, host)) != NULL)
+    {
+      set_error (err, "VM_REQUIRES_NETWORK", vm->ref, sr, NULL);
       return FALSE;
     }
   if (check_memory && (free_mem = host_free_memory (db, host)) >= 0 &&

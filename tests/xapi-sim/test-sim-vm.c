@@ -99,11 +99,27 @@ static const char pool_db[] =
   "userdevice=\"3\" bootable=\"false\" mode=\"RO\" type=\"CD\" empty=\"true\" "
   "currently_attached=\"false\"/>"
   "</table>"
-  "<table name=\"network\"><row ref=\"OpaqueRef:net1\" uuid=\"net-uuid-1\" name__label=\"Pool-wide "
-  "network\" "
-  "bridge=\"xenbr0\" VIFs=\"('OpaqueRef:vif1')\"/></table>"
+  "<table name=\"network\"><row ref=\"OpaqueRef:net1\" uuid=\"net-uuid-1\" "
+  "name__label=\"Pool-wide network\" bridge=\"xenbr0\" VIFs=\"('OpaqueRef:vif1')\" "
+  "PIFs=\"('OpaqueRef:pif1' 'OpaqueRef:pif2' 'OpaqueRef:pif3' 'OpaqueRef:pif4')\"/>"
+  "<row ref=\"OpaqueRef:net2\" uuid=\"net-uuid-2\" name__label=\"host1 only\" bridge=\"xenbr1\" "
+  "VIFs=\"('OpaqueRef:vifhvm')\" PIFs=\"('OpaqueRef:pif5')\"/></table>"
+  "<table name=\"PIF\">"
+  "<row ref=\"OpaqueRef:pif1\" uuid=\"pif-1\" device=\"eth0\" host=\"OpaqueRef:host1\" "
+  "network=\"OpaqueRef:net1\"/>"
+  "<row ref=\"OpaqueRef:pif2\" uuid=\"pif-2\" device=\"eth0\" host=\"OpaqueRef:host2\" "
+  "network=\"OpaqueRef:net1\"/>"
+  "<row ref=\"OpaqueRef:pif3\" uuid=\"pif-3\" device=\"eth0\" host=\"OpaqueRef:host3\" "
+  "network=\"OpaqueRef:net1\"/>"
+  "<row ref=\"OpaqueRef:pif4\" uuid=\"pif-4\" device=\"eth0\" host=\"OpaqueRef:host4\" "
+  "network=\"OpaqueRef:net1\"/>"
+  "<row ref=\"OpaqueRef:pif5\" uuid=\"pif-5\" device=\"eth1\" host=\"OpaqueRef:host1\" "
+  "network=\"OpaqueRef:net2\"/></table>"
   "<table name=\"VIF\"><row ref=\"OpaqueRef:vif1\" uuid=\"vif-uuid-1\" VM=\"OpaqueRef:vmh\" "
   "network=\"OpaqueRef:net1\" device=\"0\" MAC=\"aa:bb:cc:00:11:22\" "
+  "currently_attached=\"false\"/>"
+  "<row ref=\"OpaqueRef:vifhvm\" uuid=\"vif-uuid-hvm\" VM=\"OpaqueRef:hvm\" "
+  "network=\"OpaqueRef:net2\" device=\"0\" MAC=\"aa:bb:cc:00:11:33\" "
   "currently_attached=\"false\"/></table>"
   "<table name=\"VM\">"
   "<row ref=\"OpaqueRef:dom0\" uuid=\"dom0-uuid\" name__label=\"Control domain on host: host1\" "
@@ -132,7 +148,7 @@ static const char pool_db[] =
   "is_a_template=\"false\" HVM__boot_policy=\"BIOS order\" memory__static_min=\"268435456\" "
   "memory__dynamic_min=\"268435456\" memory__dynamic_max=\"268435456\" "
   "memory__static_max=\"268435456\" VCPUs__max=\"2\" VCPUs__at_startup=\"1\" domid=\"-1\" "
-  "guest_metrics=\"OpaqueRef:gmhvm\"/>"
+  "guest_metrics=\"OpaqueRef:gmhvm\" VIFs=\"('OpaqueRef:vifhvm')\"/>"
   /* A snapshot from before snapshot_metadata existed, and one whose metadata is garbage. */
   "<row ref=\"OpaqueRef:snapold\" uuid=\"snapold-uuid\" name__label=\"old snapshot\" "
   "power_state=\"Halted\" is_a_template=\"true\" is_a_snapshot=\"true\" "
@@ -1675,8 +1691,15 @@ test_guest_features (void)
   g_autofree char *gm_ref = NULL;
   g_autofree char *m_ref = NULL;
 
+  /* Its network has a PIF on host1 only (xapi's assert_can_see_named_networks). */
+  err = call_fails (sim, "VM_REQUIRES_NETWORK", "VM.start_on", "(ssbb)", "OpaqueRef:hvm",
+                    "OpaqueRef:host2", FALSE, FALSE);
+  g_assert_cmpstr (err, ==, "VM_REQUIRES_NETWORK,OpaqueRef:hvm,OpaqueRef:net2");
+  g_clear_pointer (&err, g_free);
   r = call (sim, "VM.start", "(sbb)", "OpaqueRef:hvm", FALSE, FALSE);
   rec = record (sim, "VM", "OpaqueRef:hvm");
+  g_assert_cmpstr ((s = rec_str (rec, "resident_on")), ==, "OpaqueRef:host1");
+  g_clear_pointer (&s, g_free);
   /* Booted HVM (from HVM_boot_policy); the agent says shutdown only. */
   m_ref = rec_str (rec, "metrics");
   {
