@@ -199,8 +199,9 @@ gint64                   sim_host_free_memory  (SimDb     *db,
 /* The memory @vm needs to start (xapi's footprint of dynamic_min with the VM's overhead). */
 gint64                   sim_vm_start_memory   (SimObject *vm);
 /* xapi's assert_can_boot_here for @vm on @host (live, enabled, sees the VM's SRs, memory):
- * FALSE with HOST_NOT_LIVE / HOST_DISABLED / VM_REQUIRES_SR / HOST_NOT_ENOUGH_FREE_MEMORY in
- * call->error. For host.evacuate and get_vms_which_prevent_evacuation. */
+ * FALSE with HOST_NOT_LIVE / HOST_DISABLED / VM_REQUIRES_SR / VM_REQUIRES_NETWORK /
+ * HOST_NOT_ENOUGH_FREE_MEMORY in call->error. For host.evacuate and
+ * get_vms_which_prevent_evacuation. */
 gboolean                 sim_vm_can_boot_here  (SimCall   *call,
                                                 SimObject *vm,
                                                 SimObject *host);
