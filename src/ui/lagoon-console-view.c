@@ -113,6 +113,7 @@ enum
 {
   PROP_0,
   PROP_VM_NAME,
+  PROP_GRAB_MESSAGE,
   N_PROPS
 };
 
@@ -154,23 +155,31 @@ show_note (LagoonConsoleView *self,
     self->note_id = g_timeout_add (NOTE_MS, note_timeout, self);
 }
 
+static const char *
+grab_message (LagoonConsoleView *self)
+{
+  if (!self->connected)
+    return "";
+  if (self->pointer_grabbed)
+    return _("The console has the mouse and keyboard. Press Ctrl+Alt to release them.");
+  if (self->keyboard_grabbed)
+    return _("The console has the keyboard while the pointer is over it.");
+  return "";
+}
+
 static void
 update_grab (LagoonConsoleView *self)
 {
+  const char *text = grab_message (self);
+
   if (self->grab_label == NULL)
     return;
   /* A status line of its own: the display keeps its size when the text comes and goes. */
-  if (!self->connected)
-    gtk_label_set_text (self->grab_label, "");
-  else if (self->pointer_grabbed)
-    gtk_label_set_text (self->grab_label,
-                        _("The console has the mouse and keyboard. "
-                          "Press Ctrl+Alt to release them."));
-  else if (self->keyboard_grabbed)
-    gtk_label_set_text (self->grab_label,
-                        _("The console has the keyboard while the pointer is over it."));
-  else
-    gtk_label_set_text (self->grab_label, "");
+  if (g_strcmp0 (gtk_label_get_text (self->grab_label), text) != 0)
+    {
+      gtk_label_set_text (self->grab_label, text);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GRAB_MESSAGE]);
+    }
 }
 
 static void
@@ -1307,6 +1316,9 @@ lagoon_console_view_get_property (GObject    *object,
     case PROP_VM_NAME:
       g_value_set_string (value, self->vm_name);
       break;
+    case PROP_GRAB_MESSAGE:
+      g_value_set_string (value, grab_message (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1325,6 +1337,10 @@ lagoon_console_view_class_init (LagoonConsoleViewClass *klass)
   /* The name of the VM whose console this is (NULL before the first lookup). */
   properties[PROP_VM_NAME] =
     g_param_spec_string ("vm-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* What the keyboard and mouse grab means for the user ("" without a grab). */
+  properties[PROP_GRAB_MESSAGE] =
+    g_param_spec_string ("grab-message", NULL, NULL, "",
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
   widget_class->map = lagoon_console_view_map;

@@ -13,6 +13,8 @@
 
 /* The full-screen toolbar shows this long after entering full screen or leaving its area. */
 #define TOOLBAR_HIDE_MS 2000
+/* A grab's hint in full screen shows this long. */
+#define HINT_MS         4000
 
 struct _LagoonConsoleWindow
 {
@@ -23,7 +25,11 @@ struct _LagoonConsoleWindow
   GtkWidget         *revealer;
   GtkWidget         *hot_zone;
   GtkWidget         *keys_button;
+  GtkWidget         *hint_revealer;
+  GtkWidget         *hint_label;
+  guint              hint_id;
   gulong             name_id;
+  gulong             grab_id;
 
   gboolean           fullscreen;
   gboolean           dock_after;
@@ -61,6 +67,37 @@ on_vm_name (GObject             *view,
             LagoonConsoleWindow *self)
 {
   update_title (self);
+}
+
+static gboolean
+hint_timeout (gpointer user_data)
+{
+  LagoonConsoleWindow *self = user_data;
+
+  self->hint_id = 0;
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Full screen hides the view's status line: a grab is announced over the picture for a
+ * while instead, as virt-viewer does. */
+static void
+on_grab_message (GObject             *view,
+                 GParamSpec          *pspec,
+                 LagoonConsoleWindow *self)
+{
+  g_autofree char *text = NULL;
+
+  g_object_get (view, "grab-message", &text, NULL);
+  g_clear_handle_id (&self->hint_id, g_source_remove);
+  if (!self->fullscreen || text == NULL || text[0] == '\0')
+    {
+      gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), FALSE);
+      return;
+    }
+  gtk_label_set_text (GTK_LABEL (self->hint_label), text);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), TRUE);
+  self->hint_id = g_timeout_add (HINT_MS, hint_timeout, self);
 }
 
 static gboolean
@@ -140,6 +177,8 @@ left_fullscreen (LagoonConsoleWindow *self)
   self->fullscreen = FALSE;
   self->dock_after = FALSE;
   g_clear_handle_id (&self->hide_id, g_source_remove);
+  g_clear_handle_id (&self->hint_id, g_source_remove);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->hint_revealer), FALSE);
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->revealer), FALSE);
   gtk_widget_hide (self->revealer);
   gtk_widget_hide (self->hot_zone);
@@ -279,6 +318,7 @@ lagoon_console_window_take_view (LagoonConsoleWindow *self)
     return NULL;
   view = g_object_ref (self->view);
   g_clear_signal_handler (&self->name_id, view);
+  g_clear_signal_handler (&self->grab_id, view);
   gtk_container_remove (GTK_CONTAINER (self->overlay), GTK_WIDGET (view));
   self->view = NULL;
   lagoon_console_view_set_toolbar_visible (view, TRUE);
@@ -291,8 +331,12 @@ lagoon_console_window_dispose (GObject *object)
   LagoonConsoleWindow *self = LAGOON_CONSOLE_WINDOW (object);
 
   g_clear_handle_id (&self->hide_id, g_source_remove);
+  g_clear_handle_id (&self->hint_id, g_source_remove);
   if (self->view != NULL)
-    g_clear_signal_handler (&self->name_id, self->view);
+    {
+      g_clear_signal_handler (&self->name_id, self->view);
+      g_clear_signal_handler (&self->grab_id, self->view);
+    }
   self->view = NULL;
 
   G_OBJECT_CLASS (lagoon_console_window_parent_class)->dispose (object);
@@ -371,6 +415,30 @@ lagoon_console_window_init (LagoonConsoleWindow *self)
   gtk_container_add (GTK_CONTAINER (self->revealer), events);
   gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->revealer);
 
+  /* The grab's hint in full screen, under the toolbar's place. */
+  self->hint_label = gtk_label_new (NULL);
+  gtk_label_set_line_wrap (GTK_LABEL (self->hint_label), TRUE);
+  gtk_widget_set_margin_start (self->hint_label, 12);
+  gtk_widget_set_margin_end (self->hint_label, 12);
+  gtk_widget_set_margin_top (self->hint_label, 8);
+  gtk_widget_set_margin_bottom (self->hint_label, 8);
+  gtk_widget_show (self->hint_label);
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_style_context_add_class (gtk_widget_get_style_context (box), "osd");
+  gtk_container_add (GTK_CONTAINER (box), self->hint_label);
+  gtk_widget_show (box);
+  self->hint_revealer = gtk_revealer_new ();
+  gtk_revealer_set_transition_type (GTK_REVEALER (self->hint_revealer),
+                                    GTK_REVEALER_TRANSITION_TYPE_CROSSFADE);
+  gtk_widget_set_halign (self->hint_revealer, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (self->hint_revealer, GTK_ALIGN_START);
+  gtk_widget_set_margin_top (self->hint_revealer, 64);
+  gtk_widget_set_can_focus (self->hint_revealer, FALSE);
+  gtk_container_add (GTK_CONTAINER (self->hint_revealer), box);
+  gtk_widget_show (self->hint_revealer);
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->hint_revealer);
+  gtk_overlay_set_overlay_pass_through (GTK_OVERLAY (self->overlay), self->hint_revealer, TRUE);
+
   /* A thin strip along the top edge: the pointer there brings the toolbar down. */
   self->hot_zone = gtk_event_box_new ();
   gtk_event_box_set_visible_window (GTK_EVENT_BOX (self->hot_zone), FALSE);
@@ -394,6 +462,8 @@ lagoon_console_window_new (LagoonConsoleView *view)
   gtk_menu_button_set_popup (GTK_MENU_BUTTON (self->keys_button),
                              lagoon_console_view_new_keys_menu (view));
   self->name_id = g_signal_connect (view, "notify::vm-name", G_CALLBACK (on_vm_name), self);
+  self->grab_id = g_signal_connect (view, "notify::grab-message", G_CALLBACK (on_grab_message),
+                                    self);
   gtk_window_set_default_size (GTK_WINDOW (self), 800, 600);
   update_title (self);
   return GTK_WIDGET (self);

@@ -419,6 +419,13 @@ def fullscreen(app, window, vm_name, pid, port, console_area, connected):
     wait_for("the toolbar at the top edge", leave_button, timeout=5)
     log("full screen: the window covers the screen; the toolbar hides and comes back at the "
         "top edge")
+    # Without the status line, a grab is announced over the picture.
+    rawinput.click(size[0] // 2, size[1] // 2)
+    wait_for("the grab hint in full screen", lambda: label_showing(win, GRABBED) is not None,
+             timeout=5)
+    screenshot("console-fullscreen-grabbed.png")
+    release_grab(win)
+    log("full screen: a click shows the grab hint over the picture; Ctrl+Alt hides it")
     leave[0].doActionNamed("click")
     wait_for("the full-screen window to close", lambda: frame(app, title) is None)
     wait_for("the console back in the tab", lambda: console_area() is not None
