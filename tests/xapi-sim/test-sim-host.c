@@ -673,7 +673,7 @@ test_evacuate (void)
 static void
 test_reboot_shutdown (void)
 {
-  const char *const args[] = { "--speed=0.3", NULL };
+  const char *const args[] = { "--speed=0.5", NULL };
   Sim *sim = sim_start (args);
   const char *s = sim->session;
   g_autoptr(GVariant) v = NULL;
@@ -742,7 +742,7 @@ test_reboot_shutdown (void)
 static void
 test_coordinator_reboot (void)
 {
-  const char *const args[] = { "--speed=0.3", NULL };
+  const char *const args[] = { "--speed=0.5", NULL };
   Sim *sim = sim_start (args);
   const char *s = sim->session;
   g_autoptr(GVariant) v = NULL;
@@ -1098,7 +1098,9 @@ test_sr_alarm (void)
 static void
 test_designate_new_master (void)
 {
-  Sim *sim = sim_start (NULL);
+  /* Slow tasks (2 s before the call, 2 s in it), to meet the designation in progress. */
+  const char *const args[] = { "--speed=4", NULL };
+  Sim *sim = sim_start (args);
   const char *s = sim->session;
   g_autoptr(GVariant) v = NULL;
   g_autoptr(GVariant) session2 = NULL;
