@@ -188,6 +188,7 @@ lagoon_logs_message_title (const char *name,
       static const char *const acronyms[] = {
         "VM", "VMS", "SR", "HA", "PBD", "PIF", "VIF", "VBD", "VDI", "CPU", "VCPU", "VGPU", "GPU",
         "IP", "MTU", "NIC", "TLS", "SSL", "WLB", "VMSS", "VMPP", "CBT", "PVS", "USB", "HTTP",
+        "IO", "ISO", "NFS", "LVM", "SMB", "DR", "UEFI", "TPM", "VTPM", "NTP", "DNS", "ID",
       };
       gboolean acronym = FALSE;
 

@@ -187,6 +187,7 @@ test_titles (void)
     { "PBD_PLUG_FAILED_ON_SERVER_START", NULL, "Storage could not be attached at server start" },
     { "TEST__DOUBLE_", NULL, "Test double" },
     { "vdi_cbt_resize_failed", NULL, "VDI CBT resize failed" },
+    { "SR_IO_ERRORS", NULL, "SR IO errors" },
     { "", NULL, "Message" },
     { NULL, NULL, "Message" },
   };

@@ -8,7 +8,7 @@ Starts `lagoon --demo` and talks to the same simulator over XML-RPC. A message c
 message.create shows up in the pool's Logs tab within seconds, with its severity, title and
 body; the severity filter hides and shows it; the VM's own Logs tab lists it; Dismiss deletes
 it (message.destroy, checked in the simulator); Dismiss All, after a confirmation, deletes the
-messages shown and leaves those the filter hides.
+messages shown and leaves those the filter hides; an SR's Logs tab lists its own messages only.
 With LAGOON_SCREENSHOT_DIR set, saves screenshots of the tab there.
 """
 
@@ -304,6 +304,29 @@ def main():
                                                   and x.showing
                                                   and x.name == "1 of 1 message shown"))
         log(f"Dismiss All deleted the {len(shown_refs)} messages shown; the hidden warning stays")
+
+        # An SR's Logs tab: its own messages only.
+        srs = pool.call("SR.get_all_records")
+        sr_ref, sr = next((r, v) for r, v in sorted(srs.items(), key=lambda i: i[1]["name_label"])
+                          if v["shared"])
+        sr_body = f"Test alert about {sr['name_label']}"
+        pool.call("message.create", "SR_IO_ERRORS", 2, "SR", sr["uuid"], sr_body)
+        search.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        search.typeText(sr["name_label"])
+        wait_for(f"{sr['name_label']} in the tree",
+                 lambda: cell_named(table, sr["name_label"]) is not None)
+        click(cell_named(table, sr["name_label"]))
+        wait_for("the SR's Logs tab", lambda: tab_button("Logs") is not None)
+        tab_button("Logs").click()
+        wait_for("the SR's message", lambda: messages_table() is not None
+                 and cell_named(messages_table(), sr_body) is not None)
+        sr_cells = [c.name for c in messages_table().findChildren(
+            lambda n: n.roleName == "table cell", recursive=True)]
+        i = sr_cells.index(sr_body)
+        assert sr_cells[i - 4] == "Major" and sr_cells[i - 2] == "SR IO errors", sr_cells
+        assert warning_body not in sr_cells, "the VM's warning is listed for the SR"
+        log(f"the SR's Logs tab: {sr_cells[i - 4:i + 1]}")
 
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=TIMEOUT)
