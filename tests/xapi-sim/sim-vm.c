@@ -1463,14 +1463,22 @@ vdi_destroy (SimDb     *db,
   sim_vdi_destroy_accounted (db, vdi);
 }
 
+typedef enum {
+  DISK_CLONE,
+  DISK_COPY,
+  DISK_SNAPSHOT,
+  DISK_CHECKPOINT,
+} DiskOp;
+
 /*
- * A copy of @vdi: a snapshot (is_a_snapshot, snapshot_of, snapshot_time) or a clone on its own
- * SR, or with @sr a full copy there. NULL with the error set when the SR has no room.
+ * A copy of @vdi as xapi's clone_single_vdi makes it: VDI.snapshot (snapshot, checkpoint),
+ * VDI.clone (clone), or VDI.copy (copy: onto @sr, else the disk's own SR). NULL with the error
+ * set when the SR has no room.
  */
 static SimObject *
 vdi_duplicate (SimCall    *call,
                SimObject  *vdi,
-               gboolean    snapshot,
+               DiskOp      op,
                SimObject  *sr)
 {
   const LagoonSchemaClass *klass = sim_class (LAGOON_CLASS_VDI);
@@ -1481,8 +1489,15 @@ vdi_duplicate (SimCall    *call,
   };
   GVariant **fields;
 
-  if (sr == NULL || g_str_equal (sr->ref, sim_object_get_string (vdi, LAGOON_VDI_SR)))
-    return sim_vdi_snapshot_accounted (call, vdi, !snapshot);
+  if (op != DISK_COPY)
+    return sim_vdi_snapshot_accounted (call, vdi, op == DISK_CLONE);
+  if (sr == NULL)
+    sr = follow (sim_server_get_db (call->server), vdi, LAGOON_VDI_SR, LAGOON_CLASS_SR);
+  if (sr == NULL)
+    {
+      sim_fail (call, "HANDLE_INVALID", "SR", sim_object_get_string (vdi, LAGOON_VDI_SR), NULL);
+      return NULL;
+    }
   fields = g_new0 (GVariant *, klass->n_fields);
   for (guint i = 0; i < G_N_ELEMENTS (copied); i++)
     fields[copied[i]] = g_variant_ref (vdi->fields[copied[i]]);
@@ -1675,13 +1690,6 @@ metrics_copy (SimDb      *db,
   return object_copy (db, LAGOON_CLASS_VM_METRICS, ref);
 }
 
-typedef enum {
-  DISK_CLONE,
-  DISK_COPY,
-  DISK_SNAPSHOT,
-  DISK_CHECKPOINT,
-} DiskOp;
-
 /*
  * xapi's Xapi_vm_clone.clone: the disks first (snapshots, clones or copies onto @sr), then the
  * new VM record (copy_vm_record's field rules), its VBDs, VIFs and suspend VDI. On a storage
@@ -1724,7 +1732,7 @@ vm_duplicate (SimCall    *call,
           g_ptr_array_add (new_vdis, g_strdup (vdi != NULL ? vdi->ref : LAGOON_NULL_REF));
           continue;
         }
-      dup = vdi_duplicate (call, vdi, snapshot, op == DISK_COPY ? sr : NULL);
+      dup = vdi_duplicate (call, vdi, op == DISK_CHECKPOINT ? DISK_SNAPSHOT : op, sr);
       if (dup == NULL)
         {
           for (guint j = 0; j < new_vdis->len; j++)
@@ -1881,7 +1889,7 @@ do_clone (SimCall   *call,
     SimObject *svdi = follow (db, vm, LAGOON_VM_SUSPEND_VDI, LAGOON_CLASS_VDI);
     if (svdi != NULL && g_str_equal (power_state (vm), "Suspended"))
       {
-        SimObject *dup = vdi_duplicate (call, svdi, FALSE, sr);
+        SimObject *dup = vdi_duplicate (call, svdi, copy ? DISK_COPY : DISK_CLONE, sr);
         if (dup == NULL)
           return FALSE;
         suspend = g_strdup (dup->ref);
@@ -1974,7 +1982,7 @@ do_checkpoint (SimCall   *call,
   else
     {
       SimObject *svdi = follow (db, vm, LAGOON_VM_SUSPEND_VDI, LAGOON_CLASS_VDI);
-      image = svdi != NULL ? vdi_duplicate (call, svdi, TRUE, NULL) : NULL;
+      image = svdi != NULL ? vdi_duplicate (call, svdi, DISK_SNAPSHOT, NULL) : NULL;
       if (svdi != NULL && image == NULL)
         return FALSE;
     }
@@ -2166,7 +2174,7 @@ do_revert (SimCall   *call,
           continue;
         }
       g_ptr_array_add (originals, g_strdup (sim_object_get_string (vdi, LAGOON_VDI_SNAPSHOT_OF)));
-      dup = vdi_duplicate (call, vdi, FALSE, NULL);
+      dup = vdi_duplicate (call, vdi, DISK_CLONE, NULL);
       if (dup == NULL)
         {
           for (guint j = 0; j < clones->len; j++)
@@ -2187,7 +2195,7 @@ do_revert (SimCall   *call,
     SimObject *svdi = follow (db, snap, LAGOON_VM_SUSPEND_VDI, LAGOON_CLASS_VDI);
     if (svdi != NULL)
       {
-        SimObject *dup = vdi_duplicate (call, svdi, FALSE, NULL);
+        SimObject *dup = vdi_duplicate (call, svdi, DISK_CLONE, NULL);
         if (dup == NULL)
           return FALSE;
         suspend = g_strdup (dup->ref);

@@ -721,6 +721,22 @@ test_clone_copy (void)
   rec = record (sim, "SR", "OpaqueRef:sr3");
   g_assert_cmpint (rec_int (rec, "virtual_allocation"), ==, 10 * GIB);
 
+  /* A copy without an SR copies the disks where they are (VDI.copy onto their own SR). */
+  {
+    g_autoptr(GVariant) cv = call (sim, "VM.copy", "(sss)", "OpaqueRef:vmh", "copy here",
+                                   "OpaqueRef:NULL");
+    g_autofree char *here = str_of (cv);
+    g_autofree char *here_vbd = vbd_of (sim, here, "0");
+    g_autoptr(GVariant) vbd_rec = record (sim, "VBD", here_vbd);
+    g_autofree char *here_vdi = rec_str (vbd_rec, "VDI");
+    g_autoptr(GVariant) vdi_rec = record (sim, "VDI", here_vdi);
+    g_autofree char *here_sr = rec_str (vdi_rec, "SR");
+
+    g_assert_cmpstr (here_vdi, !=, "OpaqueRef:vdi1");
+    g_assert_cmpstr (here_sr, ==, "OpaqueRef:sr1");
+    g_assert_false (rec_bool (vdi_rec, "is_a_snapshot"));
+  }
+
   /* The copy's disk is on sr3, which only host1 sees (xapi's assert_can_see_SRs). */
   g_clear_pointer (&err, g_free);
   err = call_fails (sim, "VM_REQUIRES_SR", "VM.start_on", "(ssbb)", copy, "OpaqueRef:host2", FALSE,
