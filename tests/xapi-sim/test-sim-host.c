@@ -1202,6 +1202,16 @@ test_designate_new_master (void)
                                     "OpaqueRef:pool1"), &error);
     g_assert_no_error (error);
     g_assert_cmpstr (g_variant_get_string (master, NULL), ==, "OpaqueRef:host2");
+    /* A session of the new coordinator used at the old one's address is sent on. */
+    {
+      g_autoptr(GError) slave_error = NULL;
+      g_autoptr(GVariant) r = rpc_at (sim, "127.0.0.1", "pool.get_all",
+                                      g_variant_new ("(s)", g_variant_get_string (session2, NULL)),
+                                      &slave_error);
+      g_assert_null (r);
+      g_assert_cmpstr (lagoon_xenapi_error_get_code_string (slave_error), ==, "HOST_IS_SLAVE");
+      g_assert_cmpstr (lagoon_xenapi_error_get_param (slave_error, 0), ==, "127.0.0.2");
+    }
     all = rpc_at (sim, "127.0.0.2", "message.get_all_records",
                   g_variant_new ("(s)", g_variant_get_string (session2, NULL)), &error);
     g_assert_no_error (error);
