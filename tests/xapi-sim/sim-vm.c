@@ -1880,16 +1880,17 @@ do_clone (SimCall   *call,
       sr = lookup (db, LAGOON_CLASS_SR, sr_ref);
       if (sr != NULL && g_str_equal (sim_object_get_string (sr, LAGOON_SR_CONTENT_TYPE), "iso"))
         {
-          sim_fail (call, "INVALID_SR", sr->ref, NULL);
+          sim_fail (call, "OPERATION_NOT_ALLOWED", "Cannot copy a VM's disks to an ISO SR", NULL);
           return FALSE;
         }
     }
-  /* A suspended snapshot's clone is suspended too: its suspend VDI is cloned. */
+  /* A suspended snapshot's clone is suspended too: its suspend VDI is cloned. Its copy is
+   * shut down again by xapi's VM.copy, so no image is made for it. */
   {
     SimObject *svdi = follow (db, vm, LAGOON_VM_SUSPEND_VDI, LAGOON_CLASS_VDI);
-    if (svdi != NULL && g_str_equal (power_state (vm), "Suspended"))
+    if (!copy && svdi != NULL && g_str_equal (power_state (vm), "Suspended"))
       {
-        SimObject *dup = vdi_duplicate (call, svdi, copy ? DISK_COPY : DISK_CLONE, sr);
+        SimObject *dup = vdi_duplicate (call, svdi, DISK_CLONE, NULL);
         if (dup == NULL)
           return FALSE;
         suspend = g_strdup (dup->ref);
@@ -1898,7 +1899,14 @@ do_clone (SimCall   *call,
   result = vm_duplicate (call, vm, sim_arg_string (call, 2), sr, copy ? DISK_COPY : DISK_CLONE,
                          suspend);
   if (result == NULL)
-    return FALSE;
+    {
+      SimObject *made = lookup (db, LAGOON_CLASS_VDI, suspend);
+      if (made != NULL)
+        vdi_destroy (db, made);
+      return FALSE;
+    }
+  if (copy && g_str_equal (power_state (result), "Suspended"))
+    vm_halt (db, result, "Halted");
   sim_writer_string (call->w, result->ref);
   return TRUE;
 }

@@ -993,6 +993,30 @@ test_checkpoint_revert (void)
   g_clear_pointer (&s, g_free);
   g_assert_cmpint (rec_int (rec, "domid"), !=, domid);
 
+  /* A clone of the checkpoint is suspended with its own image; a copy is shut down (VM.copy). */
+  {
+    g_autoptr(GVariant) cv = call (sim, "VM.clone", "(ss)", cp, "cp clone");
+    g_autofree char *c = str_of (cv);
+    g_autoptr(GVariant) crec = record (sim, "VM", c);
+    g_autofree char *cstate = rec_str (crec, "power_state");
+    g_autofree char *cimage = rec_str (crec, "suspend_VDI");
+    g_autoptr(GVariant) pv = call (sim, "VM.copy", "(sss)", cp, "cp copy", "OpaqueRef:NULL");
+    g_autofree char *pc = str_of (pv);
+    g_autoptr(GVariant) prec = record (sim, "VM", pc);
+    g_autofree char *pstate = rec_str (prec, "power_state");
+    g_autofree char *pimage = rec_str (prec, "suspend_VDI");
+    g_autofree char *iso = NULL;
+
+    g_assert_cmpstr (cstate, ==, "Suspended");
+    g_assert_cmpstr (cimage, !=, "OpaqueRef:NULL");
+    g_assert_cmpstr (cimage, !=, suspend);
+    g_assert_cmpstr (pstate, ==, "Halted");
+    g_assert_cmpstr (pimage, ==, "OpaqueRef:NULL");
+    iso = call_fails (sim, "OPERATION_NOT_ALLOWED", "VM.copy", "(sss)", cp, "to iso",
+                      "OpaqueRef:sriso");
+    g_assert_cmpstr (iso, ==, "OPERATION_NOT_ALLOWED,Cannot copy a VM's disks to an ISO SR");
+  }
+
   /* Reverting the running VM to the checkpoint: suspended, with a copy of the memory image. */
   g_clear_pointer (&r, g_variant_unref);
   r = call (sim, "VM.revert", "(s)", cp);
