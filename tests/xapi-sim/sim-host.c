@@ -197,7 +197,9 @@ write_messages (SimCall    *call,
     {
       SimObject *msg = l->data;
 
-      if (message_time (msg) <= since)
+      /* xapi's message timestamps have sub-second precision and `since` whole seconds: a
+       * message of the very second given counts as later. */
+      if (message_time (msg) < since)
         continue;
       if (cls != NULL && (!g_str_equal (sim_object_get_string (msg, LAGOON_MESSAGE_CLS), cls) ||
                           !g_str_equal (sim_object_get_string (msg, LAGOON_MESSAGE_OBJ_UUID),
