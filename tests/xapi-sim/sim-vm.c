@@ -1868,7 +1868,6 @@ do_clone (SimCall   *call,
   SimDb *db = sim_server_get_db (call->server);
   gboolean copy = g_str_equal (call->msg->name, "copy");
   SimObject *sr = NULL;
-  g_autofree char *suspend = NULL;
   SimObject *result;
 
   if (copy)
@@ -1884,28 +1883,13 @@ do_clone (SimCall   *call,
           return FALSE;
         }
     }
-  /* A suspended snapshot's clone is suspended too: its suspend VDI is cloned. Its copy is
-   * shut down again by xapi's VM.copy, so no image is made for it. */
-  {
-    SimObject *svdi = follow (db, vm, LAGOON_VM_SUSPEND_VDI, LAGOON_CLASS_VDI);
-    if (!copy && svdi != NULL && g_str_equal (power_state (vm), "Suspended"))
-      {
-        SimObject *dup = vdi_duplicate (call, svdi, DISK_CLONE, NULL);
-        if (dup == NULL)
-          return FALSE;
-        suspend = g_strdup (dup->ref);
-      }
-  }
+  /* The clone or copy of a suspended snapshot would be suspended, but xapi's VM.clone and
+   * VM.copy hard-shut it down at once: it comes out halted, without a memory image. */
   result = vm_duplicate (call, vm, sim_arg_string (call, 2), sr, copy ? DISK_COPY : DISK_CLONE,
-                         suspend);
+                         NULL);
   if (result == NULL)
-    {
-      SimObject *made = lookup (db, LAGOON_CLASS_VDI, suspend);
-      if (made != NULL)
-        vdi_destroy (db, made);
-      return FALSE;
-    }
-  if (copy && g_str_equal (power_state (result), "Suspended"))
+    return FALSE;
+  if (g_str_equal (power_state (result), "Suspended"))
     vm_halt (db, result, "Halted");
   sim_writer_string (call->w, result->ref);
   return TRUE;
