@@ -1719,6 +1719,21 @@ vm_duplicate (SimCall    *call,
   SimObject *copy;
   int f;
 
+  /* A snapshot leaves out the VBDs of the disks it is told to ignore (VM.snapshot ignore_vdis). */
+  if (snapshot && call->msg->n_params > 3 && g_str_equal (call->msg->params[3].name, "ignore_vdis"))
+    {
+      g_autoptr(GPtrArray) ignore = refs_of (call->args[3]);
+
+      for (guint i = vbds->len; i-- > 0;)
+        {
+          SimObject *vbd = lookup (db, LAGOON_CLASS_VBD, vbds->pdata[i]);
+
+          if (vbd != NULL && g_ptr_array_find_with_equal_func (
+                ignore, sim_object_get_string (vbd, LAGOON_VBD_VDI), g_str_equal, NULL))
+            g_ptr_array_remove_index (vbds, i);
+        }
+    }
+
   /* Disks first: a failure leaves nothing behind. */
   for (guint i = 0; i < vbds->len; i++)
     {

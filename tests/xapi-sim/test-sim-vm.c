@@ -837,6 +837,26 @@ test_snapshots (void)
   g_assert_cmpuint (strlen ((s = rec_set (rec, "snapshots"))), >, 0);
   g_clear_pointer (&s, g_free);
 
+  /* ignore_vdis leaves those disks out of the snapshot. */
+  {
+    GVariantBuilder ignore;
+    g_autoptr(GVariant) pv = NULL;
+    g_autofree char *partial = NULL;
+    g_autofree char *disk = NULL;
+    g_autofree char *cd = NULL;
+
+    g_variant_builder_init (&ignore, G_VARIANT_TYPE ("as"));
+    g_variant_builder_add (&ignore, "s", "OpaqueRef:vdi1");
+    pv = call (sim, "VM.snapshot", "(ssas)", "OpaqueRef:vmh", "partial", &ignore);
+    partial = str_of (pv);
+    disk = vbd_of (sim, partial, "0");
+    cd = vbd_of (sim, partial, "3");
+    g_assert_null (disk);
+    g_assert_nonnull (cd);
+    g_clear_pointer (&r, g_variant_unref);
+    r = call (sim, "VM.destroy", "(s)", partial);
+  }
+
   /* What snapshots and templates refuse. */
   err = call_fails (sim, "VM_IS_SNAPSHOT", "VM.start", "(sbb)", snap1, FALSE, FALSE);
   g_assert_cmpstr (err, ==, (s = g_strconcat ("VM_IS_SNAPSHOT,", snap1, ",start", NULL)));
