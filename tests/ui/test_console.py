@@ -499,6 +499,10 @@ def main():
         log(f"SKIP: {qemu} is missing: the simulator serves no consoles")
         return 77
 
+    if subprocess.run(["sh", "-c", "command -v xwininfo"], capture_output=True).returncode != 0:
+        log("SKIP: xwininfo is missing (package x11-utils): undocked windows cannot be placed")
+        return 77
+
     wait_for("the accessibility bus", a11y_bus_ready)
     env = dict(os.environ)
     env.pop("NO_AT_BRIDGE", None)
