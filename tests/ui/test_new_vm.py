@@ -332,6 +332,15 @@ def main():
         click(cell_named(named(wizard, "Servers"), host_names[0]))
         screenshot("home")
         go_next(wizard, "Allocate processor and memory resources")
+        cpus = int(hosts[host_by_name[host_names[0]]]["cpu_info"].get("cpu_count", 0))
+        if cpus:
+            set_spin(named(wizard, "Number of vCPUs", "spin button"), cpus + 1)
+            warning = f"more than {host_names[0]} has CPUs ({cpus})"
+            wait_for("the vCPU warning", lambda: showing(
+                wizard, lambda n: n.roleName == "label" and warning in (n.name or "")))
+            assert next_button.sensitive, "a warning must not block Next"
+            screenshot("cpu-warning")
+            log(f"{cpus + 1} vCPUs on {host_names[0]}: warned, Next still enabled")
         set_spin(named(wizard, "Number of vCPUs", "spin button"), 2)
         set_spin(named(wizard, "Static maximum memory", "spin button"), 1024)
         set_spin(named(wizard, "Dynamic maximum memory", "spin button"), 1024)
@@ -347,6 +356,16 @@ def main():
                              n.name.startswith(sr_name + " ("), recursive=True)
         item.click()
         wait_for("the disk to be on the chosen SR", lambda: cell_named(disks, sr_name) is not None)
+        size_spin = named(wizard, "Disk size", "spin button")
+        set_spin(size_spin, 60000)
+        wait_for("Next to be disabled on a disk larger than the SR",
+                 lambda: not next_button.sensitive)
+        assert sr_name in next_button.description and "free" in next_button.description, \
+            next_button.description
+        log(f"a 60000 GiB disk: {next_button.description!r}")
+        screenshot("storage-full")
+        set_spin(size_spin, 10)
+        wait_for("Next again", lambda: next_button.sensitive)
         screenshot("storage")
         go_next(wizard, "Configure networking on the new VM")
         vifs = named(wizard, "Virtual network interfaces")
@@ -354,6 +373,12 @@ def main():
         click(cell_named(vifs, "0"))
         choose(wizard, app, "Network", net_name)
         wait_for("the VIF on the chosen network", lambda: cell_named(vifs, net_name) is not None)
+        mac_entry = named(wizard, "MAC address", "text")
+        set_text(mac_entry, "02:11:22:33:44:zz")
+        wait_for("Next to be disabled on a bad MAC", lambda: not next_button.sensitive)
+        log(f"bad MAC: {next_button.description!r}")
+        set_text(mac_entry, "02:11:22:33:44:55")
+        wait_for("Next with a good MAC", lambda: next_button.sensitive)
         screenshot("network")
         go_next(wizard, "All the necessary information has been collected")
         xe = named(wizard, "Equivalent xe commands")
@@ -391,6 +416,7 @@ def main():
             assert len(vm["VIFs"]) == 1, vm["VIFs"]
             assert pool.call("VIF.get_network", vm["VIFs"][0]) == net_ref
         check_devices(vm)
+        assert pool.call("VIF.get_MAC", vm["VIFs"][0]) == "02:11:22:33:44:55"
         log("lagoon-one: running on its home server, 1 GiB, 2 vCPUs, disk on the SR, "
             "CD with the ISO, VIF on the network")
 
