@@ -76,6 +76,84 @@ test_keys_for_char (void)
   g_assert_cmpuint (keys_for ("\xe4\xb8\xad", keys), ==, 0); /* U+4E2D */
 }
 
+static void
+on_keys_changed (GdkKeymap *keymap,
+                 gboolean  *changed)
+{
+  *changed = TRUE;
+}
+
+static gboolean
+set_layout (const char *layout)
+{
+  GdkKeymap *keymap = gdk_keymap_get_for_display (gdk_display_get_default ());
+  g_autofree char *display = g_strdup (gdk_display_get_name (gdk_display_get_default ()));
+  const char *argv[] = { "setxkbmap", "-display", display, layout, NULL };
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+  gint64 deadline;
+  int status = -1;
+  gulong id;
+
+  id = g_signal_connect (keymap, "keys-changed", G_CALLBACK (on_keys_changed), &changed);
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                     &status, &error) || !g_spawn_check_wait_status (status, NULL))
+    {
+      g_signal_handler_disconnect (keymap, id);
+      return FALSE;
+    }
+  /* GDK learns of the new keymap from the X server's events. */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!changed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_signal_handler_disconnect (keymap, id);
+  return changed;
+}
+
+/* Another layout, other keys: German has z and y swapped, umlauts on their own keys, and @
+ * and the euro sign on AltGr (the third level). */
+static void
+test_keys_for_char_german (void)
+{
+  guint keys[3] = { 0 };
+  guint n;
+
+  if (!need_display ())
+    return;
+  if (!set_layout ("de"))
+    {
+      g_test_skip ("setxkbmap de did not change the keymap (package x11-xkb-utils)");
+      return;
+    }
+
+  n = keys_for ("z", keys);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (keys[0], ==, GDK_KEY_z);
+
+  n = keys_for ("\xc3\xa4", keys); /* ä */
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (keys[0], ==, GDK_KEY_adiaeresis);
+
+  n = keys_for ("Z", keys);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (keys[0], ==, GDK_KEY_Shift_L);
+  g_assert_cmpuint (keys[1], ==, GDK_KEY_Z);
+
+  n = keys_for ("@", keys);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (keys[0], ==, GDK_KEY_ISO_Level3_Shift);
+  g_assert_cmpuint (keys[1], ==, GDK_KEY_at);
+
+  n = keys_for ("\xe2\x82\xac", keys); /* € */
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (keys[0], ==, GDK_KEY_ISO_Level3_Shift);
+  g_assert_cmpuint (keys[1], ==, GDK_KEY_EuroSign);
+
+  g_assert_true (set_layout ("us"));
+  /* Back in the US layout, no key types ä. */
+  g_assert_cmpuint (keys_for ("\xc3\xa4", keys), ==, 0);
+}
+
 /* No console: typing fails with a sentence, and so does bad input. */
 static void
 test_type_not_connected (void)
@@ -194,6 +272,7 @@ main (int   argc,
     lagoon_ui_register_resources ();
 
   g_test_add_func ("/lagoon/console-view/keys-for-char", test_keys_for_char);
+  g_test_add_func ("/lagoon/console-view/keys-for-char-german", test_keys_for_char_german);
   g_test_add_func ("/lagoon/console-view/type-not-connected", test_type_not_connected);
   g_test_add_func ("/lagoon/console-view/keys-menu", test_keys_menu);
   g_test_add_func ("/lagoon/console-view/page-empty", test_page_empty);
