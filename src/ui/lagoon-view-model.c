@@ -45,9 +45,12 @@ struct _LagoonViewModel
 };
 
 static void tree_model_iface_init (GtkTreeModelIface *iface);
+static void drag_source_iface_init (GtkTreeDragSourceIface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (LagoonViewModel, lagoon_view_model, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (GTK_TYPE_TREE_MODEL, tree_model_iface_init))
+                               G_IMPLEMENT_INTERFACE (GTK_TYPE_TREE_MODEL, tree_model_iface_init)
+                               G_IMPLEMENT_INTERFACE (GTK_TYPE_TREE_DRAG_SOURCE,
+                                                      drag_source_iface_init))
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -992,6 +995,47 @@ lagoon_view_model_iter_parent (GtkTreeModel *model,
   else
     make_iter (self, iter, entry, parent, lagoon_view_node_get_index (parent));
   return TRUE;
+}
+
+/* ---- GtkTreeDragSource: VM rows can be dragged (onto a server, to migrate them) -------- */
+
+static gboolean
+row_draggable (GtkTreeDragSource *source,
+               GtkTreePath       *path)
+{
+  GtkTreeIter iter;
+  int class_id = -1;
+
+  if (!gtk_tree_model_get_iter (GTK_TREE_MODEL (source), &iter, path))
+    return FALSE;
+  gtk_tree_model_get (GTK_TREE_MODEL (source), &iter,
+                      LAGOON_VIEW_MODEL_COLUMN_CLASS_ID, &class_id, -1);
+  return class_id == LAGOON_CLASS_VM;
+}
+
+static gboolean
+drag_data_get (GtkTreeDragSource *source,
+               GtkTreePath       *path,
+               GtkSelectionData  *data)
+{
+  /* The window knows what is dragged (the selection); the row is enough to identify it. */
+  return gtk_tree_set_row_drag_data (data, GTK_TREE_MODEL (source), path);
+}
+
+static gboolean
+drag_data_delete (GtkTreeDragSource *source,
+                  GtkTreePath       *path)
+{
+  /* Nothing moves in the model: the server moves the VM and the events move its row. */
+  return FALSE;
+}
+
+static void
+drag_source_iface_init (GtkTreeDragSourceIface *iface)
+{
+  iface->row_draggable = row_draggable;
+  iface->drag_data_get = drag_data_get;
+  iface->drag_data_delete = drag_data_delete;
 }
 
 static void

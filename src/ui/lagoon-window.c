@@ -1107,6 +1107,106 @@ on_tree_button_press (GtkWidget      *widget,
   return GDK_EVENT_STOP;
 }
 
+/* ---- drag a VM onto a server to migrate it ------------------------------------------------- */
+
+/* The host row under (x, y) where the selected VM may be dropped (migrated), or NULL. */
+static char *
+drop_host_at (LagoonWindow *self,
+              int           x,
+              int           y,
+              GtkTreePath **path_out)
+{
+  g_autoptr(GtkTreePath) path = NULL;
+  g_autoptr(LagoonServer) server = NULL;
+  g_autofree char *ref = NULL;
+  GtkTreeViewDropPosition position;
+  GtkTreeIter iter;
+  GtkTreeModel *model = gtk_tree_view_get_model (self->resource_tree);
+  int class_id = -1;
+
+  if (model == NULL || self->selected_ref == NULL || self->selected_class != LAGOON_CLASS_VM ||
+      !gtk_tree_view_get_dest_row_at_pos (self->resource_tree, x, y, &path, &position) ||
+      !gtk_tree_model_get_iter (model, &iter, path))
+    return NULL;
+  gtk_tree_model_get (model, &iter, LAGOON_VIEW_MODEL_COLUMN_SERVER, &server,
+                      LAGOON_VIEW_MODEL_COLUMN_REF, &ref,
+                      LAGOON_VIEW_MODEL_COLUMN_CLASS_ID, &class_id, -1);
+  if (class_id != LAGOON_CLASS_HOST || server != self->selected_server || ref == NULL)
+    return NULL;
+  /* The same checks as the Migrate to Server menu: the action enabled, the host offered. */
+  if (!g_action_group_get_action_enabled (G_ACTION_GROUP (self), "vm-migrate"))
+    return NULL;
+  {
+    LagoonCache *cache = lagoon_connection_get_cache (lagoon_server_get_connection (server));
+    const LagoonRecord *vm = lagoon_cache_lookup (cache, LAGOON_CLASS_VM, self->selected_ref);
+    const LagoonRecord *host = lagoon_cache_lookup (cache, LAGOON_CLASS_HOST, ref);
+
+    if (vm == NULL || host == NULL ||
+        g_strcmp0 (lagoon_record_get_ref (vm, LAGOON_VM_RESIDENT_ON), ref) == 0 ||
+        !lagoon_record_get_bool (host, LAGOON_HOST_ENABLED))
+      return NULL;
+  }
+  if (path_out != NULL)
+    *path_out = g_steal_pointer (&path);
+  return g_steal_pointer (&ref);
+}
+
+static gboolean
+on_tree_drag_motion (GtkWidget      *widget,
+                     GdkDragContext *context,
+                     int             x,
+                     int             y,
+                     guint           time,
+                     LagoonWindow   *self)
+{
+  g_autoptr(GtkTreePath) path = NULL;
+  g_autofree char *host = drop_host_at (self, x, y, &path);
+
+  if (host == NULL)
+    {
+      gtk_tree_view_set_drag_dest_row (self->resource_tree, NULL, GTK_TREE_VIEW_DROP_INTO_OR_AFTER);
+      gdk_drag_status (context, 0, time);
+      return TRUE;
+    }
+  gtk_tree_view_set_drag_dest_row (self->resource_tree, path, GTK_TREE_VIEW_DROP_INTO_OR_AFTER);
+  gdk_drag_status (context, GDK_ACTION_MOVE, time);
+  return TRUE;
+}
+
+static gboolean
+on_tree_drag_drop (GtkWidget      *widget,
+                   GdkDragContext *context,
+                   int             x,
+                   int             y,
+                   guint           time,
+                   LagoonWindow   *self)
+{
+  g_autofree char *host = drop_host_at (self, x, y, NULL);
+
+  gtk_tree_view_set_drag_dest_row (self->resource_tree, NULL, GTK_TREE_VIEW_DROP_INTO_OR_AFTER);
+  if (host != NULL)
+    g_action_group_activate_action (G_ACTION_GROUP (self), "vm-migrate",
+                                    g_variant_new_string (host));
+  gtk_drag_finish (context, host != NULL, FALSE, time);
+  return TRUE;
+}
+
+static void
+setup_drag_and_drop (LagoonWindow *self)
+{
+  static const GtkTargetEntry targets[] = {
+    { (char *) "application/x-lagoon-vm", GTK_TARGET_SAME_WIDGET, 0 },
+  };
+
+  /* Only the drop matters: no data moves, the selected VM is what is dragged. */
+  gtk_tree_view_enable_model_drag_source (self->resource_tree, GDK_BUTTON1_MASK, targets,
+                                          G_N_ELEMENTS (targets), GDK_ACTION_MOVE);
+  gtk_tree_view_enable_model_drag_dest (self->resource_tree, targets, G_N_ELEMENTS (targets),
+                                        GDK_ACTION_MOVE);
+  g_signal_connect (self->resource_tree, "drag-motion", G_CALLBACK (on_tree_drag_motion), self);
+  g_signal_connect (self->resource_tree, "drag-drop", G_CALLBACK (on_tree_drag_drop), self);
+}
+
 static gboolean
 on_tree_popup_menu (GtkWidget    *widget,
                     LagoonWindow *self)
@@ -1528,6 +1628,8 @@ lagoon_window_init (LagoonWindow *self)
     gtk_box_pack_start (GTK_BOX (details), self->sr_box, FALSE, FALSE, 0);
     gtk_box_reorder_child (GTK_BOX (details), self->sr_box, 2);
   }
+
+  setup_drag_and_drop (self);
 
   /* Start in the tree, so that the search entry shows its placeholder. */
   gtk_widget_grab_focus (GTK_WIDGET (self->resource_tree));

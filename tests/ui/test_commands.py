@@ -399,6 +399,44 @@ def main():
             wait_for("the VM to move", lambda: pool.call("VM.get_resident_on", running_ref)
                      == other, timeout=30)
             log(f"Migrate moved {running['name_label']!r} to {hosts[other]['name_label']}")
+
+            # Dragging the VM's row onto its old server's row moves it back.
+            ui.search.grabFocus()
+            rawinput.keyCombo("<Control>a")
+            rawinput.pressKey("BackSpace")
+            back = hosts[resident]["name_label"]
+            wait_for("the hosts", lambda: cell_named(ui.table, back) is not None)
+            for host_name_ in (hosts[other]["name_label"], back):
+                cell = cell_named(ui.table, host_name_)
+                if cell_named(ui.table, running["name_label"]) is None and \
+                        host_name_ == hosts[other]["name_label"]:
+                    cell.doActionNamed("expand or contract")
+            wait_for("the VM under its new host",
+                     lambda: cell_named(ui.table, running["name_label"]) is not None)
+            source = cell_named(ui.table, running["name_label"])
+            sx, sy = source.position
+            sw, sh = source.size
+            rawinput.click(sx + sw // 2, sy + sh // 2)
+            target = cell_named(ui.table, back)
+            tx, ty = target.position
+            tw, th = target.size
+            # Press, move in steps (GTK starts a drag past a threshold, then follows the
+            # pointer), pause over the target, release.
+            time.sleep(1.0)  # not a double click
+            fx, fy = sx + sw // 2, sy + sh // 2
+            to_x, to_y = tx + tw // 2, ty + th // 2
+            rawinput.press(fx, fy)
+            for step in range(1, 21):
+                rawinput.absoluteMotion(fx + (to_x - fx) * step // 20,
+                                        fy + (to_y - fy) * step // 20, check=False)
+                time.sleep(0.03)
+            time.sleep(0.3)
+            rawinput.absoluteMotion(to_x + 1, to_y, check=False)
+            time.sleep(0.3)
+            rawinput.release(to_x + 1, to_y)
+            wait_for("the VM to move back", lambda: pool.call(
+                "VM.get_resident_on", running_ref) == resident, timeout=30)
+            log(f"dragging {running['name_label']!r} onto {back} migrated it there")
         else:
             log("the simulator has no VM.pool_migrate yet: Migrate not exercised")
 
