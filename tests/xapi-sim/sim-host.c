@@ -2084,7 +2084,8 @@ replace_field (GVariant  **fields,
 static void
 xva_write_object (GString   *out,
                   XvaTable  *t,
-                  SimObject *obj)
+                  SimObject *obj,
+                  gboolean   preserve)
 {
   const LagoonSchemaClass *klass = obj->klass;
   g_autofree GVariant **fields = g_new0 (GVariant *, klass->n_fields);
@@ -2093,13 +2094,17 @@ xva_write_object (GString   *out,
   for (guint i = 0; i < klass->n_fields; i++)
     fields[i] = xva_rewrite (t, klass->fields[i].type, obj->fields[i]);
 
-  /* What xapi's make_vm clears on a plain export (no power state kept, no snapshot data). */
+  /* What xapi's make_vm clears (power state and suspend image unless preserve_power_state,
+   * snapshot data, operations, consoles, blobs). */
   if (klass->id == LAGOON_CLASS_VM)
     {
       static const char *const none[] = { NULL };
 
-      replace_field (fields, LAGOON_VM_POWER_STATE, sim_vstr ("Halted"));
-      replace_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
+      if (!preserve)
+        {
+          replace_field (fields, LAGOON_VM_POWER_STATE, sim_vstr ("Halted"));
+          replace_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
+        }
       replace_field (fields, LAGOON_VM_IS_A_SNAPSHOT, sim_vbool (FALSE));
       replace_field (fields, LAGOON_VM_SNAPSHOT_OF, sim_vstr (LAGOON_NULL_REF));
       replace_field (fields, LAGOON_VM_SNAPSHOTS, sim_vstrv (none, 0));
@@ -2290,6 +2295,8 @@ sim_xva_export (SimServer   *server,
   SimDb *db = sim_server_get_db (server);
   g_autofree char *session = sim_request_session (query, cookie);
   g_autofree char *compression = sim_query_get (query, "use_compression");
+  g_autofree char *preserve_s = sim_query_get (query, "preserve_power_state");
+  gboolean preserve = preserve_s != NULL && g_ascii_strcasecmp (preserve_s, "true") == 0;
   g_autoptr(GString) ova = g_string_new (NULL);
   g_autoptr(GByteArray) tar = g_byte_array_new ();
   g_autoptr(GPtrArray) disks = g_ptr_array_new ();
@@ -2369,6 +2376,20 @@ sim_xva_export (SimServer   *server,
           g_ptr_array_add (disks, vdi);
       }
   }
+  /* A suspended VM's memory image goes along with preserve_power_state=true. */
+  if (preserve && g_str_equal (state, "Suspended"))
+    {
+      SimObject *image = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VDI),
+                                              sim_object_get_string (vm, LAGOON_VM_SUSPEND_VDI));
+      if (image != NULL)
+        {
+          xva_table_add (&t, image);
+          xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_SR),
+                                                  sim_object_get_string (image, LAGOON_VDI_SR)));
+          g_ptr_array_add (disks, image);
+        }
+    }
+  preserve = preserve && g_str_equal (state, "Suspended");
   xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM_METRICS),
                                           sim_object_get_string (vm, LAGOON_VM_METRICS)));
   xva_table_add (&t, sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM_GUEST_METRICS),
@@ -2398,7 +2419,7 @@ sim_xva_export (SimServer   *server,
         {
           SimObject *obj = g_ptr_array_index (t.order, i);
           if (obj->klass->id == order[c])
-            xva_write_object (ova, &t, obj);
+            xva_write_object (ova, &t, obj, preserve);
         }
     sim_writer_end_array (&w);
     sim_writer_end_member (&w);
@@ -2629,10 +2650,17 @@ snap_str (GVariant   *snap,
   return v != NULL ? g_variant_get_string (v, NULL) : "";
 }
 
-/* The operations a freshly imported (halted) VM or template offers. */
+/* The operations a freshly imported VM (halted or suspended) or template offers; sim-vm.c
+ * recomputes them at the VM's next change. */
 static GVariant *
-imported_vm_operations (gboolean template)
+imported_vm_operations (gboolean template,
+                        gboolean suspended)
 {
+  static const char *const susp[] = {
+    "resume", "resume_on", "hard_shutdown", "snapshot", "clone", "copy", "export", "destroy",
+    "migrate_send", "metadata_export",
+  };
+
   static const char *const halted[] = {
     "start", "start_on", "clone", "copy", "snapshot", "export", "destroy", "make_into_template",
     "provision", "changing_memory_limits", "changing_static_range", "changing_dynamic_range",
@@ -2643,6 +2671,8 @@ imported_vm_operations (gboolean template)
 
   if (template)
     return sim_vstrv (templ, G_N_ELEMENTS (templ));
+  if (suspended)
+    return sim_vstrv (susp, G_N_ELEMENTS (susp));
   return sim_vstrv (halted, G_N_ELEMENTS (halted));
 }
 
@@ -2765,6 +2795,7 @@ import_objects (Import *im)
       g_autoptr(GVariant) snap = snapshot_of (im, id);
       g_autofree GVariant **fields = import_fields (im, vm_class, snap);
       gboolean template;
+      gboolean suspended;
       SimObject *vm;
 
       if (g_variant_get_boolean (fields[LAGOON_VM_IS_CONTROL_DOMAIN]))
@@ -2777,9 +2808,20 @@ import_objects (Import *im)
       set_field (fields, LAGOON_VM_DOMID, sim_vint (-1));
       set_field (fields, LAGOON_VM_METRICS, sim_vstr (LAGOON_NULL_REF));
       set_field (fields, LAGOON_VM_GUEST_METRICS, sim_vstr (LAGOON_NULL_REF));
-      set_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
       set_field (fields, LAGOON_VM_IS_DEFAULT_TEMPLATE, sim_vbool (FALSE));
-      set_field (fields, LAGOON_VM_ALLOWED_OPERATIONS, imported_vm_operations (template));
+      /* Suspended (an export with preserve_power_state) when its memory image came along. */
+      suspended = g_str_equal (snap_str (snap, "power_state"), "Suspended") &&
+                  g_hash_table_contains (im->vdi_of_id, snap_str (snap, "suspend_VDI"));
+      if (suspended)
+        {
+          set_field (fields, LAGOON_VM_POWER_STATE, sim_vstr ("Suspended"));
+          set_field (fields, LAGOON_VM_SUSPEND_VDI,
+                     sim_vstr (g_hash_table_lookup (im->vdi_of_id, snap_str (snap, "suspend_VDI"))));
+        }
+      else
+        set_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
+      set_field (fields, LAGOON_VM_ALLOWED_OPERATIONS,
+                 imported_vm_operations (template, suspended));
       vm = import_insert (im, vm_class, id, fields);
       g_ptr_array_add (im->vms, g_strdup (vm->ref));
       /* A VM_metrics record, as VM.create makes one. */

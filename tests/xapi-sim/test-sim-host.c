@@ -1808,6 +1808,87 @@ test_export_import_errors (void)
   sim_stop (sim);
 }
 
+/* preserve_power_state=true: a suspended VM travels with its memory image and comes back
+ * suspended, ready to resume. */
+static void
+test_export_suspended (void)
+{
+  Sim *sim = sim_start (NULL);
+  const char *s = sim->session;
+  g_autofree char *dir = g_dir_make_tmp ("sim-host-xva-XXXXXX", NULL);
+  g_autofree char *plain = g_build_filename (dir, "plain.xva", NULL);
+  g_autofree char *kept = g_build_filename (dir, "kept.xva", NULL);
+  g_autofree char *x = g_build_filename (dir, "x", NULL);
+  g_autofree char *task = NULL;
+  g_autofree char *q = NULL;
+  g_autofree char *vm_ref = NULL;
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GVariant) result = NULL;
+  g_autoptr(GVariant) vm = NULL;
+  guint n_dirs = 0;
+
+  v = rpc (sim, "VM.start", g_variant_new ("(ssbb)", s, "OpaqueRef:vm3", FALSE, FALSE));
+  g_clear_pointer (&v, g_variant_unref);
+  v = rpc (sim, "VM.suspend", g_variant_new ("(ss)", s, "OpaqueRef:vm3"));
+  g_clear_pointer (&v, g_variant_unref);
+
+  g_assert_cmpint (export_vm (sim, "OpaqueRef:vm3", NULL, NULL, plain, NULL), ==, 200);
+  g_assert_cmpint (export_vm (sim, "OpaqueRef:vm3", NULL, "&preserve_power_state=true", kept, NULL),
+                   ==, 200);
+  g_mkdir (x, 0700);
+  {
+    const char *argv[] = { "tar", "-xf", kept, "-C", x, NULL };
+    g_autoptr(GDir) d = NULL;
+    const char *name;
+
+    run_tar (argv);
+    d = g_dir_open (x, 0, NULL);
+    while ((name = g_dir_read_name (d)) != NULL)
+      n_dirs += g_str_has_prefix (name, "Ref:");
+  }
+  /* The disk and the memory image. */
+  g_assert_cmpuint (n_dirs, ==, 2);
+
+  task = new_task (sim);
+  q = g_strdup_printf ("&sr_id=OpaqueRef:sr1&task_id=%s", task);
+  g_assert_cmpint (import_file (sim, kept, q, NULL), ==, 200);
+  result = task_result (sim, task);
+  {
+    g_autoptr(GVariant) boxed = g_variant_get_child_value (result, 0);
+    g_autoptr(GVariant) inner = g_variant_get_variant (boxed);
+    vm_ref = g_variant_dup_string (inner, NULL);
+  }
+  vm = get_record (sim, "VM", vm_ref);
+  g_assert_cmpstr (rec_str (vm, "power_state"), ==, "Suspended");
+  g_assert_cmpstr (rec_str (vm, "suspend_VDI"), !=, "OpaqueRef:NULL");
+  v = rpc (sim, "VM.resume", g_variant_new ("(ssbb)", s, vm_ref, FALSE, FALSE));
+  g_clear_pointer (&v, g_variant_unref);
+  {
+    g_autofree char *state = get_field (sim, "VM", vm_ref, "power_state");
+    g_assert_cmpstr (state, ==, "Running");
+  }
+
+  /* Without preserve_power_state it comes back halted. */
+  {
+    g_autofree char *task2 = new_task (sim);
+    g_autofree char *q2 = g_strdup_printf ("&sr_id=OpaqueRef:sr1&task_id=%s", task2);
+    g_autoptr(GVariant) result2 = NULL;
+    g_autoptr(GVariant) boxed = NULL;
+    g_autoptr(GVariant) inner = NULL;
+    g_autofree char *state = NULL;
+
+    g_assert_cmpint (import_file (sim, plain, q2, NULL), ==, 200);
+    result2 = task_result (sim, task2);
+    boxed = g_variant_get_child_value (result2, 0);
+    inner = g_variant_get_variant (boxed);
+    state = get_field (sim, "VM", g_variant_get_string (inner, NULL), "power_state");
+    g_assert_cmpstr (state, ==, "Halted");
+  }
+
+  rm_tree (dir);
+  sim_stop (sim);
+}
+
 /* Cut and damaged archives: each import fails with an error in its task, nothing crashes. */
 static void
 test_import_damaged (void)
@@ -1952,6 +2033,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/sim-host/xxh64", test_xxh64);
   g_test_add_func ("/lagoon/sim-host/export-import", test_export_import);
   g_test_add_func ("/lagoon/sim-host/export-import-errors", test_export_import_errors);
+  g_test_add_func ("/lagoon/sim-host/export-suspended", test_export_suspended);
   g_test_add_func ("/lagoon/sim-host/import-damaged", test_import_damaged);
   g_test_add_func ("/lagoon/sim-host/import-fixture", test_import_fixture);
   return g_test_run ();
