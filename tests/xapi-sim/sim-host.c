@@ -2814,9 +2814,10 @@ import_objects (Import *im)
                   g_hash_table_contains (im->vdi_of_id, snap_str (snap, "suspend_VDI"));
       if (suspended)
         {
+          const char *image = g_hash_table_lookup (im->vdi_of_id, snap_str (snap, "suspend_VDI"));
+
           set_field (fields, LAGOON_VM_POWER_STATE, sim_vstr ("Suspended"));
-          set_field (fields, LAGOON_VM_SUSPEND_VDI,
-                     sim_vstr (g_hash_table_lookup (im->vdi_of_id, snap_str (snap, "suspend_VDI"))));
+          set_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (image));
         }
       else
         set_field (fields, LAGOON_VM_SUSPEND_VDI, sim_vstr (LAGOON_NULL_REF));
