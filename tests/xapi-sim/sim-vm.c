@@ -2887,6 +2887,92 @@ vm_blocked_operations (SimCall *call)
   return TRUE;
 }
 
+/* ---- checks and resets ------------------------------------------------------------------- */
+
+/* VM.assert_operation_valid(self, op): the check a call of @op would make. */
+static gboolean
+vm_assert_operation_valid (SimCall *call)
+{
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+
+  if (vm == NULL || !vm_check_call (call, vm, sim_arg_string (call, 2)))
+    return FALSE;
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_update_allowed (SimCall *call)
+{
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+
+  if (vm == NULL)
+    return FALSE;
+  vm_update_allowed_operations (sim_server_get_db (call->server), vm);
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+/*
+ * VM.power_state_reset: Halted whatever the record said, for VMs whose host died. Refused for
+ * control domains (CANNOT_RESET_CONTROL_DOMAIN [vm]), for a live VM on the host that answers
+ * (its domain is there: DOMAIN_EXISTS [vm]) or on another host that is alive (HOST_IS_LIVE
+ * [host]). Operations in progress are forgotten.
+ */
+static gboolean
+do_power_state_reset (SimCall   *call,
+                      SimObject *vm)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  const char *state = power_state (vm);
+
+  if (vm_flag (vm, LAGOON_VM_IS_CONTROL_DOMAIN))
+    {
+      sim_fail (call, "CANNOT_RESET_CONTROL_DOMAIN", vm->ref, NULL);
+      return FALSE;
+    }
+  if (g_str_equal (state, "Running") || g_str_equal (state, "Paused"))
+    {
+      SimObject *host = follow (db, vm, LAGOON_VM_RESIDENT_ON, LAGOON_CLASS_HOST);
+      SimObject *metrics = host != NULL ? host_metrics_of (db, host) : NULL;
+
+      if (host != NULL && g_str_equal (host->ref, call->host_ref))
+        {
+          sim_fail (call, "DOMAIN_EXISTS", vm->ref, NULL);
+          return FALSE;
+        }
+      if (host != NULL &&
+          (metrics == NULL || g_variant_get_boolean (metrics->fields[LAGOON_HOST_METRICS_LIVE])))
+        {
+          sim_fail (call, "HOST_IS_LIVE", host->ref, NULL);
+          return FALSE;
+        }
+    }
+  vm_halt (db, vm, "Halted");
+  sim_writer_void (call->w);
+  return TRUE;
+}
+
+static gboolean
+vm_power_state_reset (SimCall *call)
+{
+  SimDb *db = sim_server_get_db (call->server);
+  SimObject *vm = sim_arg_object (call, 1, sim_class (LAGOON_CLASS_VM));
+  GVariantBuilder empty;
+
+  /* No operation check beyond the power state (any) and the rules above: a stuck VM's
+   * operations must not block its reset. */
+  if (vm == NULL)
+    return FALSE;
+  if (!do_power_state_reset (call, vm))
+    return FALSE;
+  g_variant_builder_init (&empty, G_VARIANT_TYPE ("a{sv}"));
+  sim_db_set (db, vm, LAGOON_VM_CURRENT_OPERATIONS,
+              g_variant_ref_sink (g_variant_builder_end (&empty)));
+  vm_update_allowed_operations (db, vm);
+  return TRUE;
+}
+
 /* ---- placement queries ------------------------------------------------------------------- */
 
 /* VM.assert_can_boot_here(self, host): the start checks alone (templates and snapshots too). */
@@ -3547,6 +3633,9 @@ const SimSpecial sim_vm_specials[] = {
   { "VM.set_VCPUs_at_startup", vm_set_vcpus_at_startup },
   { "VM.set_VCPUs_number_live", vm_set_vcpus_live },
   { "VM.set_affinity", vm_set_affinity },
+  { "VM.assert_operation_valid", vm_assert_operation_valid },
+  { "VM.update_allowed_operations", vm_update_allowed },
+  { "VM.power_state_reset", vm_power_state_reset },
   { "VM.set_HVM_shadow_multiplier", vm_set_shadow },
   { "VM.set_shadow_multiplier_live", vm_set_shadow },
   { "VM.set_is_a_template", vm_set_is_a_template },

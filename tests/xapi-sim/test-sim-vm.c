@@ -143,6 +143,12 @@ static const char pool_db[] =
   "memory__dynamic_max=\"3221225472\" memory__static_max=\"3221225472\" VCPUs__max=\"1\" "
   "VCPUs__at_startup=\"1\" domid=\"-1\" "
   "snapshots=\"('OpaqueRef:snapold' 'OpaqueRef:snapbad')\"/>"
+  /* A guest the record says runs on host4, which is dead. */
+  "<row ref=\"OpaqueRef:ghost\" uuid=\"ghost-uuid\" name__label=\"ghost\" power_state=\"Running\" "
+  "is_a_template=\"false\" resident_on=\"OpaqueRef:host4\" domid=\"7\" "
+  "memory__static_min=\"268435456\" memory__dynamic_min=\"268435456\" "
+  "memory__dynamic_max=\"268435456\" memory__static_max=\"268435456\" VCPUs__max=\"1\" "
+  "VCPUs__at_startup=\"1\"/>"
   /* An HVM guest whose agent reports no PV drivers, clean shutdown only, and no suspend. */
   "<row ref=\"OpaqueRef:hvm\" uuid=\"hvm-uuid\" name__label=\"no tools\" power_state=\"Halted\" "
   "is_a_template=\"false\" HVM__boot_policy=\"BIOS order\" memory__static_min=\"268435456\" "
@@ -1805,6 +1811,51 @@ test_guest_features (void)
   sim_stop (sim);
 }
 
+/* power_state_reset, assert_operation_valid, update_allowed_operations. */
+static void
+test_reset (void)
+{
+  Sim *sim = sim_start ("0");
+  g_autoptr(GVariant) r = NULL;
+  g_autoptr(GVariant) rec = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *s = NULL;
+
+  r = call (sim, "VM.assert_operation_valid", "(ss)", "OpaqueRef:vmh", "start");
+  err = call_fails (sim, "VM_BAD_POWER_STATE", "VM.assert_operation_valid", "(ss)", "OpaqueRef:vmh",
+                    "clean_shutdown");
+  g_assert_cmpstr (err, ==, "VM_BAD_POWER_STATE,OpaqueRef:vmh,running,halted");
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.update_allowed_operations", "(s)", "OpaqueRef:vmh");
+
+  err = call_fails (sim, "CANNOT_RESET_CONTROL_DOMAIN", "VM.power_state_reset", "(s)",
+                    "OpaqueRef:dom0");
+  g_assert_cmpstr (err, ==, "CANNOT_RESET_CONTROL_DOMAIN,OpaqueRef:dom0");
+  g_clear_pointer (&err, g_free);
+  /* Its domain is on the host that answers (the coordinator), or on a live host. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.start_on", "(ssbb)", "OpaqueRef:vmh", "OpaqueRef:host1", FALSE, FALSE);
+  err = call_fails (sim, "DOMAIN_EXISTS", "VM.power_state_reset", "(s)", "OpaqueRef:vmh");
+  g_assert_cmpstr (err, ==, "DOMAIN_EXISTS,OpaqueRef:vmh");
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.pool_migrate", "(ssa{ss})", "OpaqueRef:vmh", "OpaqueRef:host2", NULL);
+  err = call_fails (sim, "HOST_IS_LIVE", "VM.power_state_reset", "(s)", "OpaqueRef:vmh");
+  g_assert_cmpstr (err, ==, "HOST_IS_LIVE,OpaqueRef:host2");
+  /* A VM on a dead host is reset to Halted. */
+  g_clear_pointer (&r, g_variant_unref);
+  r = call (sim, "VM.power_state_reset", "(s)", "OpaqueRef:ghost");
+  rec = record (sim, "VM", "OpaqueRef:ghost");
+  g_assert_cmpstr ((s = rec_str (rec, "power_state")), ==, "Halted");
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpstr ((s = rec_str (rec, "resident_on")), ==, "OpaqueRef:NULL");
+  g_clear_pointer (&s, g_free);
+  g_assert_cmpint (rec_int (rec, "domid"), ==, -1);
+  g_assert_nonnull (strstr ((s = rec_set (rec, "allowed_operations")), "start"));
+  sim_stop (sim);
+}
+
 /* Nonsense arguments to every message sim-vm.c answers: errors, never a crash. */
 static void
 test_nonsense (void)
@@ -1820,7 +1871,8 @@ test_nonsense (void)
     "VM.assert_can_boot_here", "VM.get_possible_hosts", "VM.set_is_a_template",
     "VM.set_blocked_operations", "VM.add_to_blocked_operations",
     "VM.remove_from_blocked_operations", "VM.set_HVM_shadow_multiplier",
-    "VM.set_shadow_multiplier_live", "VM_appliance.start",
+    "VM.set_shadow_multiplier_live", "VM.assert_operation_valid", "VM.update_allowed_operations",
+    "VM.power_state_reset", "VM_appliance.start",
     "VM_appliance.clean_shutdown",
   };
   static const char *const values[] = {
@@ -1881,6 +1933,7 @@ main (int   argc,
   g_test_add_func ("/lagoon/xapi-sim-vm/operation-in-progress", test_operation_in_progress);
   g_test_add_func ("/lagoon/xapi-sim-vm/allowed-operations", test_allowed_operations);
   g_test_add_func ("/lagoon/xapi-sim-vm/guest-features", test_guest_features);
+  g_test_add_func ("/lagoon/xapi-sim-vm/reset", test_reset);
   g_test_add_func ("/lagoon/xapi-sim-vm/nonsense", test_nonsense);
   return g_test_run ();
 }
