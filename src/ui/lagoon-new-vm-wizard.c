@@ -294,8 +294,9 @@ sr_display_name (LagoonNewVmWizard  *self,
     return g_strdup (lagoon_record_get_name (sr));
   pbds = lagoon_record_get_set (sr, LAGOON_SR_PBDS, &n);
   pbd = n > 0 ? lookup (self, LAGOON_CLASS_PBD, pbds[0]) : NULL;
-  host = pbd != NULL ? lookup (self, LAGOON_CLASS_HOST, lagoon_record_get_ref (pbd, LAGOON_PBD_HOST))
-                     : NULL;
+  host = pbd != NULL
+         ? lookup (self, LAGOON_CLASS_HOST, lagoon_record_get_ref (pbd, LAGOON_PBD_HOST))
+         : NULL;
   if (host == NULL)
     return g_strdup (lagoon_record_get_name (sr));
   /* TRANSLATORS: an SR local to a server, "Local storage on host-01" */
@@ -657,7 +658,8 @@ apply_template (LagoonNewVmWizard *self)
                                               : "");
   if (is_default_template (rec) && (methods == NULL || strstr (methods, "cdrom") != NULL))
     gtk_toggle_button_set_active (self->install_cd_radio, TRUE);
-  else if (is_default_template (rec) && gtk_widget_get_sensitive (GTK_WIDGET (self->install_url_radio)))
+  else if (is_default_template (rec) &&
+           gtk_widget_get_sensitive (GTK_WIDGET (self->install_url_radio)))
     gtk_toggle_button_set_active (self->install_url_radio, TRUE);
   else
     gtk_toggle_button_set_active (self->install_none_radio, TRUE);
@@ -724,9 +726,11 @@ apply_template (LagoonNewVmWizard *self)
         g_ptr_array_add (self->template_disks, disk);
       }
     g_free (self->copy_sr);
-    self->copy_sr = g_strdup (self->template_disks->len > 0
-                              ? ((LagoonNewVmDisk *) g_ptr_array_index (self->template_disks, 0))->sr
-                              : NULL);
+    if (self->template_disks->len > 0)
+      self->copy_sr =
+        g_strdup (((LagoonNewVmDisk *) g_ptr_array_index (self->template_disks, 0))->sr);
+    else
+      self->copy_sr = NULL;
     gtk_toggle_button_set_active (self->fast_clone_check, TRUE);
     gtk_widget_set_visible (GTK_WIDGET (self->fast_clone_check), self->template_disks->len > 0);
   }
@@ -821,7 +825,8 @@ on_template_search_changed (GtkSearchEntry    *entry,
 static void
 fill_isos (LagoonNewVmWizard *self)
 {
-  g_autofree char *active = g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->iso_combo)));
+  g_autofree char *active =
+    g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->iso_combo)));
   g_autoptr(GPtrArray) srs = lagoon_cache_list (self->cache, LAGOON_CLASS_SR);
   g_autoptr(GPtrArray) isos = g_ptr_array_new ();
 
@@ -1406,7 +1411,8 @@ on_vif_edit_changed (GtkWidget         *widget,
   if (self->filling > 0 || index < 0 || (guint) index >= self->vifs->len)
     return;
   vif = g_ptr_array_index (self->vifs, index);
-  set_vif_network (self, vif, gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->vif_network_combo)));
+  set_vif_network (self, vif,
+                   gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->vif_network_combo)));
   mac = g_strstrip (g_strdup (gtk_entry_get_text (self->vif_mac_entry)));
   g_free (vif->mac);
   vif->mac = g_ascii_strdown (mac, -1);
@@ -2497,7 +2503,8 @@ new_vm_activate (GSimpleAction *action,
     host_ref = target->ref;
   else if (target->class_id == LAGOON_CLASS_VM && target->ref != NULL)
     {
-      LagoonCache *cache = lagoon_connection_get_cache (lagoon_server_get_connection (target->server));
+      LagoonConnection *connection = lagoon_server_get_connection (target->server);
+      LagoonCache *cache = lagoon_connection_get_cache (connection);
       const LagoonRecord *vm = lagoon_cache_lookup (cache, LAGOON_CLASS_VM, target->ref);
 
       if (vm != NULL && lagoon_record_get_bool (vm, LAGOON_VM_IS_A_TEMPLATE) &&
@@ -2545,6 +2552,7 @@ lagoon_new_vm_command_update (GActionMap   *map,
   target->ref = g_strdup (ref);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action),
                                server != NULL &&
-                               lagoon_connection_get_state (lagoon_server_get_connection (server)) ==
+                               lagoon_connection_get_state (
+                                 lagoon_server_get_connection (server)) ==
                                LAGOON_CONNECTION_CONNECTED);
 }

@@ -717,7 +717,8 @@ on_finish_clicked (LagoonWizard *self)
       gtk_widget_destroy (GTK_WIDGET (self));
       return;
     }
-  lagoon_wizard_show_error (self, error != NULL ? error->message : _("The wizard could not finish."));
+  lagoon_wizard_show_error (self, error != NULL ? error->message
+                                                : _("The wizard could not finish."));
 }
 
 static void

@@ -159,7 +159,8 @@ test_xe (void)
   g_autofree char *plain = NULL;
 
   g_test_message ("%s", xe);
-  g_assert_nonnull (strstr (xe, "VM=$(xe vm-clone uuid=tmpl-uuid new-name-label='it'\\''s web-1')"));
+  g_assert_nonnull (strstr (xe, "VM=$(xe vm-clone uuid=tmpl-uuid "
+                                "new-name-label='it'\\''s web-1')"));
   g_assert_nonnull (strstr (xe, "xe vm-param-set uuid=$VM is-a-template=false\n"));
   g_assert_nonnull (strstr (xe, "xe vm-memory-limits-set uuid=$VM static-min=536870912 "
                                 "static-max=2147483648 dynamic-min=1073741824 "
