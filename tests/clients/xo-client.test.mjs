@@ -462,6 +462,21 @@ describe('xen-api against xapi-sim', { concurrency: 4 }, () => {
             assert.equal(clone.power_state, 'Halted')
             assert.equal(clone.is_a_template, source.is_a_template)
             assert.equal(clone.VBDs.length, source.VBDs.length)
+            // Give the space back, as an admin would: on thick (LVM) storage a clone takes the
+            // disks' full size, and the next transport's clone must fit too.
+            const vdis = []
+            for (const vbd of clone.VBDs) {
+              const record = await xapi.call('VBD.get_record', vbd)
+              // disks only: a CD drive's VDI is an ISO of a library
+              if (record.type === 'Disk' && record.VDI !== 'OpaqueRef:NULL') vdis.push(record.VDI)
+            }
+            await withTimeout(xapi.call('VM.destroy', ref), 20e3, 'VM.destroy')
+            for (const vdi of vdis) {
+              // a disk some other VM still uses stays
+              if ((await xapi.call('VDI.get_VBDs', vdi)).length === 0) {
+                await withTimeout(xapi.call('VDI.destroy', vdi), 20e3, 'VDI.destroy')
+              }
+            }
           })
 
           it('gets a power-state failure of an async call as a XapiError', async () => {
