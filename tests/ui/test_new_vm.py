@@ -21,7 +21,11 @@ import sys
 import time
 import xmlrpc.client
 
-from gi.repository import Gio, GLib
+import gi
+
+gi.require_version("Gdk", "3.0")
+gi.require_version("Gtk", "3.0")
+from gi.repository import Gdk, Gio, GLib, Gtk  # noqa: E402
 
 from dogtail.config import config
 
@@ -212,6 +216,21 @@ def open_wizard(app, window, table, row_name):
     return wizard
 
 
+def open_wizard_from_context(app, table, row_name):
+    """Right-click a row of the tree and choose New VM… from its menu."""
+    cell = cell_named(table, row_name)
+    x, y = cell.position
+    w, h = cell.size
+    rawinput.click(x + w // 2, y + h // 2, button=3)
+    item = app.findChild(lambda n: n.roleName == "menu item" and n.name == "New VM…"
+                         and n.showing and n.parent.parent.roleName != "menu bar")
+    item.click()
+    wizard = app.findChild(lambda n: n.name.startswith("New VM") and
+                           n.roleName in ("dialog", "frame") and n.showing)
+    wait_for("the Template page", lambda: heading_shows(wizard, "Select a VM template"))
+    return wizard
+
+
 def pick_template(wizard, template):
     search = named(wizard, "Search templates")
     set_text(search, template.split()[0])
@@ -384,6 +403,11 @@ def main():
         xe = named(wizard, "Equivalent xe commands")
         assert "xe vm-clone" in xe.text and "new-name-label='lagoon-one'" in xe.text, xe.text
         assert named(wizard, "Start the new VM automatically", "check box").checked
+        button(wizard, "Copy").click()
+        clipboard = Gtk.Clipboard.get(Gdk.SELECTION_CLIPBOARD)
+        wait_for("the xe commands on the clipboard",
+                 lambda: (clipboard.wait_for_text() or "") == xe.text)
+        log("Copy puts the xe commands on the clipboard")
         assert showing(wizard, lambda n: n.name == "Name: lagoon-one"), "summary lacks the name"
         screenshot("finish")
         log("summary and xe commands shown")
@@ -494,7 +518,8 @@ def main():
                        and any(pool.call("PBD.get_host", pbd) == host0 for pbd in sr["PBDs"]))
         if custom and local:
             local_name, local_ref = local[0]
-            wizard = open_wizard(app, window, table, pool_name)
+            # From the host's context menu: the host is the home server already.
+            wizard = open_wizard_from_context(app, table, host_names[0])
             pick_template(wizard, custom[0])
             go_next(wizard, "Name the new VM")
             set_text(named(wizard, "Name", "text"), "copied-vm")
@@ -503,8 +528,11 @@ def main():
             named(wizard, "No installation media (the template already has an operating system)",
                   "radio button").click()
             go_next(wizard, "Select a home server")
-            named(wizard, "Place the VM on this server:", "radio button").click()
-            click(cell_named(named(wizard, "Servers"), host_names[0]))
+            assert named(wizard, "Place the VM on this server:", "radio button").checked, \
+                "the host of the context menu is not the home server"
+            servers = named(wizard, "Servers")
+            assert cell_named(servers, host_names[0]).selected, "the host is not selected"
+            log(f"New VM from {host_names[0]}'s context menu: it is the home server")
             go_next(wizard, "Allocate processor and memory resources")
             go_next(wizard, "Configure storage for the new VM")
             disks = named(wizard, "Virtual disks")
