@@ -81,8 +81,18 @@ update_row (LagoonAction *action,
       status = g_strdup (_("Queued"));
       break;
     case LAGOON_ACTION_RUNNING:
-      /* Translators: progress of a running action, "42%" */
-      status = g_strdup_printf (_("In progress: %d%%"), (int) (progress * 100 + 0.5));
+      {
+        const char *step = lagoon_action_get_description (action);
+
+        if (step != NULL && *step != '\0')
+          /* Translators: progress of a running action and the step it is at, "42% — Starting
+           * web-01" */
+          status = g_strdup_printf (_("In progress: %d%% — %s"), (int) (progress * 100 + 0.5),
+                                    step);
+        else
+          /* Translators: progress of a running action, "42%" */
+          status = g_strdup_printf (_("In progress: %d%%"), (int) (progress * 100 + 0.5));
+      }
       break;
     case LAGOON_ACTION_CANCELLING:
       status = g_strdup (_("Cancelling…"));
