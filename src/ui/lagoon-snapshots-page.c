@@ -89,6 +89,11 @@ is_disk_and_memory (const LagoonRecord *snapshot)
 static const char *
 snapshot_type (const LagoonRecord *snapshot)
 {
+  /* Snapshots a schedule (VMSS, or the older VMPP) took say so. */
+  if (lagoon_record_get_bool (snapshot, LAGOON_VM_IS_VMSS_SNAPSHOT) ||
+      lagoon_record_get_bool (snapshot, LAGOON_VM_IS_SNAPSHOT_FROM_VMPP))
+    return is_disk_and_memory (snapshot) ? _("Disks and memory, scheduled")
+                                         : _("Disks only, scheduled");
   return is_disk_and_memory (snapshot) ? _("Disks and memory") : _("Disks only");
 }
 

@@ -320,6 +320,9 @@ def main():
             wait_for("the VM's parent to be the snapshot",
                      lambda: pool.call("VM.get_parent", vm_ref) == taken_ref)
             log("reverted: the VM's parent is the snapshot")
+            wait_for("the saved state in the tree", lambda: cell_named(snap_tree, saved_name)
+                     is not None, timeout=5)
+            screenshot("snaps-tree-after-revert.png")
         else:
             # Only a simulator without VM.revert excuses a failure; the pane must say why.
             log("revert: " + failed.name)
