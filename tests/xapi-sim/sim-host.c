@@ -2650,8 +2650,8 @@ snap_str (GVariant   *snap,
   return v != NULL ? g_variant_get_string (v, NULL) : "";
 }
 
-/* The operations a freshly imported VM (halted or suspended) or template offers; sim-vm.c
- * recomputes them at the VM's next change. */
+/* The operations a freshly imported VM (halted or suspended) or template offers until
+ * sim-vm.c's VM.update_allowed_operations computes them (at the end of the import). */
 static GVariant *
 imported_vm_operations (gboolean template,
                         gboolean suspended)
@@ -3203,6 +3203,14 @@ done:
     {
       g_autoptr(GString) result = g_string_new ("<value><array><data>");
 
+      for (guint i = 0; i < im.vms->len; i++)
+        {
+          g_autoptr(GPtrArray) scratch = g_ptr_array_new_with_free_func (g_free);
+
+          /* sim-vm.c's own rules for what the new VM offers (xapi recomputes them too). */
+          run_vm_handler (server, "update_allowed_operations", g_ptr_array_index (im.vms, i),
+                          scratch);
+        }
       for (guint i = 0; i < im.vms->len; i++)
         {
           SimObject *vm = sim_db_lookup_class (db, sim_class (LAGOON_CLASS_VM),

@@ -1629,6 +1629,11 @@ test_export_import (void)
     vm = get_record (sim, "VM", vm_ref);
     g_assert_cmpstr (rec_str (vm, "name_label"), ==, "vm three");
     g_assert_cmpstr (rec_str (vm, "power_state"), ==, "Halted");
+    {
+      g_autoptr(GVariant) ops = g_variant_lookup_value (vm, "allowed_operations", NULL);
+      g_assert_true (set_contains (ops, "start"));
+      g_assert_true (set_contains (ops, "export"));
+    }
     g_assert_cmpstr (rec_str (vm, "uuid"), !=, "vm-uuid-3");
     other = g_variant_lookup_value (vm, "other_config", NULL);
     g_assert_cmpstr (rec_str (other, "import_task"), ==, task2);
@@ -1861,6 +1866,11 @@ test_export_suspended (void)
   vm = get_record (sim, "VM", vm_ref);
   g_assert_cmpstr (rec_str (vm, "power_state"), ==, "Suspended");
   g_assert_cmpstr (rec_str (vm, "suspend_VDI"), !=, "OpaqueRef:NULL");
+  {
+    g_autoptr(GVariant) ops = g_variant_lookup_value (vm, "allowed_operations", NULL);
+    g_assert_true (set_contains (ops, "resume"));
+    g_assert_false (set_contains (ops, "start"));
+  }
   v = rpc (sim, "VM.resume", g_variant_new ("(ssbb)", s, vm_ref, FALSE, FALSE));
   g_clear_pointer (&v, g_variant_unref);
   {
