@@ -179,7 +179,8 @@ test_titles (void)
     const char *title;
   } cases[] = {
     { "VM_STARTED", "", "VM started" },
-    { "ALARM", "value: 0.97\nconfig:\n<variable>\n<name value=\"cpu_usage\"/>\n", "Alarm: CPU usage" },
+    { "ALARM", "value: 0.97\nconfig:\n<variable>\n<name value=\"cpu_usage\"/>\n",
+      "Alarm: CPU usage" },
     { "ALARM", "<name value=\"sr_weird\"/>", "Alarm: sr_weird" },
     { "ALARM", "no variable here", "Alarm" },
     { "ALARM", "<name value=\"", "Alarm" },

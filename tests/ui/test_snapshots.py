@@ -245,8 +245,8 @@ def main():
         memory = dialog.child(name="Snapshot the VM's disks and memory", roleName="radio button")
         disks = dialog.child(name="Snapshot the VM's disks", roleName="radio button")
         assert not memory.sensitive, "disks and memory is offered on a halted VM"
-        assert memory.description == "Only a running VM's memory can be saved; this VM is Halted.", \
-            memory.description
+        halted_reason = "Only a running VM's memory can be saved; this VM is Halted."
+        assert memory.description == halted_reason, memory.description
         assert find(dialog, lambda n: n.roleName == "label" and n.name == memory.description
                     and n.showing) is not None, "the reason is not shown in the dialog"
         assert disks.sensitive and disks.checked, "disks only is not chosen"
