@@ -187,6 +187,51 @@ def place_window(title, x, y):
     raise AssertionError(f"no X window called {title!r}")
 
 
+def window_xid(title):
+    out = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        line = line.strip()
+        if f'"{title}"' in line:
+            return int(line.split()[0], 16)
+    raise AssertionError(f"no X window called {title!r}")
+
+
+def close_window(title):
+    """Asks the window to close as a window manager does (WM_DELETE_WINDOW)."""
+    import ctypes
+
+    class ClientMessage(ctypes.Structure):
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                    ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                    ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5),
+                    ("pad", ctypes.c_long * 24)]
+
+    xlib = ctypes.CDLL("libX11.so.6")
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    xlib.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                                ctypes.c_void_p]
+    xlib.XFlush.argtypes = [ctypes.c_void_p]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = xlib.XOpenDisplay(os.environ["DISPLAY"].encode())
+    assert display, "cannot open the X display"
+    try:
+        event = ClientMessage()
+        event.type = 33  # ClientMessage
+        event.window = window_xid(title)
+        event.message_type = xlib.XInternAtom(display, b"WM_PROTOCOLS", 0)
+        event.format = 32
+        event.data[0] = xlib.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+        event.data[1] = 0  # CurrentTime
+        xlib.XSendEvent(display, event.window, 0, 0, ctypes.byref(event))
+        xlib.XFlush(display)
+    finally:
+        xlib.XCloseDisplay(display)
+
+
 def screen_size():
     area = gdk_display().get_monitor(0).get_geometry()
     return area.width, area.height
@@ -350,7 +395,10 @@ def undock_and_dock(app, window, display, vm_name, pid, port, console_area, conn
     wait_for("the console window", lambda: frame(app, title) is not None)
     wait_for("the tab's note", lambda: label_showing(
         window, f"The console of {vm_name} is in its own window.") is not None)
+    time.sleep(0.3)
     place_window(title, 0, 700)
+    wait_for("the console window placed", lambda: tuple(frame(app, title).position) == (0, 700),
+             timeout=5)
     win = frame(app, title)
     undocked = win.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
                              recursive=True)
@@ -379,6 +427,15 @@ def undock_and_dock(app, window, display, vm_name, pid, port, console_area, conn
     button(window, "Show Console Window").doActionNamed("click")
     button(window, "Dock Console").doActionNamed("click")
     wait_for("the console window to close", lambda: frame(app, title) is None)
+    wait_for("the console back in the tab", lambda: console_area() is not None
+             and console_area().description == connected, timeout=5)
+    # Undocked again, closing the window (as a window manager asks) docks it back too.
+    button(window, "Undock").doActionNamed("click")
+    wait_for("the console window again", lambda: frame(app, title) is not None)
+    time.sleep(0.5)
+    close_window(title)
+    wait_for("the closed console window to go", lambda: frame(app, title) is None)
+    log("Dock Console in the tab docks the console back; so does closing its window")
     wait_for("the console back in the tab", lambda: console_area() is not None
              and console_area().description == connected, timeout=5)
     docked = window.findChild(lambda n: n.name == f"Console of {vm_name}" and n.showing,
@@ -465,7 +522,11 @@ def several(app, window, table, pool, vms, running, host_ref, vm_name):
             button(window, "Undock").doActionNamed("click")
             title = f"{name} — Console"
             wait_for(f"the window of {name}", lambda: frame(app, title) is not None)
+            time.sleep(0.3)
             place_window(title, *places[i])
+            wait_for(f"the window of {name} at {places[i]}",
+                     lambda: tuple(frame(app, title).position) == places[i], timeout=5)
+            time.sleep(0.3)
             consoles.append((name, title))
     consoles.append((names[2], None))
     started = time.monotonic()
