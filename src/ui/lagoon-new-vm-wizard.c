@@ -1095,6 +1095,9 @@ check_disks (LagoonNewVmWizard *self,
   g_autoptr(GArray) rows = disk_rows (self);
   g_autofree char *home = home_host (self);
   guint count = vm_count (self);
+  g_autoptr(GPtrArray) hosts = host_refs (self);
+  gboolean spread = count > 1 && hosts->len > 1 &&
+                    gtk_toggle_button_get_active (self->place_spread_radio);
   char *problem = NULL;
 
   for (guint i = 0; i < rows->len; i++)
@@ -1120,6 +1123,9 @@ check_disks (LagoonNewVmWizard *self,
 
       if (sr == NULL)
         status = g_strdup (_("Choose a storage repository"));
+      else if (spread && !lagoon_record_get_bool (sr, LAGOON_SR_SHARED))
+        status = g_strdup_printf (_("%s is local storage: VMs spread over the servers need "
+                                    "shared storage"), sr_name);
       else if (!sr_reachable_from (self, sr, home))
         status = home != NULL
                  ? g_strdup_printf (_("%s is not reachable from the home server"), sr_name)
