@@ -45,6 +45,8 @@ struct _LagoonSnapshotsPage
   /* Template children */
   GtkStack           *main_stack;
   GtkStack           *view_stack;
+  GtkToggleButton    *tree_radio;
+  GtkToggleButton    *list_radio;
   GtkTreeView        *tree_view;
   GtkTreeView        *list_view;
   GtkLabel           *empty_label;
@@ -737,6 +739,15 @@ on_row_activated (GtkTreeView         *view,
 }
 
 static void
+on_view_radio_toggled (GtkToggleButton     *radio,
+                       LagoonSnapshotsPage *self)
+{
+  if (self->view_stack != NULL && gtk_toggle_button_get_active (radio))
+    gtk_stack_set_visible_child_name (self->view_stack, radio == self->list_radio ? "list"
+                                                                                   : "tree");
+}
+
+static void
 on_view_switched (GtkStack            *stack,
                   GParamSpec          *pspec,
                   LagoonSnapshotsPage *self)
@@ -960,6 +971,8 @@ lagoon_snapshots_page_class_init (LagoonSnapshotsPageClass *klass)
                                                "/dev/lagoon/Lagoon/lagoon-snapshots-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, main_stack);
   gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, tree_radio);
+  gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, list_radio);
   gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, tree_view);
   gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, list_view);
   gtk_widget_class_bind_template_child (widget_class, LagoonSnapshotsPage, empty_label);
@@ -980,6 +993,7 @@ lagoon_snapshots_page_class_init (LagoonSnapshotsPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_view_key_press);
   gtk_widget_class_bind_template_callback (widget_class, on_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_view_switched);
+  gtk_widget_class_bind_template_callback (widget_class, on_view_radio_toggled);
 }
 
 static void
