@@ -905,9 +905,17 @@ finish (LagoonNewVmAction *self)
     {
       g_autofree char *why = lagoon_xenapi_error_describe (self->error);
       const char *code = lagoon_xenapi_error_get_code_string (self->error);
-      g_autofree char *cause = code != NULL && strstr (why, code) == NULL
-                               ? g_strdup_printf ("%s (%s)", why, code) : g_strdup (why);
+      g_autofree char *cause = NULL;
       g_autofree char *message = NULL;
+      gsize len = strlen (why);
+
+      /* "<the server's sentence> (CODE)." then what was undone. */
+      while (len > 0 && (why[len - 1] == '.' || g_ascii_isspace (why[len - 1])))
+        why[--len] = '\0';
+      if (code != NULL && strstr (why, code) == NULL)
+        cause = g_strdup_printf ("%s (%s).", why, code);
+      else
+        cause = g_strdup_printf ("%s.", why);
 
       /* The Events pane shows this sentence: it says what failed and what was undone. */
       if (self->cleanup_error == NULL)
@@ -928,7 +936,10 @@ finish (LagoonNewVmAction *self)
                                                                  : _("Failed; clean-up failed"));
       g_clear_pointer (&self->vm, g_free);
       lagoon_action_set_objects (LAGOON_ACTION (self), NULL);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", message);
+      /* A cancel stays a cancel (the Events pane says "Cancelled"). */
+      g_task_return_new_error (task, G_IO_ERROR,
+                               g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                               ? G_IO_ERROR_CANCELLED : G_IO_ERROR_FAILED, "%s", message);
       return;
     }
 
@@ -1018,6 +1029,9 @@ lagoon_new_vm_action_run (LagoonAction *action,
   g_return_if_fail (self->task == NULL);
 
   self->task = g_object_ref (task);
+  /* A cancel still runs the clean-up, and its error says what was undone: GTask must not
+   * replace it with a bare "Operation was cancelled". */
+  g_task_set_check_cancellable (task, FALSE);
   self->stage = STAGE_CLONE;
   queue_stage (self);
   run_next (self);

@@ -586,6 +586,52 @@ test_failure_cleans_up (void)
   pool_clear (&pool);
 }
 
+static gboolean
+cancel_when_created (gpointer data)
+{
+  LagoonAction *action = data;
+
+  /* Cancel once the clone exists, so that there is something to clean up. */
+  if (lagoon_new_vm_action_get_vm (LAGOON_NEW_VM_ACTION (action)) == NULL &&
+      !lagoon_action_is_finished (action))
+    return G_SOURCE_CONTINUE;
+  lagoon_action_cancel (action);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_cancel_cleans_up (void)
+{
+  /* --speed 10: each task takes about five seconds, time enough to cancel the provision. */
+  const char *args[] = { "--generate", "2:4:7", "--speed", "10", NULL };
+  g_autoptr(LagoonRigSim) sim = start_sim_or_skip (args);
+  g_autoptr(LagoonConnection) conn = NULL;
+  g_autoptr(LagoonAction) action = NULL;
+  g_autoptr(LagoonNewVmSpec) spec = NULL;
+  guint vms, vdis;
+  Pool pool = { 0 };
+
+  if (sim == NULL)
+    return;
+  conn = connect_to (sim);
+  find_pool (conn, &pool);
+  vms = count_all (conn, "VM.get_all");
+  vdis = count_all (conn, "VDI.get_all");
+
+  spec = spec_for (&pool, "cancelled-vm", 1 * GiB);
+  action = lagoon_new_vm_action_new (conn, spec);
+  g_timeout_add (50, cancel_when_created, action);
+  run_to_end (action);
+  g_test_message ("%s", lagoon_action_get_error (action) ? lagoon_action_get_error (action)->message
+                                                          : "no error");
+  g_assert_cmpint (lagoon_action_get_state (action), ==, LAGOON_ACTION_CANCELLED);
+  g_assert_error (lagoon_action_get_error (action), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (lagoon_action_get_error (action)->message, "removed again"));
+  g_assert_cmpuint (count_all (conn, "VM.get_all"), ==, vms);
+  g_assert_cmpuint (count_all (conn, "VDI.get_all"), ==, vdis);
+  pool_clear (&pool);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -597,5 +643,6 @@ main (int   argc,
   g_test_add_func ("/lagoon/new-vm/xe", test_xe);
   g_test_add_func ("/lagoon/new-vm/create", test_create);
   g_test_add_func ("/lagoon/new-vm/failure-cleans-up", test_failure_cleans_up);
+  g_test_add_func ("/lagoon/new-vm/cancel-cleans-up", test_cancel_cleans_up);
   return g_test_run ();
 }
