@@ -490,6 +490,24 @@ def main():
         log("a snapshot row in the Objects view: its VM's chain, and Delete Snapshot from its "
             "context menu")
 
+        # The Delete key deletes the disks-and-memory snapshot, memory image included.
+        memory_ref = next(r for r, v in pool.snapshots_of(vm_ref).items()
+                          if v["name_label"] == memory_name)
+        suspend_vdi = pool.call("VM.get_suspend_VDI", memory_ref)
+        click(cell_named(table, memory_name))
+        wait_for("the Snapshots tab", lambda: tab_button("Snapshots") is not None)
+        tab_button("Snapshots").click()
+        wait_for("the checkpoint in the list", lambda: list_table() is not None
+                 and cell_named(list_table(), memory_name) is not None)
+        click(cell_named(list_table(), memory_name))
+        rawinput.pressKey("Delete")
+        wait_for("the Delete dialog", lambda: dialog_named(app, "Delete Snapshots"))
+        dialog_named(app, "Delete Snapshots").child(name="Delete", roleName="push button").click()
+        wait_for(f"{memory_name} to be deleted", lambda: memory_snapshot() is None)
+        if suspend_vdi != "OpaqueRef:NULL":
+            wait_for("its memory image to go", lambda: suspend_vdi not in pool.call("VDI.get_all"))
+        log(f"the Delete key deleted {memory_name!r} and its memory image ({suspend_vdi})")
+
         rawinput.keyCombo("<Control>q")
         rc = proc.wait(timeout=TIMEOUT)
         assert rc == 0, f"lagoon exited with status {rc}"
