@@ -46,6 +46,7 @@ struct _LagoonNewVmWizard
   GtkWidget         *name_page;
   GtkEntry          *name_entry;
   GtkEntry          *description_entry;
+  GtkLabel          *name_hint;
   GtkWidget         *count_page;
   GtkSpinButton     *count_spin;
   GtkEntry          *pattern_entry;
@@ -1505,6 +1506,17 @@ validate_name (LagoonNewVmWizard *self)
 {
   g_autofree char *name = g_strstrip (g_strdup (gtk_entry_get_text (self->name_entry)));
 
+  if (name[0] != '\0' && vm_name_taken (self, name))
+    {
+      g_autofree char *hint = g_strdup_printf (_("A VM called “%s” exists already. Two VMs may "
+                                                 "have the same name, but it is confusing."),
+                                               name);
+
+      gtk_label_set_text (self->name_hint, hint);
+    }
+  else
+    gtk_label_set_text (self->name_hint, "");
+
   if (name[0] == '\0')
     lagoon_wizard_page_set_valid (self->name_page, FALSE, _("Enter a name for the new VM."));
   else
@@ -2285,6 +2297,7 @@ lagoon_new_vm_wizard_class_init (LagoonNewVmWizardClass *klass)
   BIND (name_page);
   BIND (name_entry);
   BIND (description_entry);
+  BIND (name_hint);
   BIND (count_page);
   BIND (count_spin);
   BIND (pattern_entry);

@@ -337,6 +337,14 @@ def main():
             "the reason is not shown under the page"
         log(f"empty name: Next disabled, saying {reason!r}")
         screenshot("name-invalid")
+        taken = sorted(vm["name_label"] for vm in pool.call("VM.get_all_records").values()
+                       if not vm["is_a_template"] and not vm["is_control_domain"])[0]
+        set_text(name_entry, taken)
+        wait_for("the note that the name is taken", lambda: showing(
+            wizard, lambda n: n.roleName == "label" and f"A VM called “{taken}” exists already"
+            in (n.name or "")))
+        assert next_button.sensitive, "a name in use must not block Next"
+        log(f"name {taken!r} in use: noted, Next still enabled")
         set_text(name_entry, "lagoon-one")
         set_text(named(wizard, "Description", "text"), "made by test_new_vm")
         wait_for("Next with a name", lambda: next_button.sensitive)
