@@ -549,7 +549,8 @@ typedef struct
 {
   LagoonServer *server;
   int           class_id;
-  char         *ref;
+  char         *ref;     /* the primary selection: dialogs work on it */
+  GStrv         refs;    /* every selected object of that class, ref first */
   char         *reason;
 } Target;
 
@@ -560,6 +561,7 @@ target_free (gpointer data)
 
   g_clear_object (&target->server);
   g_free (target->ref);
+  g_strfreev (target->refs);
   g_free (target->reason);
   g_free (target);
 }
@@ -612,7 +614,7 @@ typedef struct
 {
   const Command    *command;
   LagoonConnection *connection;
-  char             *ref;
+  GStrv             refs;
   char             *parameter;
 } Pending;
 
@@ -624,17 +626,18 @@ on_confirm_response (GtkDialog *dialog,
   GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (dialog));
 
   if (response == GTK_RESPONSE_ACCEPT)
-    {
-      /* The object may have gone while the question was open. */
-      const LagoonRecord *rec =
-        lagoon_cache_lookup (lagoon_connection_get_cache (pending->connection),
-                             pending->command->class_id, pending->ref);
-      if (rec != NULL)
-        run (pending->command, parent, pending->connection, rec, pending->parameter);
-    }
+    for (guint i = 0; pending->refs[i] != NULL; i++)
+      {
+        /* The object may have gone while the question was open. */
+        const LagoonRecord *rec =
+          lagoon_cache_lookup (lagoon_connection_get_cache (pending->connection),
+                               pending->command->class_id, pending->refs[i]);
+        if (rec != NULL)
+          run (pending->command, parent, pending->connection, rec, pending->parameter);
+      }
   gtk_widget_destroy (GTK_WIDGET (dialog));
   g_object_unref (pending->connection);
-  g_free (pending->ref);
+  g_strfreev (pending->refs);
   g_free (pending->parameter);
   g_free (pending);
 }
@@ -743,18 +746,31 @@ out:
 }
 
 static void
-confirm_and_run (const Command      *command,
-                 GtkWindow          *parent,
-                 LagoonConnection   *connection,
-                 const LagoonRecord *rec,
-                 const char         *parameter)
+confirm_and_run (const Command    *command,
+                 GtkWindow        *parent,
+                 LagoonConnection *connection,
+                 GPtrArray        *recs,
+                 const char       *parameter)
 {
+  const LagoonRecord *rec = g_ptr_array_index (recs, 0);
   GtkWidget *dialog;
   GtkWidget *button;
   Pending *pending;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GStrvBuilder) refs = g_strv_builder_new ();
+  g_autofree char *joined = NULL;
+
+  for (guint i = 0; i < recs->len; i++)
+    {
+      g_ptr_array_add (names, (gpointer) lagoon_record_get_name (recs->pdata[i]));
+      g_strv_builder_add (refs, lagoon_record_get_opaque_ref (recs->pdata[i]));
+    }
+  g_ptr_array_add (names, NULL);
+  /* Several objects: “a”, “b”, “c” inside the question's own quotes. */
+  joined = g_strjoinv ("”, “", (char **) names->pdata);
 
   g_auto(GStrv) parts = g_strsplit (_(command->confirm), "%s", 2);
-  g_autofree char *question = g_strjoinv (lagoon_record_get_name (rec), parts);
+  g_autofree char *question = g_strjoinv (joined, parts);
 
   /* The question names the object where its translation has the %s. */
   dialog = gtk_message_dialog_new (parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
@@ -770,12 +786,13 @@ confirm_and_run (const Command      *command,
   pending = g_new0 (Pending, 1);
   pending->command = command;
   pending->connection = g_object_ref (connection);
-  pending->ref = g_strdup (lagoon_record_get_opaque_ref (rec));
+  pending->refs = g_strv_builder_end (refs);
   pending->parameter = g_strdup (parameter);
   g_signal_connect (dialog, "response", G_CALLBACK (on_confirm_response), pending);
 
   /* Moving the VMs away: ask the pool first which ones cannot move, and why. */
-  if (command->build == build_host_steps && lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
+  if (command->build == build_host_steps && recs->len == 1 &&
+      lagoon_record_get_bool (rec, LAGOON_HOST_ENABLED))
     {
       Precheck *check = g_new0 (Precheck, 1);
 
@@ -788,11 +805,16 @@ confirm_and_run (const Command      *command,
                                                 check->detail,
                                                 _("Checking which VMs can move…"));
       lagoon_connection_call_async (connection, "host.get_vms_which_prevent_evacuation",
-                                    g_variant_new ("(s)", pending->ref), NULL, precheck_done,
+                                    g_variant_new ("(s)", pending->refs[0]), NULL, precheck_done,
                                     check);
     }
   gtk_window_present (GTK_WINDOW (dialog));
 }
+
+static gboolean can_execute (const Command      *command,
+                             LagoonCache        *cache,
+                             const LagoonRecord *rec,
+                             char              **reason);
 
 static void
 command_activate (GSimpleAction *simple,
@@ -804,20 +826,33 @@ command_activate (GSimpleAction *simple,
   GtkWindow *parent = GTK_IS_WINDOW (user_data) ? user_data : NULL;
   const char *param = parameter != NULL ? g_variant_get_string (parameter, NULL) : NULL;
   LagoonConnection *connection;
-  const LagoonRecord *rec;
+  LagoonCache *cache;
+  g_autoptr(GPtrArray) recs = g_ptr_array_new ();
+  gboolean dialog;
 
-  if (command == NULL || target == NULL || target->server == NULL || target->ref == NULL)
+  if (command == NULL || target == NULL || target->server == NULL || target->refs == NULL)
     return;
   connection = lagoon_server_get_connection (target->server);
-  rec = lagoon_cache_lookup (lagoon_connection_get_cache (connection), command->class_id,
-                             target->ref);
-  if (rec == NULL)
+  cache = lagoon_connection_get_cache (connection);
+  /* Dialogs (Copy, Delete) work on the primary selection; the others on every selected
+   * object the command can run on. */
+  dialog = command->build == build_copy_dialog || command->build == build_delete_dialog;
+  for (guint i = 0; target->refs[i] != NULL && !(dialog && i > 0); i++)
+    {
+      const LagoonRecord *rec = lagoon_cache_lookup (cache, command->class_id, target->refs[i]);
+      g_autofree char *reason = NULL;
+
+      if (rec != NULL && can_execute (command, cache, rec, &reason))
+        g_ptr_array_add (recs, (gpointer) rec);
+    }
+  if (recs->len == 0)
     return;
 
   if (command->confirm != NULL)
-    confirm_and_run (command, parent, connection, rec, param);
+    confirm_and_run (command, parent, connection, recs, param);
   else
-    run (command, parent, connection, rec, param);
+    for (guint i = 0; i < recs->len; i++)
+      run (command, parent, connection, recs->pdata[i], param);
 }
 
 static void
@@ -1035,6 +1070,18 @@ lagoon_commands_update (GActionMap   *map,
                         int           class_id,
                         const char   *ref)
 {
+  const char *refs[2] = { ref, NULL };
+
+  lagoon_commands_update_many (map, server, class_id, ref != NULL ? refs : NULL);
+}
+
+void
+lagoon_commands_update_many (GActionMap         *map,
+                             LagoonServer       *server,
+                             int                 class_id,
+                             const char * const *refs)
+{
+  const char *ref = refs != NULL ? refs[0] : NULL;
   const LagoonRecord *rec = NULL;
   LagoonCache *cache = NULL;
   GApplication *application = g_application_get_default ();
@@ -1064,9 +1111,20 @@ lagoon_commands_update (GActionMap   *map,
         continue;
 
       enabled = can_execute (&commands[i], cache, rec, &reason);
+      /* With several selected, enabled when it can run on any of them. */
+      for (guint k = 1; !enabled && refs != NULL && refs[k] != NULL && cache != NULL; k++)
+        {
+          const LagoonRecord *other = lagoon_cache_lookup (cache, (LagoonClassId) class_id,
+                                                           refs[k]);
+          g_autofree char *ignored = NULL;
+
+          enabled = other != NULL && can_execute (&commands[i], cache, other, &ignored);
+        }
       g_set_object (&target->server, server);
       g_free (target->ref);
       target->ref = g_strdup (ref);
+      g_strfreev (target->refs);
+      target->refs = g_strdupv ((char **) refs);
       g_free (target->reason);
       target->reason = g_steal_pointer (&reason);
       g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);

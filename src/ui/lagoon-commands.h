@@ -26,6 +26,12 @@ GMenuModel *lagoon_commands_context_menu (GActionMap   *map,
                                           LagoonServer *server,
                                           int           class_id,
                                           const char   *ref);
+/* The same for several selected objects of @class_id (@refs, the primary first): a command is
+ * enabled when it can run on any of them, and then runs on each it can run on. */
+void        lagoon_commands_update_many (GActionMap         *map,
+                                         LagoonServer       *server,
+                                         int                 class_id,
+                                         const char * const *refs);
 /* Why the command @name is disabled, or NULL when it is enabled. */
 const char *lagoon_commands_get_reason (GActionMap   *map,
                                         const char   *name);

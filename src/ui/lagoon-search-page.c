@@ -152,6 +152,44 @@ describe (LagoonCache        *cache,
     }
 }
 
+/* Whether two result lists hold the same rows (as sets: the view sorts them). */
+static gboolean
+same_rows (GtkTreeModel *a,
+           GtkTreeModel *b)
+{
+  g_autoptr(GHashTable) rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GtkTreeIter iter;
+  gboolean valid;
+  guint n = 0;
+
+  for (valid = gtk_tree_model_get_iter_first (a, &iter); valid;
+       valid = gtk_tree_model_iter_next (a, &iter))
+    {
+      g_autofree char *name = NULL, *state = NULL, *address = NULL, *description = NULL;
+      g_autofree char *ref = NULL;
+
+      gtk_tree_model_get (a, &iter, COLUMN_NAME, &name, COLUMN_STATE, &state,
+                          COLUMN_ADDRESS, &address, COLUMN_DESCRIPTION, &description,
+                          COLUMN_REF, &ref, -1);
+      g_hash_table_add (rows, g_strjoin ("\x1f", ref, name, state, address, description, NULL));
+    }
+  for (valid = gtk_tree_model_get_iter_first (b, &iter); valid;
+       valid = gtk_tree_model_iter_next (b, &iter), n++)
+    {
+      g_autofree char *name = NULL, *state = NULL, *address = NULL, *description = NULL;
+      g_autofree char *ref = NULL;
+      g_autofree char *key = NULL;
+
+      gtk_tree_model_get (b, &iter, COLUMN_NAME, &name, COLUMN_STATE, &state,
+                          COLUMN_ADDRESS, &address, COLUMN_DESCRIPTION, &description,
+                          COLUMN_REF, &ref, -1);
+      key = g_strjoin ("\x1f", ref, name, state, address, description, NULL);
+      if (!g_hash_table_contains (rows, key))
+        return FALSE;
+    }
+  return n == g_hash_table_size (rows);
+}
+
 static void
 refresh (LagoonSearchPage *self)
 {
@@ -165,10 +203,16 @@ refresh (LagoonSearchPage *self)
   guint n = 0;
   g_autofree char *count = NULL;
 
+  g_autoptr(GtkListStore) fresh = NULL;
+
   g_strstrip (needle);
-  gtk_list_store_clear (self->store);
   if (!LAGOON_IS_APPLICATION (application))
     return;
+  /* Built aside, and swapped in only when it differs: a batch that changes nothing listed
+   * keeps the rows (and their selection) as they are. */
+  fresh = gtk_list_store_new (N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                              G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                              LAGOON_TYPE_SERVER, G_TYPE_STRING);
 
   servers = lagoon_application_get_servers (LAGOON_APPLICATION (application));
   for (guint s = 0; s < g_list_model_get_n_items (servers); s++)
@@ -204,7 +248,7 @@ refresh (LagoonSearchPage *self)
                   !matches (needle, description) && !matches (needle, address) &&
                   !matches (needle, lagoon_record_get_uuid (rec)))
                 continue;
-              gtk_list_store_insert_with_values (self->store, NULL, -1,
+              gtk_list_store_insert_with_values (fresh, NULL, -1,
                                                  COLUMN_NAME, lagoon_record_get_name (rec),
                                                  COLUMN_KIND, _(kind_names[kind]),
                                                  COLUMN_POOL, pool_name,
@@ -216,6 +260,28 @@ refresh (LagoonSearchPage *self)
                                                  -1);
               n++;
             }
+        }
+    }
+  if (!same_rows (GTK_TREE_MODEL (self->store), GTK_TREE_MODEL (fresh)))
+    {
+      GtkTreeIter iter;
+      gboolean valid;
+
+      gtk_list_store_clear (self->store);
+      for (valid = gtk_tree_model_get_iter_first (GTK_TREE_MODEL (fresh), &iter); valid;
+           valid = gtk_tree_model_iter_next (GTK_TREE_MODEL (fresh), &iter))
+        {
+          GValue values[N_COLUMNS] = { G_VALUE_INIT };
+          int columns[N_COLUMNS];
+
+          for (int c = 0; c < N_COLUMNS; c++)
+            {
+              columns[c] = c;
+              gtk_tree_model_get_value (GTK_TREE_MODEL (fresh), &iter, c, &values[c]);
+            }
+          gtk_list_store_insert_with_valuesv (self->store, NULL, -1, columns, values, N_COLUMNS);
+          for (int c = 0; c < N_COLUMNS; c++)
+            g_value_unset (&values[c]);
         }
     }
   /* Translators: how many objects the Search tab found */

@@ -89,6 +89,8 @@ struct _LagoonWindow
   /* Between a model row's removal and the tree view's reaction to it: a selection change
    * then is the view moving its cursor to a neighbour, not the user choosing it. */
   gboolean             row_deleting;
+  /* Every selected object of the primary row's server and class, the primary first. */
+  GStrv                selected_refs;
   gboolean             selection_displaced;
   char                *selected_key;
   char                *selected_ref;
@@ -156,6 +158,67 @@ update_status (LagoonWindow *self)
 
 static void on_selection_changed (GtkTreeSelection *selection,
                                   LagoonWindow     *self);
+
+/* The row the tabs show: the cursor's row when it is selected, else the first selected. */
+static gboolean
+primary_row (LagoonWindow  *self,
+             GtkTreeModel **model_out,
+             GtkTreeIter   *iter)
+{
+  g_autoptr(GtkTreePath) cursor = NULL;
+  GtkTreeModel *model = NULL;
+  GList *rows = gtk_tree_selection_get_selected_rows (self->selection, &model);
+  GtkTreePath *pick;
+  gboolean found;
+
+  if (rows == NULL)
+    return FALSE;
+  pick = rows->data;
+  gtk_tree_view_get_cursor (self->resource_tree, &cursor, NULL);
+  for (GList *l = rows; l != NULL && cursor != NULL; l = l->next)
+    if (gtk_tree_path_compare (l->data, cursor) == 0)
+      pick = l->data;
+  found = gtk_tree_model_get_iter (model, iter, pick);
+  if (model_out != NULL)
+    *model_out = model;
+  g_list_free_full (rows, (GDestroyNotify) gtk_tree_path_free);
+  return found;
+}
+
+/* @primary, then the other selected objects of @server and @class_id. */
+static GStrv
+collect_selected_refs (LagoonWindow *self,
+                       LagoonServer *server,
+                       int           class_id,
+                       const char   *primary)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GtkTreeModel *model = NULL;
+  GList *rows;
+
+  if (primary == NULL)
+    return NULL;
+  g_strv_builder_add (builder, primary);
+  rows = gtk_tree_selection_get_selected_rows (self->selection, &model);
+  for (GList *l = rows; l != NULL; l = l->next)
+    {
+      g_autoptr(LagoonServer) row_server = NULL;
+      g_autofree char *ref = NULL;
+      GtkTreeIter iter;
+      int row_class = -1;
+
+      if (!gtk_tree_model_get_iter (model, &iter, l->data))
+        continue;
+      gtk_tree_model_get (model, &iter, LAGOON_VIEW_MODEL_COLUMN_SERVER, &row_server,
+                          LAGOON_VIEW_MODEL_COLUMN_REF, &ref,
+                          LAGOON_VIEW_MODEL_COLUMN_CLASS_ID, &row_class, -1);
+      if (row_server == server && row_class == class_id && ref != NULL &&
+          g_strcmp0 (ref, primary) != 0)
+        g_strv_builder_add (builder, ref);
+    }
+  g_list_free_full (rows, (GDestroyNotify) gtk_tree_path_free);
+  return g_strv_builder_end (builder);
+}
 
 static gboolean
 restore_idle (gpointer user_data)
@@ -242,6 +305,7 @@ restore_idle (gpointer user_data)
       lagoon_view_model_find_server (self->model, self->select_server, &iter))
     {
       g_clear_object (&self->select_server);
+      gtk_tree_selection_unselect_all (self->selection);
       self->restoring = FALSE;
       gtk_tree_selection_select_iter (self->selection, &iter);
       self->restoring = TRUE;
@@ -695,8 +759,9 @@ lagoon_window_update_commands (LagoonWindow *self)
       G_STRUCT_OFFSET (LagoonWindow, resume_button) },
   };
 
-  lagoon_commands_update (G_ACTION_MAP (self), self->selected_server, self->selected_class,
-                          self->selected_ref);
+  lagoon_commands_update_many (G_ACTION_MAP (self), self->selected_server, self->selected_class,
+                               self->selected_ref != NULL
+                               ? (const char * const *) self->selected_refs : NULL);
   lagoon_vapp_commands_update (G_ACTION_MAP (self), self->selected_server,
                                self->selected_class, self->selected_ref);
   lagoon_new_vm_command_update (G_ACTION_MAP (self), self->selected_server,
@@ -798,7 +863,7 @@ lagoon_window_show_selection (LagoonWindow *self)
       g_autofree char *text = NULL;
       int n = 0;
 
-      if (gtk_tree_selection_get_selected (self->selection, &model, &iter))
+      if (primary_row (self, &model, &iter))
         {
           gtk_tree_model_get (model, &iter, LAGOON_VIEW_MODEL_COLUMN_NAME, &name, -1);
           n = gtk_tree_model_iter_n_children (model, &iter);
@@ -875,7 +940,7 @@ on_selection_changed (GtkTreeSelection *selection,
       return;
     }
 
-  if (!gtk_tree_selection_get_selected (selection, &model, &iter))
+  if (!primary_row (self, &model, &iter))
     {
       /* The row went away (moved, filtered out, or its server was removed): keep showing
        * the object; restore_idle selects its new row. */
@@ -885,6 +950,7 @@ on_selection_changed (GtkTreeSelection *selection,
           g_clear_object (&self->selected_server);
           g_clear_pointer (&self->selected_key, g_free);
           g_clear_pointer (&self->selected_ref, g_free);
+          g_clear_pointer (&self->selected_refs, g_strfreev);
           watch_server (self, NULL);
           lagoon_window_show_selection (self);
         }
@@ -897,6 +963,17 @@ on_selection_changed (GtkTreeSelection *selection,
                       LAGOON_VIEW_MODEL_COLUMN_REF, &ref,
                       LAGOON_VIEW_MODEL_COLUMN_KEY, &key,
                       LAGOON_VIEW_MODEL_COLUMN_CLASS_ID, &class_id, -1);
+
+  g_strfreev (self->selected_refs);
+  self->selected_refs = collect_selected_refs (self, server, class_id, ref);
+
+  /* More rows selected (or fewer), the same primary: only the commands change. */
+  if (server != NULL && server == self->selected_server && key != NULL &&
+      g_strcmp0 (key, self->selected_key) == 0)
+    {
+      lagoon_window_update_commands (self);
+      return;
+    }
 
   g_set_object (&self->selected_server, server);
   g_free (self->selected_key);
@@ -999,6 +1076,7 @@ remove_server_action (GSimpleAction *action,
   g_clear_object (&self->selected_server);
   g_clear_pointer (&self->selected_key, g_free);
   g_clear_pointer (&self->selected_ref, g_free);
+  g_clear_pointer (&self->selected_refs, g_strfreev);
   watch_server (self, NULL);
   lagoon_application_remove_server (LAGOON_APPLICATION (application), server);
   lagoon_window_show_selection (self);
@@ -1099,9 +1177,11 @@ on_tree_button_press (GtkWidget      *widget,
   if (!gdk_event_triggers_context_menu ((GdkEvent *) event))
     return GDK_EVENT_PROPAGATE;
 
+  /* A right-click inside a multiple selection keeps it; elsewhere it selects that row. */
   if (gtk_tree_view_get_path_at_pos (self->resource_tree, (int) event->x, (int) event->y, &path,
-                                     NULL, NULL, NULL))
-    gtk_tree_selection_select_path (self->selection, path);
+                                     NULL, NULL, NULL) &&
+      !gtk_tree_selection_path_is_selected (self->selection, path))
+    gtk_tree_view_set_cursor (self->resource_tree, path, NULL, FALSE);
 
   show_context_menu (self, (GdkEvent *) event);
   return GDK_EVENT_STOP;
@@ -1532,6 +1612,7 @@ lagoon_window_finalize (GObject *object)
   g_clear_pointer (&self->auto_expanded, g_hash_table_unref);
   g_free (self->selected_key);
   g_free (self->selected_ref);
+  g_strfreev (self->selected_refs);
 
   G_OBJECT_CLASS (lagoon_window_parent_class)->finalize (object);
 }
@@ -1630,6 +1711,8 @@ lagoon_window_init (LagoonWindow *self)
   }
 
   setup_drag_and_drop (self);
+  /* Ctrl- and Shift-click select several VMs (or servers, or storage) for one command. */
+  gtk_tree_selection_set_mode (self->selection, GTK_SELECTION_MULTIPLE);
 
   /* Start in the tree, so that the search entry shows its placeholder. */
   gtk_widget_grab_focus (GTK_WIDGET (self->resource_tree));

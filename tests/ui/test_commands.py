@@ -591,6 +591,34 @@ def main():
             log(f"{sr['name_label']} detached from {len(sr['PBDs'])} servers and repaired")
         else:
             log("no storage without attached disks, or no PBD.unplug: Detach not exercised")
+        # ---- Several VMs at once: Ctrl-click two running VMs, one Shut Down for both ----
+        both = sorted(v["name_label"] for v in vms().values()
+                      if v["power_state"] == "Running" and v["name_label"].startswith("mon-"))[:2]
+        assert len(both) == 2, both
+        ui.search.grabFocus()
+        rawinput.keyCombo("<Control>a")
+        ui.search.typeText("mon-")
+        wait_for("both VMs listed", lambda: all(cell_named(ui.table, n) for n in both))
+        first, second = (cell_named(ui.table, n) for n in both)
+        x, y = first.position
+        w, h = first.size
+        rawinput.click(x + w // 2, y + h // 2)
+        time.sleep(0.5)
+        x, y = second.position
+        w, h = second.size
+        rawinput.holdKey("Control_L")
+        rawinput.click(x + w // 2, y + h // 2)
+        rawinput.releaseKey("Control_L")
+        wait_for("two rows selected", lambda: sorted(
+            c.name for c in ui.table.findChildren(
+                lambda n: n.roleName == "table cell" and n.name
+                and n.getState().contains(pyatspi.STATE_SELECTED), recursive=True)) == both)
+        window.child(name="Shut Down", roleName="push button").click()
+        wait_for("both VMs to halt", lambda: sorted(
+            v["name_label"] for v in vms().values()
+            if v["name_label"] in both and v["power_state"] == "Halted") == both, timeout=30)
+        log(f"one Shut Down halted both selected VMs {both}")
+
         # ---- The Search tab of a pool: every matching object; a result selects its row ---
         pool_name = list(pool.call("pool.get_all_records").values())[0]["name_label"]
         ui.select(pool_name)
