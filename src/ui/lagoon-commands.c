@@ -720,6 +720,20 @@ precheck_done (GObject      *source,
         if (!g_variant_is_of_type (key, G_VARIANT_TYPE_STRING))
           continue;
         description = variant_strings (reason);
+        /* Objects by name rather than by reference, where the cache knows them. */
+        for (guint k = 1; k < description->len; k++)
+          {
+            const LagoonRecord *object =
+              lagoon_cache_lookup_any (lagoon_connection_get_cache (check->connection),
+                                       description->pdata[k]);
+
+            if (object != NULL && lagoon_record_get_name (object) != NULL &&
+                *lagoon_record_get_name (object) != '\0')
+              {
+                g_free (description->pdata[k]);
+                description->pdata[k] = g_strdup (lagoon_record_get_name (object));
+              }
+          }
         g_ptr_array_add (description, NULL);
         why = lagoon_xenapi_error_new ((const char * const *) description->pdata);
         sentence = lagoon_xenapi_error_describe (why);

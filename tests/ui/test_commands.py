@@ -592,12 +592,14 @@ def main():
         else:
             log("no storage without attached disks, or no PBD.unplug: Detach not exercised")
         # ---- Several VMs at once: Ctrl-click two running VMs, one Shut Down for both ----
-        both = sorted(v["name_label"] for v in vms().values()
-                      if v["power_state"] == "Running" and v["name_label"].startswith("mon-"))[:2]
-        assert len(both) == 2, both
+        running_names = sorted(v["name_label"] for v in vms().values()
+                               if v["power_state"] == "Running")
+        prefix = next(p for p in sorted({n.split("-")[0] + "-" for n in running_names})
+                      if sum(n.startswith(p) for n in running_names) >= 2)
+        both = [n for n in running_names if n.startswith(prefix)][:2]
         ui.search.grabFocus()
         rawinput.keyCombo("<Control>a")
-        ui.search.typeText("mon-")
+        ui.search.typeText(prefix)
         wait_for("both VMs listed", lambda: all(cell_named(ui.table, n) for n in both))
         first, second = (cell_named(ui.table, n) for n in both)
         x, y = first.position

@@ -606,10 +606,10 @@ compare_by_memory (gconstpointer a,
  * memory), so that a planned move passes the migration's own check.
  */
 static GPtrArray *
-evacuation_plan (SimServer *server,
+evacuation_plan (SimCall   *call,
                  SimObject *host)
 {
-  SimDb *db = sim_server_get_db (server);
+  SimDb *db = sim_server_get_db (call->server);
   GPtrArray *plans = g_ptr_array_new_with_free_func (plan_free);
   g_autoptr(GPtrArray) guests = resident_guests (db, host);
   g_autoptr(GPtrArray) targets = g_ptr_array_new ();
@@ -662,15 +662,40 @@ evacuation_plan (SimServer *server,
       gint64 need = sim_vm_start_memory (p->vm);
       gint best = -1;
 
+      g_autoptr(GPtrArray) refusal = NULL;
+      gboolean memory_short = FALSE;
+
       for (guint t = 0; t < targets->len; t++)
         {
           gint64 f = g_array_index (free_mem, gint64, t);
 
-          if (f >= need && (best < 0 || f > g_array_index (free_mem, gint64, best)))
-            best = (gint) t;
+          if (f < need)
+            {
+              memory_short = TRUE;
+              continue;
+            }
+          if (best >= 0 && f <= g_array_index (free_mem, gint64, best))
+            continue;
+          /* The same checks the migration itself makes (the VM's storage and networks
+           * visible there...), so that the plan and host.evacuate agree. */
+          if (!sim_vm_can_boot_here (call, p->vm, g_ptr_array_index (targets, t)))
+            {
+              g_clear_pointer (&refusal, g_ptr_array_unref);
+              refusal = g_ptr_array_new_with_free_func (g_free);
+              for (guint e = 0; e < call->error->len; e++)
+                g_ptr_array_add (refusal, g_strdup (g_ptr_array_index (call->error, e)));
+              g_ptr_array_set_size (call->error, 0);
+              continue;
+            }
+          best = (gint) t;
         }
       if (best < 0)
         {
+          if (refusal != NULL && refusal->len > 0 && !memory_short)
+            {
+              p->error = g_steal_pointer (&refusal);
+              continue;
+            }
           plan_fail (p, "HOST_NOT_ENOUGH_FREE_MEMORY", p->vm->ref, NULL);
           continue;
         }
@@ -688,7 +713,7 @@ host_get_vms_which_prevent_evacuation (SimCall *call)
 
   if (host == NULL)
     return FALSE;
-  plans = evacuation_plan (call->server, host);
+  plans = evacuation_plan (call, host);
   sim_writer_begin_struct (call->w);
   for (guint i = 0; i < plans->len; i++)
     {
@@ -716,7 +741,7 @@ host_assert_can_evacuate (SimCall *call)
 
   if (host == NULL)
     return FALSE;
-  plans = evacuation_plan (call->server, host);
+  plans = evacuation_plan (call, host);
   for (guint i = 0; i < plans->len; i++)
     {
       Plan *p = g_ptr_array_index (plans, i);
@@ -752,7 +777,7 @@ host_evacuate (SimCall *call)
 
   if (host == NULL || host_operation_error (call, host, "evacuate"))
     return FALSE;
-  plans = evacuation_plan (call->server, host);
+  plans = evacuation_plan (call, host);
   for (guint i = 0; i < plans->len; i++)
     {
       Plan *p = g_ptr_array_index (plans, i);
