@@ -501,6 +501,29 @@ test_console_after_start (void)
     g_clear_error (&error);
     g_clear_pointer (&rfb, lagoon_rig_rfb_free);
     g_clear_pointer (&head, g_free);
+    /* The new domain has a new console object (as xapi makes one per domain): find it again.
+     * The old location is gone. */
+    fd = console_connect (&f, "127.0.0.1", path, f.session, &head);
+    g_assert_true (g_str_has_prefix (head, "HTTP/1.1 404"));
+    if (fd >= 0)
+      close (fd);
+    g_clear_pointer (&head, g_free);
+    g_clear_pointer (&params, g_free);
+    g_clear_pointer (&reply, g_free);
+    g_clear_pointer (&consoles, g_free);
+    g_clear_pointer (&location, g_free);
+    params = g_strdup_printf ("<param><value>%s</value></param><param><value>OpaqueRef:vm2</value></param>",
+                              f.session);
+    reply = rpc (&f, "VM.get_consoles", params);
+    consoles = rpc_value (reply);
+    {
+      const char *ref = consoles + strlen ("<array><data><value>");
+      g_autofree char *p2 = g_strdup_printf ("<param><value>%s</value></param><param><value>%s</value></param>",
+                                             f.session, ref);
+      g_autofree char *r2 = rpc (&f, "console.get_location", p2);
+      location = rpc_value (r2);
+    }
+    path = strstr (location + strlen ("http://"), "/");
     fd = console_connect (&f, "127.0.0.1", path, f.session, &head);
     g_assert_cmpstr (head, ==, CONNECT_OK);
     rfb = lagoon_rig_rfb_new_for_fd (fd, 10000, &error);
