@@ -908,6 +908,24 @@ lagoon_application_startup (GApplication *application)
                                          events_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-server",
                                          add_server_accels);
+  /* The commands on the selection (a focused console sends every key to its guest instead). */
+  {
+    static const struct {
+      const char *action;
+      const char *accels[2];
+    } commands[] = {
+      { "win.vm-start", { "<Primary>b", NULL } },
+      { "win.vm-shutdown", { "<Primary>e", NULL } },
+      { "win.vm-reboot", { "<Primary>r", NULL } },
+      { "win.vm-suspend", { "<Primary>y", NULL } },
+      { "win.properties", { "<Alt>Return", NULL } },
+      { "win.new-vm", { "<Primary><Shift>n", NULL } },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+      gtk_application_set_accels_for_action (GTK_APPLICATION (self), commands[i].action,
+                                             commands[i].accels);
+  }
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
 

@@ -621,6 +621,20 @@ def main():
             if v["name_label"] in both and v["power_state"] == "Halted") == both, timeout=30)
         log(f"one Shut Down halted both selected VMs {both}")
 
+        # ---- Keyboard: Ctrl+B starts the selected VM, Ctrl+E shuts it down ---------------
+        ui.select(props["name_label"])
+        ui.table.grabFocus()
+        rawinput.keyCombo("<Control>b")
+        wait_for("Ctrl+B to start the VM", lambda: pool.call(
+            "VM.get_power_state", props_ref) == "Running", timeout=30)
+        wait_for("the Shut Down command", lambda: window.child(
+            name="Shut Down", roleName="push button").sensitive)
+        ui.table.grabFocus()
+        rawinput.keyCombo("<Control>e")
+        wait_for("Ctrl+E to shut it down", lambda: pool.call(
+            "VM.get_power_state", props_ref) == "Halted", timeout=30)
+        log(f"Ctrl+B started and Ctrl+E shut down {props['name_label']!r}")
+
         # ---- The Search tab of a pool: every matching object; a result selects its row ---
         pool_name = list(pool.call("pool.get_all_records").values())[0]["name_label"]
         ui.select(pool_name)
