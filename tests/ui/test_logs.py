@@ -18,6 +18,7 @@ import sys
 import time
 import xmlrpc.client
 
+import pyatspi
 from gi.repository import Gio, GLib
 
 from dogtail.config import config
@@ -319,8 +320,20 @@ def main():
         click(cell_named(table, sr["name_label"]))
         wait_for("the SR's Logs tab", lambda: tab_button("Logs") is not None)
         tab_button("Logs").click()
-        wait_for("the SR's message", lambda: messages_table() is not None
-                 and cell_named(messages_table(), sr_body) is not None)
+        try:
+            wait_for("the SR's message", lambda: messages_table() is not None
+                     and cell_named(messages_table(), sr_body) is not None, timeout=40)
+        except AssertionError:
+            # Say what was on screen instead, to tell a slow machine from a wrong list.
+            shown = [c.name for c in messages_table().findChildren(
+                lambda n: n.roleName == "table cell", recursive=True)] \
+                if messages_table() is not None else None
+            log(f"the SR's message did not show; the Logs table had: {shown}")
+            log("selected in the tree: " + repr([c.name for c in table.findChildren(
+                lambda n: n.roleName == "table cell" and n.name
+                and n.getState().contains(pyatspi.STATE_SELECTED),
+                recursive=True)]))
+            raise
         sr_cells = [c.name for c in messages_table().findChildren(
             lambda n: n.roleName == "table cell", recursive=True)]
         i = sr_cells.index(sr_body)
