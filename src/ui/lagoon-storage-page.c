@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lagoon-application.h"
 #include "lagoon-page-util.h"
 #include "lagoon-storage-page.h"
 
@@ -88,7 +89,13 @@ struct _LagoonStoragePage
   GtkWidget    *sr_bar;
   GtkWidget    *sr_alloc_bar;
   GtkListStore *vdi_store;
+  GtkTreeView  *vdi_view;
   GHashTable   *shown_vdis;  /* the refs in vdi_store */
+  GtkWidget    *sr_rescan_button;
+  GtkWidget    *sr_properties_button;
+  GtkWidget    *sr_delete_button;
+  GtkWidget    *sr_move_button;
+  GtkWidget    *sr_copy_button;
 
   /* A host or a pool */
   GtkLabel     *srs_title;
@@ -96,6 +103,7 @@ struct _LagoonStoragePage
 };
 
 static void lagoon_storage_page_tab_init (LagoonTabInterface *iface);
+static void update_sr_disk_buttons (LagoonStoragePage *self);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (LagoonStoragePage, lagoon_storage_page, GTK_TYPE_BOX,
                                G_IMPLEMENT_INTERFACE (LAGOON_TYPE_TAB,
@@ -614,6 +622,7 @@ show_sr_disks (LagoonStoragePage  *self,
                           VDI_VMS, users, -1);
     }
   lagoon_store_sync_end (sync);
+  update_sr_disk_buttons (self);
 }
 
 /* ---- a host or a pool -------------------------------------------------------------------- */
@@ -1517,6 +1526,389 @@ on_disk_row_activated (GtkTreeView       *view,
     on_properties_clicked (NULL, self);
 }
 
+/* ---- an SR's disks: rescan, properties, delete, move, copy ------------------------------- */
+
+static const LagoonRecord *
+sr_shown (LagoonStoragePage *self,
+          LagoonCache       *cache)
+{
+  return cache != NULL && self->ref != NULL && self->class_id == LAGOON_CLASS_SR
+           ? lagoon_cache_lookup (cache, LAGOON_CLASS_SR, self->ref) : NULL;
+}
+
+static const LagoonRecord *
+selected_sr_vdi (LagoonStoragePage *self,
+                 LagoonCache       *cache)
+{
+  g_autofree char *ref = cache != NULL ? lagoon_page_dup_selected_ref (self->vdi_view) : NULL;
+
+  return ref != NULL ? lagoon_cache_lookup (cache, LAGOON_CLASS_VDI, ref) : NULL;
+}
+
+/* The first running VM that has @vdi plugged in, or NULL. */
+static const LagoonRecord *
+vdi_running_user (LagoonCache        *cache,
+                  const LagoonRecord *vdi)
+{
+  guint n = 0;
+  const LagoonRecord *const *vbds = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD,
+                                                                LAGOON_VBD_VDI,
+                                                                lagoon_record_get_opaque_ref (vdi),
+                                                                &n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const LagoonRecord *vm = lagoon_cache_lookup (cache, LAGOON_CLASS_VM,
+                                                    lagoon_record_get_ref (vbds[i],
+                                                                           LAGOON_VBD_VM));
+
+      if (lagoon_record_get_bool (vbds[i], LAGOON_VBD_CURRENTLY_ATTACHED) || vm_running (vm))
+        return vm != NULL ? vm : vbds[i];
+    }
+  return NULL;
+}
+
+/* SRs a copy of @vdi can go to: not its own, not ISO libraries, allowing vdi_create. */
+static GPtrArray *
+copy_target_srs (LagoonCache        *cache,
+                 const LagoonRecord *vdi)
+{
+  g_autoptr(GPtrArray) srs = lagoon_cache_list (cache, LAGOON_CLASS_SR);
+  const char *own = lagoon_record_get_ref (vdi, LAGOON_VDI_SR);
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < srs->len; i++)
+    {
+      const LagoonRecord *sr = g_ptr_array_index (srs, i);
+
+      if (g_strcmp0 (lagoon_record_get_opaque_ref (sr), own) == 0 || is_iso_sr (sr) ||
+          !lagoon_record_set_contains (sr, LAGOON_SR_ALLOWED_OPERATIONS, "vdi_create"))
+        continue;
+      g_ptr_array_add (found, (gpointer) sr);
+    }
+  g_ptr_array_sort (found, compare_names);
+  return found;
+}
+
+static void
+update_sr_disk_buttons (LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *sr = sr_shown (self, cache);
+  const LagoonRecord *vdi = sr != NULL ? selected_sr_vdi (self, cache) : NULL;
+  const char *pick = sr == NULL ? _("The storage repository is not available.")
+                                : _("Select a disk first.");
+  const char *busy = _("An operation is in progress on this disk.");
+  const char *prop_reason = pick, *delete_reason = pick, *move_reason = pick, *copy_reason = pick;
+  g_autofree char *delete_text = NULL;
+  gboolean can_prop = FALSE, can_delete = FALSE, can_move = FALSE, can_copy = FALSE;
+
+  lagoon_page_set_enabled (self->sr_rescan_button,
+                           sr != NULL && lagoon_record_set_contains (sr,
+                                                                     LAGOON_SR_ALLOWED_OPERATIONS,
+                                                                     "scan"),
+                           _("Look for disks added or removed outside the pool"),
+                           sr == NULL ? pick
+                                      : _("The server does not allow rescanning this storage "
+                                          "repository now."));
+  if (vdi != NULL)
+    {
+      gboolean idle = lagoon_record_get_map (vdi, LAGOON_VDI_CURRENT_OPERATIONS, NULL)[0] == NULL;
+      gboolean snapshot = lagoon_record_get_bool (vdi, LAGOON_VDI_IS_A_SNAPSHOT);
+      const LagoonRecord *running = vdi_running_user (cache, vdi);
+      guint n_vbds = 0;
+      g_autoptr(GPtrArray) targets = copy_target_srs (cache, vdi);
+
+      lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD, LAGOON_VBD_VDI,
+                                  lagoon_record_get_opaque_ref (vdi), &n_vbds);
+      can_prop = idle && !snapshot;
+      prop_reason = !idle ? busy : _("A snapshot's disk cannot be changed.");
+
+      if (!idle)
+        delete_reason = busy;
+      else if (running != NULL)
+        {
+          /* Translators: %s is a VM's name */
+          delete_text = g_strdup_printf (_("The running VM “%s” has this disk attached: shut it "
+                                           "down or detach the disk first."),
+                                         lagoon_record_get_name (running));
+          delete_reason = delete_text;
+        }
+      else if (!lagoon_record_set_contains (vdi, LAGOON_VDI_ALLOWED_OPERATIONS, "destroy"))
+        delete_reason = _("The server does not allow deleting this disk now.");
+      else
+        can_delete = TRUE;
+
+      if (!idle)
+        copy_reason = busy;
+      else if (!lagoon_record_set_contains (vdi, LAGOON_VDI_ALLOWED_OPERATIONS, "copy"))
+        copy_reason = running != NULL ? _("The disk is in use by a running VM.")
+                                      : _("The server does not allow copying this disk now.");
+      else if (targets->len == 0)
+        copy_reason = _("There is no other storage repository to copy the disk to.");
+      else
+        can_copy = TRUE;
+
+      if (!can_copy)
+        move_reason = copy_reason;
+      else if (n_vbds > 0)
+        move_reason = _("A VM uses this disk: only a disk no VM uses can be moved.");
+      else if (!lagoon_record_set_contains (vdi, LAGOON_VDI_ALLOWED_OPERATIONS, "destroy"))
+        move_reason = _("The server does not allow deleting this disk now, which a move does.");
+      else
+        can_move = TRUE;
+    }
+  lagoon_page_set_enabled (self->sr_properties_button, can_prop,
+                           _("Change the disk's name, description or size"), prop_reason);
+  lagoon_page_set_enabled (self->sr_delete_button, can_delete,
+                           _("Delete the disk and its data"), delete_reason);
+  lagoon_page_set_enabled (self->sr_move_button, can_move,
+                           _("Move the disk to another storage repository"), move_reason);
+  lagoon_page_set_enabled (self->sr_copy_button, can_copy,
+                           _("Copy the disk to another storage repository"), copy_reason);
+}
+
+/* One action for the Events pane, its calls added by the caller before run_sr_action(). */
+static LagoonAction *
+sr_action_new (LagoonServer *server,
+               const char   *title,
+               const char   *ref)
+{
+  const char *objects[2] = { ref, NULL };
+  LagoonAction *action = lagoon_action_new (lagoon_server_get_connection (server), title,
+                                            NULL, NULL);
+
+  lagoon_action_set_objects (action, objects);
+  return action;
+}
+
+static void
+run_sr_action (LagoonAction *action)
+{
+  GApplication *application = g_application_get_default ();
+
+  if (LAGOON_IS_APPLICATION (application))
+    lagoon_application_run_action (LAGOON_APPLICATION (application), action);
+  g_object_unref (action);
+}
+
+static void
+on_sr_rescan_clicked (GtkButton         *button,
+                      LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *sr = sr_shown (self, cache);
+
+  if (sr == NULL)
+    return;
+  lagoon_page_run (self->server, _("Rescan storage repository"), self->ref, "SR.scan",
+                   g_variant_new ("(s)", self->ref));
+}
+
+static void
+on_sr_properties_clicked (GtkButton         *button,
+                          LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vdi = sr_shown (self, cache) != NULL ? selected_sr_vdi (self, cache) : NULL;
+  g_autoptr(LagoonServer) server = NULL;
+  g_autoptr(LagoonAction) action = NULL;
+  g_autofree char *vdi_ref = NULL;
+  g_autofree char *old_name = NULL;
+  g_autofree char *old_description = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
+  gint64 old_size, size = 0;
+  guint n_calls = 0;
+
+  if (vdi == NULL)
+    return;
+  server = g_object_ref (self->server);
+  vdi_ref = g_strdup (lagoon_record_get_opaque_ref (vdi));
+  old_name = g_strdup (lagoon_record_get_name (vdi));
+  old_description = g_strdup (lagoon_record_get_string (vdi, LAGOON_VDI_NAME_DESCRIPTION));
+  old_size = lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE);
+  if (!run_disk_dialog (self, cache, NULL, vdi, &name, &description, &size, NULL))
+    return;
+
+  action = sr_action_new (server, _("Change virtual disk properties"), vdi_ref);
+  if (g_strcmp0 (name, old_name) != 0 && ++n_calls)
+    lagoon_action_add_call (action, "VDI.set_name_label", g_variant_new ("(ss)", vdi_ref, name));
+  if (g_strcmp0 (description, old_description) != 0 && ++n_calls)
+    lagoon_action_add_call (action, "VDI.set_name_description",
+                            g_variant_new ("(ss)", vdi_ref, description));
+  if (size > old_size && ++n_calls)
+    lagoon_action_add_call (action, "VDI.resize", g_variant_new ("(sx)", vdi_ref, size));
+  if (n_calls > 0)
+    run_sr_action (g_steal_pointer (&action));
+}
+
+static void
+on_sr_delete_clicked (GtkButton         *button,
+                      LagoonStoragePage *self)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vdi = sr_shown (self, cache) != NULL ? selected_sr_vdi (self, cache) : NULL;
+  g_autoptr(LagoonServer) server = NULL;
+  g_autoptr(LagoonAction) action = NULL;
+  g_autoptr(GPtrArray) vbd_refs = NULL;
+  g_autofree char *vdi_ref = NULL;
+  g_autofree char *primary = NULL;
+  g_autofree char *secondary = NULL;
+  g_autofree char *users = NULL;
+  const LagoonRecord *const *vbds;
+  guint n = 0;
+
+  if (vdi == NULL || !gtk_widget_get_sensitive (self->sr_delete_button))
+    return;
+  server = g_object_ref (self->server);
+  vdi_ref = g_strdup (lagoon_record_get_opaque_ref (vdi));
+  users = vdi_users (cache, vdi_ref);
+  vbds = lagoon_cache_get_referrers (cache, LAGOON_CLASS_VBD, LAGOON_VBD_VDI, vdi_ref, &n);
+  vbd_refs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (vbd_refs, g_strdup (lagoon_record_get_opaque_ref (vbds[i])));
+
+  /* Translators: %s is the disk's name */
+  primary = g_strdup_printf (_("Delete the disk “%s”?"), lagoon_record_get_name (vdi));
+  if (users != NULL && users[0] != '\0')
+    /* Translators: %s lists VM names */
+    secondary = g_strdup_printf (_("It is attached to %s: it is detached from them. The disk and "
+                                   "all the data on it are deleted for good."), users);
+  else
+    secondary = g_strdup (_("No VM uses it. The disk and all the data on it are deleted for "
+                            "good."));
+  if (!lagoon_page_confirm (GTK_WIDGET (self), primary, secondary, _("_Delete")))
+    return;
+
+  action = sr_action_new (server, _("Delete virtual disk"), vdi_ref);
+  for (guint i = 0; i < vbd_refs->len; i++)
+    lagoon_action_add_call (action, "VBD.destroy",
+                            g_variant_new ("(s)", (char *) g_ptr_array_index (vbd_refs, i)));
+  lagoon_action_add_call (action, "VDI.destroy", g_variant_new ("(s)", vdi_ref));
+  run_sr_action (g_steal_pointer (&action));
+}
+
+/* Move or copy: a dialog choosing the destination SR. */
+static void
+move_or_copy (LagoonStoragePage *self,
+              gboolean           move)
+{
+  LagoonCache *cache = lagoon_page_get_cache (self->server);
+  const LagoonRecord *vdi = sr_shown (self, cache) != NULL ? selected_sr_vdi (self, cache) : NULL;
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  g_autoptr(LagoonServer) server = NULL;
+  g_autoptr(LagoonAction) action = NULL;
+  g_autoptr(GPtrArray) targets = NULL;
+  g_autofree char *vdi_ref = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *title = NULL;
+  GtkWidget *dialog, *content, *combo, *label, *ok;
+  const char *dialog_title = move ? _("Move Virtual Disk") : _("Copy Virtual Disk");
+  gint64 need;
+  int response;
+
+  if (vdi == NULL ||
+      !gtk_widget_get_sensitive (move ? self->sr_move_button : self->sr_copy_button))
+    return;
+  server = g_object_ref (self->server);
+  vdi_ref = g_strdup (lagoon_record_get_opaque_ref (vdi));
+  targets = copy_target_srs (cache, vdi);
+  need = lagoon_record_get_int (vdi, LAGOON_VDI_VIRTUAL_SIZE);
+
+  dialog = gtk_dialog_new_with_buttons (dialog_title,
+                                        GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
+                                        GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                        _("_Cancel"), GTK_RESPONSE_CANCEL, NULL);
+  lagoon_page_set_accessible (dialog, dialog_title);
+  ok = gtk_dialog_add_button (GTK_DIALOG (dialog), move ? _("_Move") : _("_Copy"),
+                              GTK_RESPONSE_OK);
+  lagoon_page_set_accessible (ok, move ? _("Move") : _("Copy"));
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+  content = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
+  gtk_container_set_border_width (GTK_CONTAINER (content), 12);
+  gtk_box_set_spacing (GTK_BOX (content), 8);
+  /* Translators: %s is the disk's name */
+  heading = g_strdup_printf (move ? _("Move “%s” to:") : _("Copy “%s” to:"),
+                             lagoon_record_get_name (vdi));
+  label = gtk_label_new_with_mnemonic (heading);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_container_add (GTK_CONTAINER (content), label);
+  combo = gtk_combo_box_text_new ();
+  lagoon_page_set_accessible (combo, _("Destination storage repository"));
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const LagoonRecord *sr = g_ptr_array_index (targets, i);
+      gint64 free_bytes = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE) -
+                          lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_UTILISATION);
+      g_autofree char *free_text = lagoon_page_format_bytes (free_bytes);
+      g_autofree char *text = g_strdup_printf (_("%s (%s free)"), lagoon_record_get_name (sr),
+                                               free_text);
+
+      /* An SR without room for the disk is not offered. */
+      if (free_bytes < need && lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE) > 0)
+        continue;
+      gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (combo), lagoon_record_get_opaque_ref (sr),
+                                 text);
+    }
+  gtk_combo_box_set_active (GTK_COMBO_BOX (combo), 0);
+  gtk_container_add (GTK_CONTAINER (content), combo);
+  if (gtk_combo_box_get_active_id (GTK_COMBO_BOX (combo)) == NULL)
+    {
+      GtkWidget *none = gtk_label_new (_("No other storage repository has room for the disk."));
+
+      gtk_style_context_add_class (gtk_widget_get_style_context (none), "error");
+      gtk_container_add (GTK_CONTAINER (content), none);
+      gtk_widget_set_sensitive (ok, FALSE);
+    }
+  gtk_widget_show_all (content);
+  response = gtk_dialog_run (GTK_DIALOG (dialog));
+  target = g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (combo)));
+  gtk_widget_destroy (dialog);
+  if (response != GTK_RESPONSE_OK || target == NULL)
+    return;
+
+  title = g_strdup (move ? _("Move virtual disk") : _("Copy virtual disk"));
+  action = sr_action_new (server, title, vdi_ref);
+  lagoon_action_add_call (action, "VDI.copy", g_variant_new ("(ss)", vdi_ref, target));
+  if (move)
+    lagoon_action_add_call (action, "VDI.destroy", g_variant_new ("(s)", vdi_ref));
+  run_sr_action (g_steal_pointer (&action));
+}
+
+static void
+on_sr_move_clicked (GtkButton         *button,
+                    LagoonStoragePage *self)
+{
+  move_or_copy (self, TRUE);
+}
+
+static void
+on_sr_copy_clicked (GtkButton         *button,
+                    LagoonStoragePage *self)
+{
+  move_or_copy (self, FALSE);
+}
+
+static void
+on_sr_disk_selection_changed (GtkTreeSelection  *selection,
+                              LagoonStoragePage *self)
+{
+  update_sr_disk_buttons (self);
+}
+
+static void
+on_sr_disk_row_activated (GtkTreeView       *view,
+                          GtkTreePath       *path,
+                          GtkTreeViewColumn *column,
+                          LagoonStoragePage *self)
+{
+  if (gtk_widget_get_sensitive (self->sr_properties_button))
+    on_sr_properties_clicked (NULL, self);
+}
+
 /* ---- LagoonTab --------------------------------------------------------------------------- */
 
 static gboolean
@@ -1787,6 +2179,7 @@ static GtkWidget *
 build_sr (LagoonStoragePage *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 8);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *grid = gtk_grid_new ();
   GtkWidget *scrolled, *label;
   GtkTreeView *view;
@@ -1824,7 +2217,33 @@ build_sr (LagoonStoragePage *self)
   lagoon_page_add_text_column (view, _("Virtual size"), VDI_SIZE, VDI_SIZE_BYTES);
   lagoon_page_add_bar_column (view, _("Space used"), VDI_PERCENT, VDI_USED_TEXT);
   lagoon_page_add_note_column (view, _("Virtual machine"), VDI_VMS);
+  self->vdi_view = view;
+  g_signal_connect (gtk_tree_view_get_selection (view), "changed",
+                    G_CALLBACK (on_sr_disk_selection_changed), self);
+  g_signal_connect (view, "row-activated", G_CALLBACK (on_sr_disk_row_activated), self);
+  gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
+
+  self->sr_rescan_button = add_button (self, buttons, _("Res_can"),
+                                       G_CALLBACK (on_sr_rescan_clicked));
+  self->sr_properties_button = add_button (self, buttons, _("_Properties…"),
+                                           G_CALLBACK (on_sr_properties_clicked));
+  lagoon_page_set_accessible (self->sr_properties_button, _("Disk properties"));
+  self->sr_delete_button = add_button (self, buttons, _("De_lete"),
+                                       G_CALLBACK (on_sr_delete_clicked));
+  self->sr_move_button = add_button (self, buttons, _("_Move…"), G_CALLBACK (on_sr_move_clicked));
+  lagoon_page_set_accessible (self->sr_move_button, _("Move disk"));
+  self->sr_copy_button = add_button (self, buttons, _("C_opy…"), G_CALLBACK (on_sr_copy_clicked));
+  lagoon_page_set_accessible (self->sr_copy_button, _("Copy disk"));
+  gtk_container_add (GTK_CONTAINER (box), buttons);
+  {
+    GtkWidget *menu[] = { self->sr_properties_button, self->sr_delete_button,
+                          self->sr_move_button, self->sr_copy_button, self->sr_rescan_button,
+                          NULL };
+
+    lagoon_page_add_row_menu (self->vdi_view, menu, self->sr_delete_button);
+  }
+  update_sr_disk_buttons (self);
   return box;
 }
 
