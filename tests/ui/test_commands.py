@@ -150,17 +150,46 @@ class Ui:
         self.table = window.child(name="Resources", roleName="tree table")
         self.search = window.child(name="Search resources")
 
-    def select(self, name):
-        """Finds @name with the search box and selects its row."""
+    def search_for(self, text):
+        """Puts @text in the search box as one edit, so that the tree filters once: typed key
+        by key, a pause longer than the entry's search delay filtered the tree on a prefix, and
+        a row found then moved before a click on it landed."""
         self.search.grabFocus()
-        rawinput.keyCombo("<Control>a")
-        self.search.typeText(name)
-        wait_for(f"the row {name!r}", lambda: cell_named(self.table, name) is not None)
+        self.search.text = text
+        wait_for(f"the search text {text!r}", lambda: self.search.text == text)
+
+    def selected(self, name):
         cell = cell_named(self.table, name)
-        x, y = cell.position
-        w, h = cell.size
-        rawinput.click(x + w // 2, y + h // 2)
-        return cell
+        return cell is not None and cell.getState().contains(pyatspi.STATE_SELECTED)
+
+    def select(self, name):
+        """Finds @name with the search box and selects its row by clicking it; the row counts
+        as selected when the tree says so (one that still moved under the pointer is clicked
+        again at its new place)."""
+        self.search_for(name)
+        return self.click_row(name)
+
+    def click_row(self, name):
+        """Clicks @name's row until the tree says it is selected (see select)."""
+        wait_for(f"the row {name!r}", lambda: cell_named(self.table, name) is not None)
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            cell = cell_named(self.table, name)
+            clicked_at = (tuple(cell.position), tuple(cell.size))
+            x, y = clicked_at[0]
+            w, h = clicked_at[1]
+            rawinput.click(x + w // 2, y + h // 2)
+
+            def settled():
+                if self.selected(name):
+                    return True
+                now = cell_named(self.table, name)
+                return now is not None and (tuple(now.position), tuple(now.size)) != clicked_at
+            wait_for(f"the row {name!r} selected", settled,
+                     timeout=max(1.0, deadline - time.monotonic()))
+            if self.selected(name):
+                return cell_named(self.table, name)
+            log(f"the row {name!r} moved under the pointer; clicking it again")
 
     def context_menu(self, name):
         cell = self.select(name)
@@ -597,15 +626,10 @@ def main():
         prefix = next(p for p in sorted({n.split("-")[0] + "-" for n in running_names})
                       if sum(n.startswith(p) for n in running_names) >= 2)
         both = [n for n in running_names if n.startswith(prefix)][:2]
-        ui.search.grabFocus()
-        rawinput.keyCombo("<Control>a")
-        ui.search.typeText(prefix)
+        ui.search_for(prefix)
         wait_for("both VMs listed", lambda: all(cell_named(ui.table, n) for n in both))
-        first, second = (cell_named(ui.table, n) for n in both)
-        x, y = first.position
-        w, h = first.size
-        rawinput.click(x + w // 2, y + h // 2)
-        time.sleep(0.5)
+        ui.click_row(both[0])
+        second = cell_named(ui.table, both[1])
         x, y = second.position
         w, h = second.size
         rawinput.holdKey("Control_L")

@@ -24,7 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_main_window import (  # noqa: E402  (dogtail is configured there)
-    Pool, a11y_bus_ready, cell_named, children_of, find_app, listening_port, log,
+    TIMEOUT, Pool, a11y_bus_ready, cell_named, children_of, find_app, listening_port, log,
     screenshot, wait_for)
 
 from dogtail import rawinput  # noqa: E402
@@ -85,6 +85,40 @@ def changed_pixels(a, b, threshold=0):
 
 GRABBED = "The console has the mouse and keyboard. Press Ctrl+Alt to release them."
 KEYBOARD_ONLY = "The console has the keyboard while the pointer is over it."
+
+
+def search_and_select(table, search, name):
+    """Finds @name with the search box and selects its row by clicking it.
+
+    The text goes in as one edit, so the tree filters once (typed key by key, a pause longer
+    than the entry's search delay filtered the tree on a prefix, and a row found then moved
+    before the click landed). The row counts as selected when the tree says so; one that still
+    moved under the pointer is clicked again at its new place."""
+    import pyatspi
+
+    def selected():
+        cell = cell_named(table, name)
+        return cell is not None and cell.getState().contains(pyatspi.STATE_SELECTED)
+
+    search.grabFocus()
+    search.text = name
+    wait_for(f"the search text {name!r}", lambda: search.text == name)
+    wait_for(f"{name} in the tree", lambda: cell_named(table, name) is not None)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        cell = cell_named(table, name)
+        clicked_at = (tuple(cell.position), tuple(cell.size))
+        (x, y), (w, h) = clicked_at
+        rawinput.click(x + w // 2, y + h // 2)
+
+        def settled():
+            now = cell_named(table, name)
+            return selected() or (now is not None and
+                                  (tuple(now.position), tuple(now.size)) != clicked_at)
+        wait_for(f"{name} selected", settled, timeout=max(1.0, deadline - time.monotonic()))
+        if selected():
+            return cell_named(table, name)
+        log(f"the row {name!r} moved under the pointer; clicking it again")
 
 
 def label_showing(window, text):
@@ -302,6 +336,35 @@ def type_clipboard(window, display, fb_size):
     at 1:1 each character is a 9x16 cell, so "AAaa!!11" must give four pairs of equal cells,
     each pair unlike the next (a lost Shift would type "aaaa1111")."""
     text = "\nAAaa!!11"
+
+    def problem(after):
+        """What is wrong with the screen @after (None: the typed line is all there)."""
+        if after[:2] != fb_size:
+            return f"display size {after[:2]}, not {fb_size}"
+        changed = changed_pixels(after, before)
+        if changed <= 300:
+            return f"typing the clipboard changed only {changed} pixels"
+        # The cursor's line: the lowest 16-pixel band with white pixels.
+        w, h, stride, channels, data = after
+        row = None
+        for band in reversed(range(h // 16)):
+            if any(data[y * stride + x * channels] > 200
+                   and data[y * stride + x * channels + 2] > 200
+                   for y in range(band * 16, band * 16 + 16) for x in range(0, w, 3)):
+                row = band
+                break
+        if row is None:
+            return "no text on the guest's screen"
+        # "lagoon> " is 8 cells; the typed characters follow.
+        cells = [cell_image(after, 8 + i, row) for i in range(8)]
+        for i in range(0, 8, 2):
+            if cells[i] != cells[i + 1]:
+                return f"cells {8 + i} and {9 + i} differ: not the same key"
+        for i in range(0, 6, 2):
+            if cells[i] == cells[i + 2]:
+                return f"cells {8 + i} and {10 + i} are the same: Shift was lost"
+        return None
+
     owner = own_clipboard(text)
     try:
         before = grab(display)
@@ -309,30 +372,22 @@ def type_clipboard(window, display, fb_size):
         note = f"Typed {len(text)} characters."
         wait_for(f"the note {note!r}", lambda: label_showing(window, note) is not None,
                  timeout=15)
-        time.sleep(0.3)
-        after = grab(display)
+        # The note comes when the keys are sent; the guest echoes them, and the display shows
+        # the echo, a little later (under load, more than a few tenths of a second).
+        seen = []
+
+        def typed_line_shown():
+            seen[:] = [grab(display)]
+            return problem(seen[0]) is None
+        try:
+            wait_for("the typed line on the guest's screen", typed_line_shown, timeout=10)
+        except AssertionError:
+            raise AssertionError(problem(seen[0]) if seen else "no screen grab") from None
+        after = seen[0]
     finally:
         owner.kill()
         owner.wait()
-    assert after[:2] == fb_size, (after[:2], fb_size)
     changed = changed_pixels(after, before)
-    assert changed > 300, f"typing the clipboard changed only {changed} pixels"
-    # The cursor's line: the lowest 16-pixel band with white pixels.
-    w, h, stride, channels, data = after
-    row = None
-    for band in reversed(range(h // 16)):
-        if any(data[y * stride + x * channels] > 200 and data[y * stride + x * channels + 2] > 200
-               for y in range(band * 16, band * 16 + 16) for x in range(0, w, 3)):
-            row = band
-            break
-    assert row is not None, "no text on the guest's screen"
-    # "lagoon> " is 8 cells; the typed characters follow.
-    cells = [cell_image(after, 8 + i, row) for i in range(8)]
-    for i in range(0, 8, 2):
-        assert cells[i] == cells[i + 1], f"cells {8 + i} and {9 + i} differ: not the same key"
-    for i in range(0, 6, 2):
-        assert cells[i] != cells[i + 2], \
-            f"cells {8 + i} and {10 + i} are the same: Shift was lost"
     log(f"Type Clipboard Text typed {text[1:]!r}: {changed} pixels changed, upper and lower "
         "case and shifted digits come out as distinct glyphs")
 
@@ -831,14 +886,13 @@ def main():
                 break
         if target is None:
             search = window.child(name="Search resources")
-            search.grabFocus()
-            search.typeText(sorted(halted)[0])
             target = sorted(halted)[0]
-            wait_for(f"{target} in the tree", lambda: cell_named(table, target) is not None)
-        cell = cell_named(table, target)
-        x, y = cell.position
-        w, h = cell.size
-        rawinput.click(x + w // 2, y + h // 2)
+            search_and_select(table, search, target)
+        else:
+            cell = cell_named(table, target)
+            x, y = cell.position
+            w, h = cell.size
+            rawinput.click(x + w // 2, y + h // 2)
         wait_for("the Start button in the Console tab", lambda: window.findChild(
             lambda n: n.name == "Start VM" and n.roleName == "push button" and n.showing,
             recursive=True, retry=False, requireResult=False) is not None)

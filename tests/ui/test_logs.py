@@ -119,6 +119,40 @@ def click(node):
     rawinput.click(x + w // 2, y + h // 2)
 
 
+def selected(table, name):
+    cell = cell_named(table, name)
+    return cell is not None and cell.getState().contains(pyatspi.STATE_SELECTED)
+
+
+def search_and_select(table, search, name):
+    """Finds @name with the search box and selects its row by clicking it.
+
+    The text goes in as one edit, so the tree filters once (typed key by key, each pause longer
+    than the entry's search delay filtered the tree again, and a row found after one of those
+    moved before the click landed: the click selected another object). The row then counts as
+    selected only when the tree says so; should it still move under the pointer, it is clicked
+    again at its new place."""
+    search.grabFocus()
+    search.text = name
+    wait_for(f"the search text {name!r}", lambda: search.text == name)
+    wait_for(f"{name} in the tree", lambda: cell_named(table, name) is not None)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        cell = cell_named(table, name)
+        clicked_at = (tuple(cell.position), tuple(cell.size))
+        click(cell)
+
+        def settled():
+            if selected(table, name):
+                return True
+            now = cell_named(table, name)
+            return now is not None and (tuple(now.position), tuple(now.size)) != clicked_at
+        wait_for(f"{name} selected", settled, timeout=max(1.0, deadline - time.monotonic()))
+        if selected(table, name):
+            return
+        log(f"the row {name!r} moved under the pointer; clicking it again")
+
+
 def ctrl_click(node):
     x, y = node.position
     w, h = node.size
@@ -202,6 +236,7 @@ def main():
 
         wait_for("the tree to show the pool", lambda: cell_named(table, pool_name) is not None)
         click(cell_named(table, pool_name))
+        wait_for("the pool selected", lambda: selected(table, pool_name))
 
         def tab_button(name):
             return find(window, lambda n: n.name == name and n.roleName in (
@@ -246,10 +281,7 @@ def main():
 
         # The VM's own Logs tab lists it.
         search = window.child(name="Search resources")
-        search.grabFocus()
-        search.typeText(vm_name)
-        wait_for(f"{vm_name} in the tree", lambda: cell_named(table, vm_name) is not None)
-        click(cell_named(table, vm_name))
+        search_and_select(table, search, vm_name)
         wait_for("the VM's Logs tab", lambda: tab_button("Logs") is not None)
         tab_button("Logs").click()
         wait_for("the VM's message list", lambda: messages_table() is not None
@@ -312,12 +344,7 @@ def main():
                           if v["shared"])
         sr_body = f"Test alert about {sr['name_label']}"
         pool.call("message.create", "SR_IO_ERRORS", 2, "SR", sr["uuid"], sr_body)
-        search.grabFocus()
-        rawinput.keyCombo("<Control>a")
-        search.typeText(sr["name_label"])
-        wait_for(f"{sr['name_label']} in the tree",
-                 lambda: cell_named(table, sr["name_label"]) is not None)
-        click(cell_named(table, sr["name_label"]))
+        search_and_select(table, search, sr["name_label"])
         wait_for("the SR's Logs tab", lambda: tab_button("Logs") is not None)
         tab_button("Logs").click()
         try:

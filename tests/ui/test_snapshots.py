@@ -120,6 +120,40 @@ def click(node):
     rawinput.click(x + w // 2, y + h // 2)
 
 
+def search_and_select(table, search, name):
+    """Finds @name with the search box and selects its row by clicking it.
+
+    The text goes in as one edit, so the tree filters once (typed key by key, a pause longer
+    than the entry's search delay filtered the tree on a prefix, and a row found then moved
+    before the click landed). The row counts as selected when the tree says so; one that still
+    moved under the pointer is clicked again at its new place."""
+    import pyatspi
+
+    def selected():
+        cell = cell_named(table, name)
+        return cell is not None and cell.getState().contains(pyatspi.STATE_SELECTED)
+
+    search.grabFocus()
+    search.text = name
+    wait_for(f"the search text {name!r}", lambda: search.text == name)
+    wait_for(f"{name} in the tree", lambda: cell_named(table, name) is not None)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        cell = cell_named(table, name)
+        clicked_at = (tuple(cell.position), tuple(cell.size))
+        (x, y), (w, h) = clicked_at
+        rawinput.click(x + w // 2, y + h // 2)
+
+        def settled():
+            now = cell_named(table, name)
+            return selected() or (now is not None and
+                                  (tuple(now.position), tuple(now.size)) != clicked_at)
+        wait_for(f"{name} selected", settled, timeout=max(1.0, deadline - time.monotonic()))
+        if selected():
+            return cell_named(table, name)
+        log(f"the row {name!r} moved under the pointer; clicking it again")
+
+
 def ctrl_click(node):
     x, y = node.position
     w, h = node.size
@@ -220,10 +254,7 @@ def main():
 
         # Find the VM through the search box and select it.
         search = window.child(name="Search resources")
-        search.grabFocus()
-        search.typeText(vm_name)
-        wait_for(f"{vm_name} in the tree", lambda: cell_named(table, vm_name) is not None)
-        click(cell_named(table, vm_name))
+        search_and_select(table, search, vm_name)
 
         def tab_button(name):
             return find(window, lambda n: n.name == name and n.roleName in (
