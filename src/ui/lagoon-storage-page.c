@@ -1832,12 +1832,11 @@ move_or_copy (LagoonStoragePage *self,
   /* Translators: %s is the disk's name */
   heading = g_strdup_printf (move ? _("Move “%s” to:") : _("Copy “%s” to:"),
                              lagoon_record_get_name (vdi));
-  label = gtk_label_new_with_mnemonic (heading);
+  label = gtk_label_new (heading);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_container_add (GTK_CONTAINER (content), label);
   combo = gtk_combo_box_text_new ();
   lagoon_page_set_accessible (combo, _("Destination storage repository"));
-  gtk_label_set_mnemonic_widget (GTK_LABEL (label), combo);
   for (guint i = 0; i < targets->len; i++)
     {
       const LagoonRecord *sr = g_ptr_array_index (targets, i);
@@ -2226,6 +2225,8 @@ build_sr (LagoonStoragePage *self)
 
   self->sr_rescan_button = add_button (self, buttons, _("Res_can"),
                                        G_CALLBACK (on_sr_rescan_clicked));
+  /* The toolbar has a Rescan of its own. */
+  lagoon_page_set_accessible (self->sr_rescan_button, _("Rescan storage repository"));
   self->sr_properties_button = add_button (self, buttons, _("_Properties…"),
                                            G_CALLBACK (on_sr_properties_clicked));
   lagoon_page_set_accessible (self->sr_properties_button, _("Disk properties"));

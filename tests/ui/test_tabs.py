@@ -11,7 +11,11 @@ client changes in place and stays selected), inserts and ejects an ISO, adds a d
 name is explained first), refuses to shrink it, renames it, detaches it (the disk stays),
 attaches it again and deletes it. The Networking tab lists its interfaces with the guest's IP
 address, adds one with a given MAC (a multicast MAC is explained first), moves it to another
-network and removes it. For a host, the pool and an SR the tabs show what the pool has; for a
+network and removes it. For a host, the pool and an SR the tabs show what the pool has. On an
+SR's Storage tab: deleting a disk a running VM has plugged in is refused with the reason in the
+tooltip; Rescan runs SR.scan; Properties renames, describes and grows a disk in one action;
+Copy puts a copy in another SR; Move copies then destroys the original; Delete (row menu)
+names the halted VM using the disk in its confirmation and removes the disk and its VBD. For a
 halted VM every memory limit can change, invalid limits are explained first. With
 LAGOON_SCREENSHOT_DIR set, saves screenshots of each tab (tabs-*.png).
 """
@@ -588,6 +592,150 @@ def main():
                  lambda: all(n in table_cells(sr_disks) for n in vdi_names), timeout=30)
         log(f"Storage tab of {sr['name_label']}: {len(vdi_names)} disks")
         shot("tabs-storage-sr.png")
+
+        # ---- an SR's disks: rescan, properties, copy, move, delete -------------------------
+        def sr_vdis(name):
+            return {r: v for r, v in pool.call("VDI.get_all_records").items()
+                    if v["name_label"] == name}
+
+        def sr_button(name):
+            return showing(window, "push button", name)
+
+        def sr_pick(name):
+            """Selects the row of disk @name, scrolled into view (the SR has many disks)."""
+            cell_named(sr_disks, name).grabFocus()
+            time.sleep(0.5)
+            cell = cell_named(sr_disks, name)
+            click(cell)
+            return cell
+
+        # A disk a running VM has plugged in cannot be deleted, and the tooltip says why.
+        vbds_now = pool.call("VBD.get_all_records")
+        sr_vdi_refs = pool.call("SR.get_VDIs", sr_ref)
+        vms_now = pool.call("VM.get_all_records")
+        busy = sorted(pool.call("VDI.get_name_label", b["VDI"]) for b in vbds_now.values()
+                      if b["VDI"] in sr_vdi_refs and b["currently_attached"]
+                      and vms_now.get(b["VM"], {}).get("power_state") == "Running")
+        if busy:
+            sr_pick(busy[0])
+            delete = sr_button("Delete")
+            wait_for("the refusal in Delete's tooltip", lambda: not delete.sensitive
+                     and delete.description.startswith("The running VM “"), timeout=10)
+            log(f"deleting {busy[0]} refused: {delete.description}")
+        else:
+            log("no disk of the SR is plugged into a running VM: refusal not checked")
+
+        sr_button("Rescan storage repository").click()
+        wait_for("the rescan to complete", lambda: events_completed("Rescan storage repository")
+                 or events_failure("Rescan storage repository"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Rescan storage repository"), events_failure(
+            "Rescan storage repository")
+        log("rescan completed")
+
+        empty = {}
+        record = {"name_label": "srdisks-test", "name_description": "", "SR": sr_ref,
+                  "virtual_size": str(GIB), "type": "user", "sharable": False,
+                  "read_only": False, "other_config": empty, "xenstore_data": empty,
+                  "sm_config": empty, "tags": []}
+        disk_ref = pool.call("VDI.create", record)
+        wait_for("the new disk in the SR's list",
+                 lambda: cell_named(sr_disks, "srdisks-test") is not None)
+        sr_pick("srdisks-test")
+        props = sr_button("Disk properties")
+        wait_for("Properties to be enabled", lambda: props.sensitive)
+        props.click()
+        dialog = app.child(name="Virtual Disk Properties", roleName="dialog")
+        dialog.child(name="Name", roleName="text").text = "srdisks-renamed"
+        dialog.child(name="Description", roleName="text").text = "from the SR tab"
+        grow = "resize" in pool.call("VDI.get_allowed_operations", disk_ref)
+        if grow:
+            dialog.child(name="Size in GiB", roleName="spin button").value = 2.0
+        ok = dialog.child(name="OK", roleName="push button")
+        wait_for("OK to be enabled", lambda: ok.sensitive)
+        ok.click()
+        title = "Change virtual disk properties"
+        wait_for("the properties in the simulator", lambda: events_completed(title)
+                 or events_failure(title), timeout=ACTION_TIMEOUT)
+        assert not events_failure(title), events_failure(title)
+        got = pool.call("VDI.get_record", disk_ref)
+        assert got["name_label"] == "srdisks-renamed", got["name_label"]
+        assert got["name_description"] == "from the SR tab", got["name_description"]
+        if grow:
+            assert int(got["virtual_size"]) == 2 * GIB, got["virtual_size"]
+        log(f"properties: renamed, described{', grown to 2 GiB' if grow else ''} in one action")
+
+        wait_for("the renamed disk in the list",
+                 lambda: cell_named(sr_disks, "srdisks-renamed") is not None)
+        sr_pick("srdisks-renamed")
+        copy = sr_button("Copy disk")
+        wait_for("Copy to be enabled", lambda: copy.sensitive)
+        copy.click()
+        dialog = app.child(name="Copy Virtual Disk", roleName="dialog")
+        dialog.child(name="Destination storage repository", roleName="combo box")
+        dialog.child(name="Copy", roleName="push button").click()
+        wait_for("the copy in the simulator", lambda: events_completed("Copy virtual disk")
+                 or events_failure("Copy virtual disk"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Copy virtual disk"), events_failure("Copy virtual disk")
+        copies = {r: v for r, v in sr_vdis("srdisks-renamed").items() if r != disk_ref}
+        assert len(copies) == 1, copies
+        target_ref = list(copies.values())[0]["SR"]
+        assert target_ref != sr_ref, "the copy is in the same SR"
+        target_name = pool.call("SR.get_name_label", target_ref)
+        assert disk_ref in pool.call("VDI.get_all"), "copying removed the original"
+        log(f"copied to {target_name}")
+
+        sr_pick("srdisks-renamed")
+        move = sr_button("Move disk")
+        wait_for("Move to be enabled", lambda: move.sensitive)
+        move.click()
+        dialog = app.child(name="Move Virtual Disk", roleName="dialog")
+        dialog.child(name="Move", roleName="push button").click()
+        wait_for("the move in the simulator", lambda: events_completed("Move virtual disk")
+                 or events_failure("Move virtual disk"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Move virtual disk"), events_failure("Move virtual disk")
+        left = sr_vdis("srdisks-renamed")
+        assert disk_ref not in left, "the moved disk is still in its SR"
+        assert len(left) == 2 and all(v["SR"] != sr_ref for v in left.values()), left
+        wait_for("the moved disk to leave the list",
+                 lambda: cell_named(sr_disks, "srdisks-renamed") is None)
+        log("moved: the original is gone, the copy is in the other SR")
+        for r in left:
+            pool.call("VDI.destroy", r)
+
+        # Delete from the row menu: the confirmation names the VM using the disk.
+        halted_vm = sorted((v["name_label"], r) for r, v in pool.call(
+            "VM.get_all_records").items() if ordinary(v) and v["power_state"] == "Halted")[0]
+        record["name_label"] = "srdisks-doomed"
+        doomed = pool.call("VDI.create", record)
+        device = pool.call("VM.get_allowed_VBD_devices", halted_vm[1])[0]
+        vbd = pool.call("VBD.create", {
+            "VM": halted_vm[1], "VDI": doomed, "userdevice": device, "bootable": False,
+            "mode": "RW", "type": "Disk", "unpluggable": True, "empty": False,
+            "other_config": empty, "qos_algorithm_type": "", "qos_algorithm_params": empty})
+        wait_for("the disk to delete in the list",
+                 lambda: cell_named(sr_disks, "srdisks-doomed") is not None)
+        cell = sr_pick("srdisks-doomed")
+        x, y = cell.position
+        w, h = cell.size
+        rawinput.click(x + w // 2, y + h // 2, button=3)
+        item = app.findChild(lambda n: n.roleName == "menu item" and n.name == "Delete"
+                             and n.showing, retry=True, requireResult=True)
+        wait_for("Delete to be enabled", lambda: item.sensitive)
+        item.click()
+        alert = app.child(roleName="alert")
+        wait_for("the confirmation to name the VM", lambda: showing(
+            alert, "label", predicate=lambda t: halted_vm[0] in t) is not None)
+        shot("srdisks-delete.png")
+        alert.child(name="Delete", roleName="push button").click()
+        wait_for("the disk to be deleted", lambda: events_completed("Delete virtual disk")
+                 or events_failure("Delete virtual disk"), timeout=ACTION_TIMEOUT)
+        assert not events_failure("Delete virtual disk"), events_failure("Delete virtual disk")
+        assert doomed not in pool.call("VDI.get_all"), "the disk is still there"
+        assert vbd not in pool.call("VBD.get_all"), "the VM still has the disk's VBD"
+        wait_for("the deleted disk to leave the list",
+                 lambda: cell_named(sr_disks, "srdisks-doomed") is None)
+        log(f"deleted after a confirmation naming {halted_vm[0]}")
+        shot("srdisks-sr.png")
 
         # ---- a halted VM: every limit can change --------------------------------------------
         vms = pool.call("VM.get_all_records")
