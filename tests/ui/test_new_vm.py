@@ -231,12 +231,52 @@ def open_wizard_from_context(app, table, row_name):
     return wizard
 
 
+def select_cell(view, name):
+    """Clicks the row of @view that shows @name until the view says it is selected.
+
+    A row is clicked only once it lies inside the view on screen: in a list just filled (the
+    wizard opened a moment ago) a cell can report a position before the view has laid it out
+    (once x = 276271272), and a click there selects nothing. One that moves between the look
+    and the click (the list still filtering) is clicked again at its new place."""
+    import pyatspi
+
+    def place(cell):
+        return tuple(cell.position), tuple(cell.size)
+
+    def on_screen(cell):
+        (x, y), (w, h) = place(cell)
+        (vx, vy), (vw, vh) = place(view)
+        return w > 0 and h > 0 and vx <= x + w // 2 < vx + vw and vy <= y + h // 2 < vy + vh
+
+    def selected():
+        cell = cell_named(view, name)
+        return cell is not None and cell.getState().contains(pyatspi.STATE_SELECTED)
+
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        wait_for(f"the row {name!r} on screen", lambda: cell_named(view, name) is not None
+                 and on_screen(cell_named(view, name)),
+                 timeout=max(1.0, deadline - time.monotonic()))
+        clicked_at = place(cell_named(view, name))
+        (x, y), (w, h) = clicked_at
+        rawinput.click(x + w // 2, y + h // 2)
+
+        def settled():
+            now = cell_named(view, name)
+            return selected() or (now is not None and place(now) != clicked_at)
+        wait_for(f"the row {name!r} selected", settled,
+                 timeout=max(1.0, deadline - time.monotonic()))
+        if selected():
+            return
+        log(f"the row {name!r} moved under the pointer; clicking it again")
+
+
 def pick_template(wizard, template):
     search = named(wizard, "Search templates")
     set_text(search, template.split()[0])
     templates = named(wizard, "Templates")
     wait_for("the search to filter", lambda: cell_named(templates, template) is not None)
-    click(cell_named(templates, template))
+    select_cell(templates, template)
 
 
 def main():
