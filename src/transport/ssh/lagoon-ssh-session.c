@@ -446,6 +446,33 @@ known_key_methods (LIBSSH2_SESSION    *session,
   return g_string_free (known, FALSE);
 }
 
+/* @prefs without the names this libssh2 does not implement, or NULL when none is left.
+ * libssh2 1.10 strips unknown names itself, but with an overlapping memcpy (undefined
+ * behaviour, reported by AddressSanitizer), so it must only ever see names it knows. */
+static char *
+supported_methods (LIBSSH2_SESSION *session,
+                   int              method_type,
+                   const char      *prefs)
+{
+  const char **algs = NULL;
+  int n_algs = libssh2_session_supported_algs (session, method_type, &algs);
+  g_auto(GStrv) names = g_strsplit (prefs, ",", -1);
+  GString *kept = g_string_new (NULL);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    for (int j = 0; j < n_algs; j++)
+      if (g_strcmp0 (names[i], algs[j]) == 0)
+        {
+          g_string_append_printf (kept, "%s%s", kept->len ? "," : "", names[i]);
+          break;
+        }
+  if (algs != NULL)
+    libssh2_free (session, algs);
+  if (kept->len == 0)
+    return g_string_free (kept, TRUE), NULL;
+  return g_string_free (kept, FALSE);
+}
+
 /* The line of known_hosts whose key for this host differs from @key, or 0. */
 static guint
 find_mismatch_line (LIBSSH2_SESSION *session,
@@ -1462,7 +1489,9 @@ lagoon_ssh_session_connect (LagoonSshSession  *self,
   {
     g_autofree char *path = known_hosts_path (self);
     LIBSSH2_KNOWNHOSTS *hosts = load_known_hosts (session, path);
-    g_autofree char *prefs = known_key_methods (session, hosts, self->host, self->port);
+    g_autofree char *known = known_key_methods (session, hosts, self->host, self->port);
+    g_autofree char *prefs = known != NULL ? supported_methods (session, LIBSSH2_METHOD_HOSTKEY,
+                                                                known) : NULL;
     libssh2_knownhost_free (hosts);
     if (prefs != NULL && libssh2_session_method_pref (session, LIBSSH2_METHOD_HOSTKEY, prefs) != 0)
       g_debug ("Could not prefer host key types %s", prefs);
