@@ -601,6 +601,9 @@ parse_value (const LagoonType *type,
              const char       *text,
              GError          **error)
 {
+  /* lagoon_value_coerce does not take a floating reference: sink it here. */
+  g_autoptr(GVariant) raw = NULL;
+
   if (type->kind == LAGOON_TYPE_SET)
     {
       g_auto(GStrv) items = g_strsplit (text, ",", -1);
@@ -608,9 +611,11 @@ parse_value (const LagoonType *type,
       for (guint i = 0; items[i]; i++)
         if (*g_strstrip (items[i]) != '\0')
           g_variant_builder_add (&b, "v", g_variant_new_string (items[i]));
-      return lagoon_value_coerce (type, g_variant_builder_end (&b), error);
+      raw = g_variant_ref_sink (g_variant_builder_end (&b));
     }
-  return lagoon_value_coerce (type, g_variant_new_string (text), error);
+  else
+    raw = g_variant_ref_sink (g_variant_new_string (text));
+  return lagoon_value_coerce (type, raw, error);
 }
 
 static int
