@@ -1773,8 +1773,8 @@ on_sr_delete_clicked (GtkButton         *button,
   primary = g_strdup_printf (_("Delete the disk “%s”?"), lagoon_record_get_name (vdi));
   if (users != NULL && users[0] != '\0')
     /* Translators: %s lists VM names */
-    secondary = g_strdup_printf (_("It is attached to %s: it is detached from them. The disk and "
-                                   "all the data on it are deleted for good."), users);
+    secondary = g_strdup_printf (_("Used by: %s. The disk is detached, then deleted with all "
+                                   "the data on it, for good."), users);
   else
     secondary = g_strdup (_("No VM uses it. The disk and all the data on it are deleted for "
                             "good."));
@@ -1843,8 +1843,19 @@ move_or_copy (LagoonStoragePage *self,
       gint64 free_bytes = lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE) -
                           lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_UTILISATION);
       g_autofree char *free_text = lagoon_page_format_bytes (free_bytes);
-      g_autofree char *text = g_strdup_printf (_("%s (%s free)"), lagoon_record_get_name (sr),
-                                               free_text);
+      g_autofree char *text = NULL;
+      guint n_pbds = 0;
+      const LagoonRecord *const *pbds = lagoon_cache_get_referrers (
+        cache, LAGOON_CLASS_PBD, LAGOON_PBD_SR, lagoon_record_get_opaque_ref (sr), &n_pbds);
+
+      /* Local SRs often share a name ("Local storage"): say whose. */
+      if (!lagoon_record_get_bool (sr, LAGOON_SR_SHARED) && n_pbds == 1)
+        /* Translators: a host's local SR, "Local storage on host-01 (120 GiB free)" */
+        text = g_strdup_printf (_("%s on %s (%s free)"), lagoon_record_get_name (sr),
+                                ref_name (cache, lagoon_record_get_ref (pbds[0], LAGOON_PBD_HOST)),
+                                free_text);
+      else
+        text = g_strdup_printf (_("%s (%s free)"), lagoon_record_get_name (sr), free_text);
 
       /* An SR without room for the disk is not offered. */
       if (free_bytes < need && lagoon_record_get_int (sr, LAGOON_SR_PHYSICAL_SIZE) > 0)
@@ -2041,6 +2052,8 @@ lagoon_storage_page_batch (LagoonTab        *tab,
         show_sr_summary (self, cache, sr);
       if (changes.hit)
         show_sr_disks (self, cache, sr);
+      else if (lagoon_cache_batch_lookup (batch, LAGOON_CLASS_SR, self->ref) != LAGOON_CHANGE_NONE)
+        update_sr_disk_buttons (self);  /* its allowed operations (Rescan) */
       return;
     }
   relevant = lagoon_cache_batch_has_class (batch, LAGOON_CLASS_SR) ||

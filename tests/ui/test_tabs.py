@@ -672,6 +672,7 @@ def main():
         copy.click()
         dialog = app.child(name="Copy Virtual Disk", roleName="dialog")
         dialog.child(name="Destination storage repository", roleName="combo box")
+        shot("srdisks-copy.png")
         dialog.child(name="Copy", roleName="push button").click()
         wait_for("the copy in the simulator", lambda: events_completed("Copy virtual disk")
                  or events_failure("Copy virtual disk"), timeout=ACTION_TIMEOUT)
