@@ -527,6 +527,7 @@ test_jsonrpc (void)
   g_clear_pointer (&r, g_free);
 
   /* CORS preflight. */
+  g_clear_pointer (&headers, g_free);
   r = conn_request (c, "OPTIONS", "/jsonrpc", "", &status, &headers);
   g_assert_cmpint (status, ==, 200);
   g_assert_nonnull (strstr (headers, "Access-Control-Allow-Origin: *"));
