@@ -665,7 +665,7 @@ def main():
         window.child(name="Search", roleName="radio button").click()
         query = window.child(name="Search every pool", roleName="text")
         query.grabFocus()
-        query.typeText("web")
+        query.text = "web"  # one edit: the results are not filled on "w" and "we" first
         results = window.findChild(lambda n: n.name == "Search results" and n.showing)
         expected = sorted(v["name_label"] for v in vms().values() if "web" in v["name_label"])
 
@@ -675,7 +675,21 @@ def main():
         wait_for("the search results", lambda: found_names() == expected)
         screenshot("search-tab.png")
         target = expected[0]
-        cell = results.findChild(lambda n: n.roleName == "table cell" and n.name == target)
+
+        def result_cell():
+            return results.findChild(lambda n: n.roleName == "table cell" and n.name == target,
+                                     retry=False, requireResult=False)
+
+        def laid_out():
+            # Until the list has laid the row out, its cell reports (-2^31, -2^31).
+            cell = result_cell()
+            if cell is None:
+                return False
+            (x, y), (w, h) = cell.position, cell.size
+            (rx, ry), (rw, rh) = results.position, results.size
+            return rx <= x + w // 2 < rx + rw and ry <= y + h // 2 < ry + rh
+        wait_for(f"the result {target!r} on screen", laid_out)
+        cell = result_cell()
         x, y = cell.position
         w, h = cell.size
         rawinput.doubleClick(x + w // 2, y + h // 2)

@@ -113,7 +113,15 @@ def cell_names(table):
         lambda n: n.roleName == "table cell" and n.name, recursive=True)]
 
 
+def laid_out(node):
+    """Whether @node has a place on screen: a table cell the view has not laid out yet reports
+    (-2^31, -2^31) or some other far-away position, and a click there selects nothing."""
+    (x, y), (w, h) = node.position, node.size
+    return w > 0 and h > 0 and 0 <= x + w // 2 < 32768 and 0 <= y + h // 2 < 32768
+
+
 def click(node):
+    wait_for("a place on screen to click", lambda: laid_out(node))
     x, y = node.position
     w, h = node.size
     rawinput.click(x + w // 2, y + h // 2)
