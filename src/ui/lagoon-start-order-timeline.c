@@ -216,7 +216,7 @@ queue_relayout (LagoonStartOrderTimeline *self)
 char *
 lagoon_start_order_timeline_describe (LagoonStartOrderTimeline *self)
 {
-  GString *text = g_string_new (NULL);
+  GString *text;
 
   g_return_val_if_fail (LAGOON_IS_START_ORDER_TIMELINE (self), NULL);
 
@@ -227,6 +227,8 @@ lagoon_start_order_timeline_describe (LagoonStartOrderTimeline *self)
     }
   if (self->groups->len == 0)
     return g_strdup (_("No VMs in the start sequence."));
+
+  text = g_string_new (NULL);
 
   for (guint g = 0; g < self->groups->len; g++)
     {
