@@ -895,7 +895,10 @@ test_messages (void)
                                "19700101T00:00:00Z"), "UUID_INVALID", NULL);
 
   all = rpc (sim, "message.get_all_records", g_variant_new ("(s)", s));
-  g_assert_true (g_variant_lookup_value (all, ref, NULL) != NULL);
+  {
+    g_autoptr(GVariant) msg = g_variant_lookup_value (all, ref, NULL);
+    g_assert_nonnull (msg);
+  }
   since = rpc (sim, "message.get_since", g_variant_new ("(ss)", s, "20000101T00:00:00Z"));
   g_assert_cmpuint (g_variant_n_children (since), ==, 1);
   g_clear_pointer (&since, g_variant_unref);

@@ -864,6 +864,7 @@ test_snapshots (void)
   }
 
   /* What snapshots and templates refuse. */
+  g_clear_pointer (&r, g_variant_unref);
   err = call_fails (sim, "VM_IS_SNAPSHOT", "VM.start", "(sbb)", snap1, FALSE, FALSE);
   g_assert_cmpstr (err, ==, (s = g_strconcat ("VM_IS_SNAPSHOT,", snap1, ",start", NULL)));
   g_clear_pointer (&s, g_free);
