@@ -264,8 +264,17 @@ def select_cell(view, name):
         def settled():
             now = cell_named(view, name)
             return selected() or (now is not None and place(now) != clicked_at)
-        wait_for(f"the row {name!r} selected", settled,
-                 timeout=max(1.0, deadline - time.monotonic()))
+        try:
+            wait_for(f"the row {name!r} selected", settled,
+                     timeout=min(3.0, max(1.0, deadline - time.monotonic())))
+        except AssertionError:
+            # Seen once under load: the wizard had just opened from a context menu and the
+            # click, at the row's right place, selected nothing (lost while the menu's grab
+            # ended, most likely). Click it again.
+            if time.monotonic() >= deadline:
+                raise
+            log(f"the row {name!r} is not selected after a click; clicking it again")
+            continue
         if selected():
             return
         log(f"the row {name!r} moved under the pointer; clicking it again")
@@ -273,7 +282,9 @@ def select_cell(view, name):
 
 def pick_template(wizard, template):
     search = named(wizard, "Search templates")
-    set_text(search, template.split()[0])
+    search.grabFocus()
+    search.text = template.split()[0]  # one edit: the list is filtered once, not per key
+    wait_for("the search text", lambda: search.text == template.split()[0])
     templates = named(wizard, "Templates")
     wait_for("the search to filter", lambda: cell_named(templates, template) is not None)
     select_cell(templates, template)
