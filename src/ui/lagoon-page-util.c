@@ -270,9 +270,10 @@ row_menu_popup (GtkTreeView    *view,
       GtkWidget *button = g_ptr_array_index (row_menu->buttons, i);
       GtkWidget *item = gtk_menu_item_new_with_mnemonic (gtk_button_get_label (
                                                             GTK_BUTTON (button)));
+      g_autofree char *tooltip = gtk_widget_get_tooltip_text (button);
 
       gtk_widget_set_sensitive (item, gtk_widget_is_sensitive (button));
-      gtk_widget_set_tooltip_text (item, gtk_widget_get_tooltip_text (button));
+      gtk_widget_set_tooltip_text (item, tooltip);
       g_signal_connect (item, "activate", G_CALLBACK (on_menu_item_activate), button);
       gtk_menu_shell_append (GTK_MENU_SHELL (menu), item);
     }
