@@ -866,9 +866,14 @@ run_vif_dialog (LagoonNetworkingPage *self,
       job->mtu = net != NULL ? lagoon_record_get_int (net, LAGOON_NETWORK_MTU) : 1500;
       if (job->mtu <= 0)
         job->mtu = 1500;
-      job->mac = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d.auto_mac))
-                   ? g_strdup ("")
-                   : g_ascii_strdown (g_strstrip (g_strdup (gtk_entry_get_text (d.mac))), -1);
+      if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d.auto_mac)))
+        job->mac = g_strdup ("");
+      else
+        {
+          g_autofree char *typed = g_strstrip (g_strdup (gtk_entry_get_text (d.mac)));
+
+          job->mac = g_ascii_strdown (typed, -1);
+        }
       /* xapi wants colons. */
       g_strdelimit (job->mac, "-", ':');
     }
