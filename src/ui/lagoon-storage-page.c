@@ -906,7 +906,9 @@ static GVariant *
 build_vdi_create (GVariant *previous,
                   gpointer  data)
 {
-  return g_variant_ref (((DiskJob *) data)->vdi_record);
+  /* The job keeps it; run_task_async takes its own reference (no extra one here, or it
+   * would never be released). */
+  return ((DiskJob *) data)->vdi_record;
 }
 
 /* The result of VDI.create (the new VDI) becomes the VBD's VDI. */
