@@ -10,6 +10,7 @@
 #include "lagoon-commands.h"
 #include "lagoon-copy-vm-dialog.h"
 #include "lagoon-delete-vm-dialog.h"
+#include "lagoon-page-util.h"
 #include "lagoon-properties-dialog.h"
 #include "lagoon-xenapi-error.h"
 
@@ -978,15 +979,6 @@ can_execute (const Command      *command,
   return FALSE;
 }
 
-static gint
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  const LagoonRecord *x = *(const LagoonRecord *const *) a;
-  const LagoonRecord *y = *(const LagoonRecord *const *) b;
-
-  return g_utf8_collate (lagoon_record_get_name (x), lagoon_record_get_name (y));
-}
 
 /* Whether every storage repository the VM's disks are on is attached to @host (xapi refuses a
  * start or a migration there with VM_REQUIRES_SR otherwise). */
@@ -1045,7 +1037,7 @@ fill_host_menu (GMenu              *menu,
     return;
 
   hosts = lagoon_cache_list (cache, LAGOON_CLASS_HOST);
-  g_ptr_array_sort (hosts, compare_names);
+  g_ptr_array_sort (hosts, lagoon_page_compare_names);
   for (guint i = 0; i < hosts->len; i++)
     {
       const LagoonRecord *host = g_ptr_array_index (hosts, i);

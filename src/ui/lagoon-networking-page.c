@@ -117,14 +117,6 @@ lagoon_networking_page_check_mac (const char *mac)
 
 /* ---- reading the cache ------------------------------------------------------------------- */
 
-static const char *
-ref_name (LagoonCache *cache,
-          const char  *ref)
-{
-  const LagoonRecord *rec = ref != NULL ? lagoon_cache_lookup_any (cache, ref) : NULL;
-
-  return rec != NULL ? lagoon_record_get_name (rec) : "";
-}
 
 static gboolean
 vm_running (const LagoonRecord *vm)
@@ -168,13 +160,6 @@ guest_ips (LagoonCache        *cache,
 }
 
 /* Networks a VM's interface can use (not the hosts' internal ones), by name. */
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return g_utf8_collate (lagoon_record_get_name (*(const LagoonRecord * const *) a),
-                         lagoon_record_get_name (*(const LagoonRecord * const *) b));
-}
 
 static GPtrArray *
 guest_networks (LagoonCache *cache)
@@ -194,7 +179,7 @@ guest_networks (LagoonCache *cache)
         continue;
       g_ptr_array_add (found, (gpointer) net);
     }
-  g_ptr_array_sort (found, compare_names);
+  g_ptr_array_sort (found, lagoon_page_compare_names);
   return found;
 }
 
@@ -283,6 +268,7 @@ show_vm (LagoonNetworkingPage *self,
   for (guint i = 0; i < n; i++)
     {
       const char *device = lagoon_record_get_string (vifs[i], LAGOON_VIF_DEVICE);
+      const char *network = lagoon_record_get_ref (vifs[i], LAGOON_VIF_NETWORK);
       g_autofree char *ips = guest_ips (cache, vm, device);
       GtkTreeIter iter;
 
@@ -291,8 +277,7 @@ show_vm (LagoonNetworkingPage *self,
                           VIF_DEVICE, device,
                           VIF_DEVICE_KEY, atoi (device),
                           VIF_MAC, lagoon_record_get_string (vifs[i], LAGOON_VIF_MAC),
-                          VIF_NETWORK, ref_name (cache, lagoon_record_get_ref (vifs[i],
-                                                                               LAGOON_VIF_NETWORK)),
+                          VIF_NETWORK, lagoon_page_ref_name (cache, network),
                           VIF_IPS, ips,
                           VIF_ATTACHED, lagoon_record_get_bool (vifs[i],
                                                                 LAGOON_VIF_CURRENTLY_ATTACHED),
@@ -461,8 +446,9 @@ show_host (LagoonNetworkingPage *self,
                           PIF_LINK, link,
                           PIF_SPEED, speed != NULL ? speed : "",
                           PIF_DUPLEX, duplex,
-                          PIF_NETWORK, ref_name (cache, lagoon_record_get_ref (pif,
-                                                                               LAGOON_PIF_NETWORK)),
+                          PIF_NETWORK,
+                          lagoon_page_ref_name (cache, lagoon_record_get_ref (pif,
+                                                                              LAGOON_PIF_NETWORK)),
                           PIF_ADDRESS, address,
                           PIF_MANAGEMENT, lagoon_record_get_bool (pif, LAGOON_PIF_MANAGEMENT),
                           -1);
@@ -730,7 +716,8 @@ vif_dialog_problem (VifDialog *d)
       if (g_strcmp0 (lagoon_record_get_opaque_ref (other), d->vif) != 0 &&
           g_ascii_strcasecmp (lagoon_record_get_string (other, LAGOON_VIF_MAC), mac) == 0)
         {
-          const char *vm = ref_name (d->cache, lagoon_record_get_ref (other, LAGOON_VIF_VM));
+          const char *vm = lagoon_page_ref_name (d->cache,
+                                                 lagoon_record_get_ref (other, LAGOON_VIF_VM));
 
           /* Translators: %s is a VM's name */
           return g_strdup_printf (_("This MAC address is already used by an interface of %s."),
@@ -917,6 +904,7 @@ on_remove_clicked (GtkButton            *button,
   const LagoonRecord *vif = vm != NULL ? selected_vif (self, cache) : NULL;
   g_autoptr(LagoonServer) server = NULL;
   g_autofree char *primary = NULL;
+  const char *network;
   VifJob *job;
 
   if (vif == NULL)
@@ -925,9 +913,9 @@ on_remove_clicked (GtkButton            *button,
   job = vif_job_new (server, self->ref);
   job->vif = g_strdup (lagoon_record_get_opaque_ref (vif));
   /* Translators: %s is an interface's device number, %s its network */
+  network = lagoon_page_ref_name (cache, lagoon_record_get_ref (vif, LAGOON_VIF_NETWORK));
   primary = g_strdup_printf (_("Remove interface %s on “%s”?"),
-                             lagoon_record_get_string (vif, LAGOON_VIF_DEVICE),
-                             ref_name (cache, lagoon_record_get_ref (vif, LAGOON_VIF_NETWORK)));
+                             lagoon_record_get_string (vif, LAGOON_VIF_DEVICE), network);
   if (!lagoon_page_confirm (GTK_WIDGET (self), primary,
                             _("The VM loses this network connection."), _("_Remove")))
     {
@@ -1097,18 +1085,6 @@ lagoon_networking_page_class_init (LagoonNetworkingPageClass *klass)
   G_OBJECT_CLASS (klass)->dispose = lagoon_networking_page_dispose;
 }
 
-static GtkWidget *
-add_button (LagoonNetworkingPage *self,
-            GtkWidget            *box,
-            const char           *label,
-            GCallback             callback)
-{
-  GtkWidget *button = lagoon_page_button_new (label);
-
-  g_signal_connect (button, "clicked", callback, self);
-  gtk_container_add (GTK_CONTAINER (box), button);
-  return button;
-}
 
 static GtkWidget *
 build_vm (LagoonNetworkingPage *self)
@@ -1137,12 +1113,12 @@ build_vm (LagoonNetworkingPage *self)
                     G_CALLBACK (on_vif_selection_changed), self);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
 
-  self->add_button = add_button (self, buttons, _("_Add Interface…"),
-                                 G_CALLBACK (on_add_clicked));
-  self->remove_button = add_button (self, buttons, _("_Remove Interface"),
-                                    G_CALLBACK (on_remove_clicked));
-  self->properties_button = add_button (self, buttons, _("_Properties…"),
-                                        G_CALLBACK (on_properties_clicked));
+  self->add_button = lagoon_page_add_button (buttons, _("_Add Interface…"),
+                                             G_CALLBACK (on_add_clicked), self);
+  self->remove_button = lagoon_page_add_button (buttons, _("_Remove Interface"),
+                                                G_CALLBACK (on_remove_clicked), self);
+  self->properties_button = lagoon_page_add_button (buttons, _("_Properties…"),
+                                                    G_CALLBACK (on_properties_clicked), self);
   lagoon_page_set_accessible (self->properties_button, _("Interface properties"));
   gtk_container_add (GTK_CONTAINER (box), buttons);
   {

@@ -571,6 +571,40 @@ lagoon_page_heading_new (const char *text)
 }
 
 GtkWidget *
+lagoon_page_add_button (GtkWidget  *box,
+                        const char *label,
+                        GCallback   callback,
+                        gpointer    data)
+{
+  GtkWidget *button = lagoon_page_button_new (label);
+
+  g_signal_connect (button, "clicked", callback, data);
+  gtk_container_add (GTK_CONTAINER (box), button);
+  return button;
+}
+
+const char *
+lagoon_page_ref_name (LagoonCache *cache,
+                      const char  *ref)
+{
+  const LagoonRecord *rec = ref != NULL ? lagoon_cache_lookup_any (cache, ref) : NULL;
+
+  return rec != NULL ? lagoon_record_get_name (rec) : "";
+}
+
+gint
+lagoon_page_compare_names (gconstpointer a,
+                           gconstpointer b)
+{
+  const LagoonRecord *x = *(const LagoonRecord *const *) a;
+  const LagoonRecord *y = *(const LagoonRecord *const *) b;
+  int c = g_utf8_collate (lagoon_record_get_name (x), lagoon_record_get_name (y));
+
+  return c != 0 ? c : g_strcmp0 (lagoon_record_get_opaque_ref (x),
+                                 lagoon_record_get_opaque_ref (y));
+}
+
+GtkWidget *
 lagoon_page_button_new (const char *label)
 {
   GtkWidget *button = gtk_button_new_with_mnemonic (label);

@@ -85,6 +85,17 @@ void       lagoon_usage_bar_set_total    (GtkWidget        *bar,
 GtkWidget *lagoon_page_heading_new       (const char       *text);
 /* A button with a mnemonic label, named as its label reads (no underscore, no "…"). */
 GtkWidget *lagoon_page_button_new        (const char       *label);
+/* The same, added to @box, with @callback connected to "clicked" with @data. */
+GtkWidget *lagoon_page_add_button        (GtkWidget        *box,
+                                          const char       *label,
+                                          GCallback         callback,
+                                          gpointer          data);
+/* The name of the object @ref in @cache, or "" (unknown, or NULL). */
+const char *lagoon_page_ref_name         (LagoonCache      *cache,
+                                          const char       *ref);
+/* GCompareFunc for arrays of const LagoonRecord *: by name, then by ref (a stable order). */
+gint       lagoon_page_compare_names     (gconstpointer     a,
+                                          gconstpointer     b);
 /* Sets sensitivity; the tooltip says @reason when not sensitive, else @tooltip. */
 void       lagoon_page_set_enabled       (GtkWidget        *widget,
                                           gboolean          enabled,

@@ -8,6 +8,7 @@
 
 #include "lagoon-action.h"
 #include "lagoon-application.h"
+#include "lagoon-page-util.h"
 #include "lagoon-properties-dialog.h"
 
 #define MIB (G_GINT64_CONSTANT (1024) * 1024)
@@ -520,13 +521,6 @@ build_boot (Dialog             *d,
     }
 }
 
-static gint
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return g_utf8_collate (lagoon_record_get_name (*(const LagoonRecord *const *) a),
-                         lagoon_record_get_name (*(const LagoonRecord *const *) b));
-}
 
 static void
 build_home_server (Dialog             *d,
@@ -540,7 +534,7 @@ build_home_server (Dialog             *d,
   d->affinity = attach (grid, 0, _("_Home server:"), _("Home server"), gtk_combo_box_text_new ());
   gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (d->affinity), "OpaqueRef:NULL",
                              _("No home server"));
-  g_ptr_array_sort (hosts, compare_names);
+  g_ptr_array_sort (hosts, lagoon_page_compare_names);
   for (guint i = 0; i < hosts->len; i++)
     gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (d->affinity),
                                lagoon_record_get_opaque_ref (hosts->pdata[i]),

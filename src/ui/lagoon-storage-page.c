@@ -111,14 +111,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (LagoonStoragePage, lagoon_storage_page, GTK_TYPE_
 
 /* ---- reading the cache ---------------------------------------------------------------------- */
 
-static const char *
-ref_name (LagoonCache *cache,
-          const char  *ref)
-{
-  const LagoonRecord *rec = ref != NULL ? lagoon_cache_lookup_any (cache, ref) : NULL;
-
-  return rec != NULL ? lagoon_record_get_name (rec) : "";
-}
 
 static gboolean
 is_iso_sr (const LagoonRecord *sr)
@@ -154,7 +146,8 @@ vdi_users (LagoonCache *cache,
 
   for (guint i = 0; i < n; i++)
     {
-      const char *name = ref_name (cache, lagoon_record_get_ref (vbds[i], LAGOON_VBD_VM));
+      const char *name = lagoon_page_ref_name (cache,
+                                               lagoon_record_get_ref (vbds[i], LAGOON_VBD_VM));
       gboolean seen = FALSE;
 
       for (guint j = 0; j < names->len && !seen; j++)
@@ -372,13 +365,6 @@ update_cd_buttons (LagoonStoragePage *self)
                            eject_reason);
 }
 
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return g_utf8_collate (lagoon_record_get_name (*(const LagoonRecord * const *) a),
-                         lagoon_record_get_name (*(const LagoonRecord * const *) b));
-}
 
 /* The ISO images of the pool's ISO SRs, by name. */
 static GPtrArray *
@@ -401,7 +387,7 @@ list_isos (LagoonCache *cache)
         if (!lagoon_record_get_bool (vdis[j], LAGOON_VDI_MISSING))
           g_ptr_array_add (isos, (gpointer) vdis[j]);
     }
-  g_ptr_array_sort (isos, compare_names);
+  g_ptr_array_sort (isos, lagoon_page_compare_names);
   return isos;
 }
 
@@ -445,7 +431,7 @@ show_cd (LagoonStoragePage  *self,
     }
   /* An ISO that is in the drive but not in any ISO SR we know still shows. */
   if (vdi[0] != '\0' && strstr (key->str, vdi) == NULL)
-    g_string_append_printf (key, "%s=%s\n", vdi, ref_name (cache, vdi));
+    g_string_append_printf (key, "%s=%s\n", vdi, lagoon_page_ref_name (cache, vdi));
 
   if (g_strcmp0 (key->str, self->iso_key) != 0)
     {
@@ -523,7 +509,9 @@ show_vm (LagoonStoragePage  *self,
                           vdi != NULL ? lagoon_record_get_string (vdi, LAGOON_VDI_NAME_DESCRIPTION)
                                       : "",
                           DISK_SR, vdi != NULL
-                                     ? ref_name (cache, lagoon_record_get_ref (vdi, LAGOON_VDI_SR))
+                                     ? lagoon_page_ref_name (cache,
+                                                             lagoon_record_get_ref (vdi,
+                                                                                    LAGOON_VDI_SR))
                                      : "",
                           DISK_SIZE, size,
                           DISK_SIZE_BYTES, bytes,
@@ -679,8 +667,9 @@ show_srs (LagoonStoragePage *self,
           /* Translators: a local SR, "No (host-01)": the server it belongs to */
           shared = n_pbds > 0
                      ? g_strdup_printf (_("No (%s)"),
-                                        ref_name (cache, lagoon_record_get_ref (pbds[0],
-                                                                                LAGOON_PBD_HOST)))
+                                        lagoon_page_ref_name (
+                                          cache, lagoon_record_get_ref (pbds[0],
+                                                                        LAGOON_PBD_HOST)))
                      : g_strdup (_("No"));
         }
       size_text = lagoon_page_format_bytes (size);
@@ -1028,7 +1017,7 @@ disk_srs (LagoonCache        *cache,
         continue;
       g_ptr_array_add (found, (gpointer) sr);
     }
-  g_ptr_array_sort (found, compare_names);
+  g_ptr_array_sort (found, lagoon_page_compare_names);
   return found;
 }
 
@@ -1337,7 +1326,7 @@ on_attach_clicked (GtkButton         *button,
 
   store = gtk_list_store_new (4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   vdis = lagoon_cache_list (cache, LAGOON_CLASS_VDI);
-  g_ptr_array_sort (vdis, compare_names);
+  g_ptr_array_sort (vdis, lagoon_page_compare_names);
   for (guint i = 0; i < vdis->len; i++)
     {
       const LagoonRecord *vdi = g_ptr_array_index (vdis, i);
@@ -1588,7 +1577,7 @@ copy_target_srs (LagoonCache        *cache,
         continue;
       g_ptr_array_add (found, (gpointer) sr);
     }
-  g_ptr_array_sort (found, compare_names);
+  g_ptr_array_sort (found, lagoon_page_compare_names);
   return found;
 }
 
@@ -1854,7 +1843,9 @@ move_or_copy (LagoonStoragePage *self,
       if (!lagoon_record_get_bool (sr, LAGOON_SR_SHARED) && n_pbds == 1)
         /* Translators: a host's local SR, "Local storage on host-01 (120 GiB free)" */
         text = g_strdup_printf (_("%s on %s (%s free)"), lagoon_record_get_name (sr),
-                                ref_name (cache, lagoon_record_get_ref (pbds[0], LAGOON_PBD_HOST)),
+                                lagoon_page_ref_name (cache,
+                                                      lagoon_record_get_ref (pbds[0],
+                                                                             LAGOON_PBD_HOST)),
                                 free_text);
       else
         text = g_strdup_printf (_("%s (%s free)"), lagoon_record_get_name (sr), free_text);
@@ -2107,18 +2098,6 @@ lagoon_storage_page_class_init (LagoonStoragePageClass *klass)
   G_OBJECT_CLASS (klass)->dispose = lagoon_storage_page_dispose;
 }
 
-static GtkWidget *
-add_button (LagoonStoragePage *self,
-            GtkWidget         *box,
-            const char        *label,
-            GCallback          callback)
-{
-  GtkWidget *button = lagoon_page_button_new (label);
-
-  g_signal_connect (button, "clicked", callback, self);
-  gtk_container_add (GTK_CONTAINER (box), button);
-  return button;
-}
 
 static GtkWidget *
 build_vm (LagoonStoragePage *self)
@@ -2138,10 +2117,10 @@ build_vm (LagoonStoragePage *self)
   g_signal_connect (self->iso_combo, "changed", G_CALLBACK (on_iso_changed), self);
   gtk_label_set_mnemonic_widget (self->cd_label, GTK_WIDGET (self->iso_combo));
   gtk_container_add (GTK_CONTAINER (self->cd_box), GTK_WIDGET (self->iso_combo));
-  self->insert_button = add_button (self, self->cd_box, _("_Insert"),
-                                    G_CALLBACK (on_insert_clicked));
-  self->eject_button = add_button (self, self->cd_box, _("_Eject"),
-                                   G_CALLBACK (on_eject_clicked));
+  self->insert_button = lagoon_page_add_button (self->cd_box, _("_Insert"),
+                                                G_CALLBACK (on_insert_clicked), self);
+  self->eject_button = lagoon_page_add_button (self->cd_box, _("_Eject"),
+                                               G_CALLBACK (on_eject_clicked), self);
   gtk_container_add (GTK_CONTAINER (box), self->cd_box);
 
   /* The disks. */
@@ -2167,17 +2146,18 @@ build_vm (LagoonStoragePage *self)
   g_signal_connect (view, "row-activated", G_CALLBACK (on_disk_row_activated), self);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
 
-  self->add_button = add_button (self, buttons, _("_Add…"), G_CALLBACK (on_add_clicked));
+  self->add_button = lagoon_page_add_button (buttons, _("_Add…"),
+                                             G_CALLBACK (on_add_clicked), self);
   lagoon_page_set_accessible (self->add_button, _("Add disk"));
-  self->attach_button = add_button (self, buttons, _("A_ttach…"),
-                                    G_CALLBACK (on_attach_clicked));
+  self->attach_button = lagoon_page_add_button (buttons, _("A_ttach…"),
+                                                G_CALLBACK (on_attach_clicked), self);
   lagoon_page_set_accessible (self->attach_button, _("Attach disk"));
-  self->detach_button = add_button (self, buttons, _("_Detach"),
-                                    G_CALLBACK (on_detach_clicked));
-  self->delete_button = add_button (self, buttons, _("De_lete"),
-                                    G_CALLBACK (on_delete_clicked));
-  self->properties_button = add_button (self, buttons, _("_Properties…"),
-                                        G_CALLBACK (on_properties_clicked));
+  self->detach_button = lagoon_page_add_button (buttons, _("_Detach"),
+                                                G_CALLBACK (on_detach_clicked), self);
+  self->delete_button = lagoon_page_add_button (buttons, _("De_lete"),
+                                                G_CALLBACK (on_delete_clicked), self);
+  self->properties_button = lagoon_page_add_button (buttons, _("_Properties…"),
+                                                    G_CALLBACK (on_properties_clicked), self);
   lagoon_page_set_accessible (self->properties_button, _("Disk properties"));
   gtk_container_add (GTK_CONTAINER (box), buttons);
   {
@@ -2238,18 +2218,20 @@ build_sr (LagoonStoragePage *self)
   gtk_widget_set_vexpand (scrolled, TRUE);
   gtk_container_add (GTK_CONTAINER (box), scrolled);
 
-  self->sr_rescan_button = add_button (self, buttons, _("Res_can"),
-                                       G_CALLBACK (on_sr_rescan_clicked));
+  self->sr_rescan_button = lagoon_page_add_button (buttons, _("Res_can"),
+                                                   G_CALLBACK (on_sr_rescan_clicked), self);
   /* The toolbar has a Rescan of its own. */
   lagoon_page_set_accessible (self->sr_rescan_button, _("Rescan storage repository"));
-  self->sr_properties_button = add_button (self, buttons, _("_Properties…"),
-                                           G_CALLBACK (on_sr_properties_clicked));
+  self->sr_properties_button = lagoon_page_add_button (buttons, _("_Properties…"),
+                                                       G_CALLBACK (on_sr_properties_clicked), self);
   lagoon_page_set_accessible (self->sr_properties_button, _("Disk properties"));
-  self->sr_delete_button = add_button (self, buttons, _("De_lete"),
-                                       G_CALLBACK (on_sr_delete_clicked));
-  self->sr_move_button = add_button (self, buttons, _("_Move…"), G_CALLBACK (on_sr_move_clicked));
+  self->sr_delete_button = lagoon_page_add_button (buttons, _("De_lete"),
+                                                   G_CALLBACK (on_sr_delete_clicked), self);
+  self->sr_move_button = lagoon_page_add_button (buttons, _("_Move…"),
+                                                 G_CALLBACK (on_sr_move_clicked), self);
   lagoon_page_set_accessible (self->sr_move_button, _("Move disk"));
-  self->sr_copy_button = add_button (self, buttons, _("C_opy…"), G_CALLBACK (on_sr_copy_clicked));
+  self->sr_copy_button = lagoon_page_add_button (buttons, _("C_opy…"),
+                                                 G_CALLBACK (on_sr_copy_clicked), self);
   lagoon_page_set_accessible (self->sr_copy_button, _("Copy disk"));
   gtk_container_add (GTK_CONTAINER (box), buttons);
   {

@@ -7,6 +7,7 @@
 
 #include "lagoon-ui-private.h"
 #include "lagoon-vapp-vm-chooser.h"
+#include "lagoon-page-util.h"
 
 enum {
   COL_REF,
@@ -150,17 +151,6 @@ is_guest (const LagoonRecord *rec)
          !lagoon_record_get_bool (rec, LAGOON_VM_IS_CONTROL_DOMAIN);
 }
 
-static gint
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  const LagoonRecord *x = *(const LagoonRecord *const *) a;
-  const LagoonRecord *y = *(const LagoonRecord *const *) b;
-  int c = g_utf8_collate (lagoon_record_get_name (x), lagoon_record_get_name (y));
-
-  return c != 0 ? c : g_strcmp0 (lagoon_record_get_opaque_ref (x),
-                                 lagoon_record_get_opaque_ref (y));
-}
 
 void
 lagoon_vapp_vm_chooser_set_cache (LagoonVappVmChooser *self,
@@ -181,7 +171,7 @@ lagoon_vapp_vm_chooser_set_cache (LagoonVappVmChooser *self,
     }
 
   vms = lagoon_cache_list (cache, LAGOON_CLASS_VM);
-  g_ptr_array_sort (vms, compare_names);
+  g_ptr_array_sort (vms, lagoon_page_compare_names);
   for (guint i = 0; i < vms->len; i++)
     {
       const LagoonRecord *rec = vms->pdata[i];
