@@ -489,9 +489,10 @@ def main():
         wait_for("OK to be enabled", lambda: ok.sensitive)
         ok.click()
         wait_for(f"the interface to move to {other_name}",
-                 lambda: new_vif_record()[1] is not None
-                 and new_vif_record()[1]["network"] == other_ref
-                 or events_failure("Change network interface"), timeout=ACTION_TIMEOUT)
+                 # One read: between two, the old interface may be gone and the new not made.
+                 lambda: (lambda rec: rec is not None and rec["network"] == other_ref)(
+                     new_vif_record()[1]) or events_failure("Change network interface"),
+                 timeout=ACTION_TIMEOUT)
         assert new_vif() is not None and pool.call("VIF.get_network", new_vif()) == other_ref, \
             events_failure("Change network interface")
         wait_for("the tab to show the new network", lambda: cell_named(
