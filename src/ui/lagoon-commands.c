@@ -1071,17 +1071,6 @@ fill_host_menu (GMenu              *menu,
 }
 
 void
-lagoon_commands_update (GActionMap   *map,
-                        LagoonServer *server,
-                        int           class_id,
-                        const char   *ref)
-{
-  const char *refs[2] = { ref, NULL };
-
-  lagoon_commands_update_many (map, server, class_id, ref != NULL ? refs : NULL);
-}
-
-void
 lagoon_commands_update_many (GActionMap         *map,
                              LagoonServer       *server,
                              int                 class_id,

@@ -16,18 +16,14 @@ G_BEGIN_DECLS
 
 /* Adds the commands to @map (a window). */
 void        lagoon_commands_add        (GActionMap   *map);
-/* Enables each command for @ref of @class_id on @server (NULL: nothing selected). */
-void        lagoon_commands_update     (GActionMap   *map,
-                                        LagoonServer *server,
-                                        int           class_id,
-                                        const char   *ref);
 /* The commands for @ref of @class_id as a context menu (sections; empty when none apply). */
 GMenuModel *lagoon_commands_context_menu (GActionMap   *map,
                                           LagoonServer *server,
                                           int           class_id,
                                           const char   *ref);
-/* The same for several selected objects of @class_id (@refs, the primary first): a command is
- * enabled when it can run on any of them, and then runs on each it can run on. */
+/* Enables each command for the selected objects @refs (the primary first, NULL: nothing
+ * selected) of @class_id on @server: a command is enabled when it can run on any of them, and
+ * then runs on each it can run on. */
 void        lagoon_commands_update_many (GActionMap         *map,
                                          LagoonServer       *server,
                                          int                 class_id,
