@@ -462,6 +462,7 @@ typedef struct
   char     *what;     /* the description while it runs, or NULL to keep the last */
   double    weight;   /* share of the progress bar */
   StepDone  done;
+  guint     retries;  /* clean-up only: waits for another operation to end */
 } Step;
 
 typedef enum {
@@ -946,6 +947,27 @@ finish (LagoonNewVmAction *self)
   g_task_return_error (task, g_error_copy (self->error));
 }
 
+#define CLEANUP_RETRIES     40
+#define CLEANUP_RETRY_MS    250
+
+typedef struct
+{
+  LagoonNewVmAction *self;
+  Step              *step;
+} Retry;
+
+static gboolean
+retry_cleanup_step (gpointer data)
+{
+  Retry *retry = data;
+
+  g_queue_push_head (&retry->self->steps, retry->step);
+  run_next (retry->self);
+  g_object_unref (retry->self);
+  g_free (retry);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 step_done (GObject      *source,
            GAsyncResult *result,
@@ -961,6 +983,19 @@ step_done (GObject      *source,
       /* While cleaning up, a missing object is gone already; other errors are kept. */
       if (self->cleaning)
         {
+          /* The cancelled step's task may still hold the VM for a moment: wait for it, as
+           * xapi's operation lock asks. */
+          if (g_strcmp0 (lagoon_xenapi_error_get_code_string (error),
+                         "OTHER_OPERATION_IN_PROGRESS") == 0 &&
+              step->retries++ < CLEANUP_RETRIES)
+            {
+              Retry *retry = g_new0 (Retry, 1);
+
+              retry->self = g_object_ref (self);
+              retry->step = step;
+              g_timeout_add (CLEANUP_RETRY_MS, retry_cleanup_step, retry);
+              return;
+            }
           g_debug ("Clean-up step %s failed: %s", step->method, error->message);
           if (g_strcmp0 (lagoon_xenapi_error_get_code_string (error), "HANDLE_INVALID") != 0 &&
               self->cleanup_error == NULL)
